@@ -1,0 +1,213 @@
+// swift-tools-version:6.0
+import PackageDescription
+
+// Dependencies point one way: foundations (MQTT, AzureStorage, IoTHub, Vision, Verification)
+// ← built-in servers (StorageService, HubService) and apps (EdgeModule, DeviceAgent, FrontEnd)
+// ← EdgeFactorCLI. Apps never import the servers; servers never import apps.
+
+let strict: [SwiftSetting] = [
+    .enableUpcomingFeature("ExistentialAny"),
+    .enableUpcomingFeature("InternalImportsByDefault"),
+]
+
+let package = Package(
+    name: "EdgeFactor",
+    platforms: [.macOS(.v14)],
+    products: [
+        .executable(name: "edgefactor", targets: ["EdgeFactorCLI"]),
+        .executable(name: "edgefactor-bench", targets: ["Benchmarks"]),
+        .library(name: "MQTT", targets: ["MQTT"]),
+        .library(name: "AzureStorage", targets: ["AzureStorage"]),
+        .library(name: "IoTHub", targets: ["IoTHub"]),
+        .library(name: "Vision", targets: ["Vision"]),
+    ],
+    dependencies: [
+        .package(url: "https://github.com/apple/swift-nio.git", from: "2.70.0"),
+        .package(url: "https://github.com/apple/swift-nio-ssl.git", from: "2.27.0"),
+        .package(url: "https://github.com/apple/swift-nio-extras.git", from: "1.24.0"),
+        .package(url: "https://github.com/apple/swift-crypto.git", "3.0.0"..<"5.0.0"),
+        .package(url: "https://github.com/apple/swift-certificates.git", from: "1.0.0"),
+        .package(url: "https://github.com/apple/swift-asn1.git", from: "1.0.0"),
+        .package(url: "https://github.com/apple/swift-argument-parser.git", from: "1.5.0"),
+        .package(url: "https://github.com/apple/swift-log.git", from: "1.6.0"),
+        .package(url: "https://github.com/apple/swift-metrics.git", from: "2.5.0"),
+        .package(url: "https://github.com/swift-server/swift-prometheus.git", from: "2.0.0"),
+        .package(url: "https://github.com/swift-server/swift-service-lifecycle.git", from: "2.6.0"),
+        .package(url: "https://github.com/swift-server/async-http-client.git", from: "1.21.0"),
+        .package(url: "https://github.com/hummingbird-project/hummingbird.git", from: "2.5.0"),
+        .package(url: "https://github.com/hummingbird-project/hummingbird-auth.git", from: "2.0.0"),
+        .package(url: "https://github.com/hummingbird-project/hummingbird-websocket.git", from: "2.2.0"),
+        .package(url: "https://github.com/hummingbird-project/swift-mustache.git", from: "2.0.0"),
+        .package(url: "https://github.com/groue/GRDB.swift.git", from: "7.0.0"),
+    ],
+    targets: [
+        // MARK: Foundations
+        .target(
+            name: "MQTT",
+            dependencies: [.product(name: "NIOCore", package: "swift-nio")],
+            swiftSettings: strict
+        ),
+        .target(
+            name: "AzureStorage",
+            dependencies: [
+                .product(name: "AsyncHTTPClient", package: "async-http-client"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOHTTP1", package: "swift-nio"),
+                .product(name: "Crypto", package: "swift-crypto"),
+                .product(name: "Logging", package: "swift-log"),
+            ],
+            swiftSettings: strict
+        ),
+        .target(
+            name: "IoTHub",
+            dependencies: [
+                "MQTT",
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "NIOSSL", package: "swift-nio-ssl"),
+                .product(name: "AsyncHTTPClient", package: "async-http-client"),
+                .product(name: "Crypto", package: "swift-crypto"),
+                .product(name: "Logging", package: "swift-log"),
+            ],
+            swiftSettings: strict
+        ),
+        .systemLibrary(name: "CJPEG", path: "Sources/CJPEG"),
+        .systemLibrary(name: "CPNG", pkgConfig: "libpng", providers: [.apt(["libpng-dev"])]),
+        .target(name: "CVisionShims", dependencies: ["CJPEG", "CPNG"]),
+        .target(name: "CONNXRuntime"),
+        .target(
+            name: "Vision",
+            dependencies: [
+                "CVisionShims", "CONNXRuntime",
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "NIOHTTP1", package: "swift-nio"),
+                .product(name: "Logging", package: "swift-log"),
+            ],
+            swiftSettings: strict
+        ),
+        .target(
+            name: "Verification",
+            dependencies: [.product(name: "Crypto", package: "swift-crypto")],
+            swiftSettings: strict
+        ),
+
+        // MARK: Built-in servers
+        .target(
+            name: "StorageService",
+            dependencies: [
+                "AzureStorage",
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "GRDB", package: "GRDB.swift"),
+                .product(name: "Crypto", package: "swift-crypto"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+            ],
+            swiftSettings: strict
+        ),
+        .target(
+            name: "HubService",
+            dependencies: [
+                "MQTT", "IoTHub",
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "HummingbirdTLS", package: "hummingbird"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "NIOSSL", package: "swift-nio-ssl"),
+                .product(name: "X509", package: "swift-certificates"),
+                .product(name: "SwiftASN1", package: "swift-asn1"),
+                .product(name: "GRDB", package: "GRDB.swift"),
+                .product(name: "Crypto", package: "swift-crypto"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+            ],
+            swiftSettings: strict
+        ),
+
+        // MARK: Applications
+        .target(
+            name: "EdgeModule",
+            dependencies: [
+                "IoTHub", "AzureStorage", "Verification",
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+            ],
+            swiftSettings: strict
+        ),
+        .target(
+            name: "DeviceAgent",
+            dependencies: [
+                "IoTHub", "AzureStorage", "Vision", "Verification",
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "Metrics", package: "swift-metrics"),
+                .product(name: "Prometheus", package: "swift-prometheus"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+            ],
+            swiftSettings: strict
+        ),
+        .target(
+            name: "FrontEnd",
+            dependencies: [
+                "IoTHub", "AzureStorage", "Verification",
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "HummingbirdBcrypt", package: "hummingbird-auth"),
+                .product(name: "HummingbirdAuth", package: "hummingbird-auth"),
+                .product(name: "Mustache", package: "swift-mustache"),
+                .product(name: "GRDB", package: "GRDB.swift"),
+                .product(name: "Crypto", package: "swift-crypto"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+            ],
+            resources: [.copy("Resources")],
+            swiftSettings: strict
+        ),
+
+        // MARK: Wiring
+        .executableTarget(
+            name: "EdgeFactorCLI",
+            dependencies: [
+                "AzureStorage", "IoTHub", "Vision", "Verification",
+                "StorageService", "HubService", "EdgeModule", "DeviceAgent", "FrontEnd",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+            ],
+            swiftSettings: strict
+        ),
+        .executableTarget(
+            name: "Benchmarks",
+            dependencies: [
+                "AzureStorage", "IoTHub", "Vision", "Verification", "MQTT",
+                "StorageService", "HubService", "EdgeModule", "DeviceAgent",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                .product(name: "Logging", package: "swift-log"),
+            ],
+            swiftSettings: strict
+        ),
+
+        // MARK: Tests (beside each module)
+        .testTarget(name: "MQTTTests", dependencies: ["MQTT", .product(name: "NIOCore", package: "swift-nio")]),
+        .testTarget(name: "AzureStorageTests", dependencies: ["AzureStorage", "StorageService"]),
+        .testTarget(name: "StorageServiceTests", dependencies: ["StorageService", "AzureStorage"]),
+        .testTarget(name: "IoTHubTests", dependencies: ["IoTHub", "HubService"]),
+        .testTarget(name: "HubServiceTests", dependencies: ["HubService", "IoTHub", "MQTT"]),
+        .testTarget(name: "VisionTests", dependencies: ["Vision"]),
+        .testTarget(name: "VerificationTests", dependencies: ["Verification"]),
+        .testTarget(
+            name: "EdgeModuleTests",
+            dependencies: ["EdgeModule", "StorageService", "HubService", "IoTHub", "AzureStorage", "Verification"]
+        ),
+        .testTarget(
+            name: "DeviceAgentTests",
+            dependencies: ["DeviceAgent", "EdgeModule", "StorageService", "HubService", "IoTHub", "AzureStorage", "Vision", "Verification"]
+        ),
+        .testTarget(
+            name: "FrontEndTests",
+            dependencies: [
+                "FrontEnd", "StorageService", "HubService", "IoTHub", "AzureStorage", "Verification",
+                .product(name: "HummingbirdTesting", package: "hummingbird"),
+            ]
+        ),
+    ]
+)

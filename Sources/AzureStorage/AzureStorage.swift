@@ -1,0 +1,1 @@
+// AzureStorage: placeholder until its issue lands.

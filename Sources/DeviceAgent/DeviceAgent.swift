@@ -1,0 +1,1 @@
+// DeviceAgent: placeholder until its issue lands.

@@ -1,0 +1,21 @@
+import ArgumentParser
+
+/// The `edgefactor` command: every component of the system, and the admin verbs.
+@main
+struct EdgeFactor: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "edgefactor",
+        abstract: "Show the right object to a trusted camera: a second authentication factor with the AI at the edge.",
+        subcommands: [
+            DemoCommand.self,
+            StorageCommand.self,
+            HubCommand.self,
+            FrontendCommand.self,
+            ModuleCommand.self,
+            AgentCommand.self,
+            ClassifyCommand.self,
+            UsersCommand.self,
+            SecretsCommand.self,
+        ]
+    )
+}

@@ -1,0 +1,1 @@
+// EdgeModule: placeholder until its issue lands.

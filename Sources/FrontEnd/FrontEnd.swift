@@ -1,0 +1,1 @@
+// FrontEnd: placeholder until its issue lands.

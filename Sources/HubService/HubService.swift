@@ -1,0 +1,1 @@
+// HubService: placeholder until its issue lands.

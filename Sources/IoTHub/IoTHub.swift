@@ -1,0 +1,1 @@
+// IoTHub: placeholder until its issue lands.

@@ -1,0 +1,1 @@
+// StorageService: placeholder until its issue lands.

@@ -1,0 +1,1 @@
+// Vision: placeholder until its issue lands.

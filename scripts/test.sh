@@ -1,0 +1,34 @@
+#!/usr/bin/env bash
+# The whole test suite: set-up (idempotent), Swift tests (XCTest / Swift Testing), then the
+# Python referees (official Azure SDKs, headless browser). Exits non-zero on any failure and ends
+# with each runner's summary line.
+set -uo pipefail
+cd "$(dirname "$0")/.."
+mkdir -p var/logs
+bash scripts/setup.sh --test || { echo "test.sh: set-up failed" >&2; exit 1; }
+export EDGEFACTOR_HOME="$PWD/var"
+
+status=0
+echo "==> swift build --build-tests"
+swift build --build-tests 2>&1 | tee var/logs/build.log | grep -E 'error|warning: unre|Compiling|Build' | grep -v '^\[' || true
+[ "${PIPESTATUS[0]}" = 0 ] || { tail -50 var/logs/build.log; echo "test.sh: build failed" >&2; exit 1; }
+
+echo "==> swift test"
+swift test --skip-build 2>&1 | tee var/logs/swift-test.log
+swift_rc=${PIPESTATUS[0]}
+[ "$swift_rc" = 0 ] || status=1
+
+py_rc=0
+if ls Tests/Python/test_*.py >/dev/null 2>&1; then
+  echo "==> pytest (official SDKs, browser)"
+  EDGEFACTOR_BIN="$(swift build --show-bin-path)/edgefactor" \
+    .venv/bin/python -m pytest -q -p no:cacheprovider Tests/Python 2>&1 | tee var/logs/pytest.log
+  py_rc=${PIPESTATUS[0]}
+  [ "$py_rc" = 0 ] || status=1
+fi
+
+echo
+echo "==> summary"
+grep -E '^Test Suite .All tests. (passed|failed)|Executed [0-9]+ tests?, with|^.{0,4}Test run with [0-9]+ tests? ' var/logs/swift-test.log | tail -3 || true
+[ -f var/logs/pytest.log ] && grep -E '^=*.*([0-9]+ (passed|failed|error)).*' var/logs/pytest.log | tail -1
+exit $status
