@@ -11,8 +11,8 @@ public struct ServiceClient: Sendable {
 
     public let connectionString: IoTHubConnectionString
     public let options: ServiceClientOptions
-    private let baseURL: String
-    private let tlsConfiguration: TLSConfiguration?
+    let baseURL: String
+    let tlsConfiguration: TLSConfiguration?
 
     /// A client for the hub named by a service connection string
     /// (`HostName=..;SharedAccessKeyName=..;SharedAccessKey=..`).
