@@ -73,7 +73,7 @@ let package = Package(
         ),
         .systemLibrary(name: "CJPEG", path: "Sources/CJPEG"),
         .systemLibrary(name: "CPNG", pkgConfig: "libpng", providers: [.apt(["libpng-dev"])]),
-        .target(name: "CVisionShims", dependencies: ["CJPEG", "CPNG"]),
+        .target(name: "CVisionShims", dependencies: ["CJPEG", "CPNG"], linkerSettings: [.linkedLibrary("jpeg")]),
         .target(name: "CONNXRuntime"),
         .target(
             name: "Vision",
