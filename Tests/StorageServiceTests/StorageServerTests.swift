@@ -47,6 +47,22 @@ struct StorageServerTests {
         }
     }
 
+    @Test("clearing and deleting a queue with more messages than one batch removes them all")
+    func largeClearAndDelete() async throws {
+        try await withServer { server in
+            let queue = QueueClient(connectionString: server.connection, queueName: "deep")
+            try await server.server.preload(queue: "deep", count: 12_345, text: "m")
+            #expect(try await queue.approximateMessageCount() == 12_345)
+            try await queue.clear()
+            #expect(try await queue.approximateMessageCount() == 0)
+            try await server.server.preload(queue: "deep", count: 6_000, text: "m")
+            try await queue.delete()
+            #expect(try await queue.exists() == false)
+            try await queue.create()
+            #expect(try await queue.approximateMessageCount() == 0, "no message of the deleted queue may survive")
+        }
+    }
+
     @Test("custom accounts: only their keys are accepted")
     func accounts() async throws {
         let key = Data(repeating: 42, count: 64).base64EncodedString()
