@@ -7,13 +7,13 @@ public struct ModuleSettings: Sendable, Equatable {
     /// Threshold (percent) used when a `ProcessRequest` payload has no `ThresholdPercentage`.
     public var defaultThreshold: Double = 70
     /// Longest a queued request may wait; its queue message expires with it.
-    public var requestLifetime: TimeInterval = 60
+    public var requestLifetime: Double = 60
     /// The queue the module writes and the agent reads.
-    public var requestsQueue = ResultLocation.defaultRequestsQueue
+    public var requestsQueue: String = ResultLocation.defaultRequestsQueue
     /// Where the agent stores results (reported for the operator; the agent has its own setting).
-    public var responsesContainer = ResultLocation.defaultResponsesContainer
+    public var responsesContainer: String = ResultLocation.defaultResponsesContainer
     /// Which model the agent uses (reported for the operator; the agent has its own setting).
-    public var model = "efficientnet-lite0"
+    public var model: String = "efficientnet-lite0"
 
     public init() {}
 
