@@ -51,8 +51,8 @@ final class AgentMetrics: Sendable {
 
     func frameClassified(inference duration: Duration) {
         frames.increment()
-        inference.recordValue(duration)
-        framesPerSecond.set(frameRate.tick())
+        inference.record(duration)
+        framesPerSecond.set(to: frameRate.tick())
     }
 
     /// The metrics in Prometheus text exposition format.

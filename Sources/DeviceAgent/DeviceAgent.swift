@@ -56,9 +56,12 @@ actor DeviceAgent {
         self.classifier = classifier
         self.frames = frames
         hub = HubLink(connectionString: configuration.hub, options: configuration.hubOptions, logger: logger, metrics: metrics)
-        queue = QueueClient(connectionString: configuration.storage, queueName: configuration.requestsQueue)
-        deadLetters = QueueClient(connectionString: configuration.storage, queueName: configuration.deadLetterQueue)
-        container = BlobContainerClient(connectionString: configuration.storage, containerName: configuration.responsesContainer)
+        // Short retries: the agent's own loops back off and retry, and a poll must not hang for the
+        // library's default 90 s while storage is away.
+        let retry = RetryPolicy(maximumAttempts: 2, baseDelay: .milliseconds(100), maximumDelay: .seconds(1), attemptTimeout: .seconds(10), callTimeout: .seconds(15))
+        queue = QueueClient(connectionString: configuration.storage, queueName: configuration.requestsQueue, retry: retry)
+        deadLetters = QueueClient(connectionString: configuration.storage, queueName: configuration.deadLetterQueue, retry: retry)
+        container = BlobContainerClient(connectionString: configuration.storage, containerName: configuration.responsesContainer, retry: retry)
         intake = RequestIntake(
             deviceId: deviceId, deviceSecret: configuration.deviceSecret, moduleSecrets: configuration.moduleSecrets,
             acceptLegacy: configuration.acceptLegacyMessages, legacyLifetime: configuration.legacyRequestLifetime.seconds)
@@ -350,7 +353,6 @@ actor DeviceAgent {
     private nonisolated func cameraLoop() async {
         let clock = ContinuousClock()
         var backoff = Backoff(initial: .milliseconds(100), maximum: .seconds(5))
-        let topK = classifier.labels.count
         while !Task.isCancelled {
             guard await isWatching else {
                 await cameraBell.wait(upTo: .seconds(1))
@@ -376,26 +378,24 @@ actor DeviceAgent {
             backoff.reset()
             await setCameraWorking(true)
             let inferenceStart = clock.now
-            let classifications: [Classification]
+            let probabilities: [Float]
             do {
-                classifications = try classifier.classify(frame, topK: topK)
+                probabilities = try classifier.classifyWithDetails(frame, topK: 1).probabilities
             } catch {
                 logger.error("classification failed", metadata: ["error": "\(error)"])
                 continue
             }
             let inference = clock.now - inferenceStart
             metrics.frameClassified(inference: inference)
-            var scores: [Int: Double] = [:]
-            scores.reserveCapacity(classifications.count)
-            for item in classifications { scores[item.classIndex] = Double(item.confidence) * 100 }
+            let scores = FrameScores(probabilities: probabilities)
             await frameClassified(scores, frame: frame, startedAt: started, capturedAt: capturedAt, inference: inference)
         }
     }
 
     private func frameClassified(
-        _ scores: [Int: Double], frame: RGBImage, startedAt: ContinuousClock.Instant, capturedAt: Date, inference: Duration
+        _ scores: FrameScores, frame: RGBImage, startedAt: ContinuousClock.Instant, capturedAt: Date, inference: Duration
     ) {
-        for match in book.match(capturedAfter: startedAt, confidence: { scores[$0] ?? 0 }) {
+        for match in book.match(capturedAfter: startedAt, confidence: scores.percent) {
             jobSink.yield(.found(match.entry, frame: frame, confidence: match.confidence, capturedAt: capturedAt, inferenceMilliseconds: inference.milliseconds))
         }
     }
@@ -403,7 +403,7 @@ actor DeviceAgent {
     private func setCameraWorking(_ value: Bool) { cameraWorking = value }
     private func setStorageReachable(_ value: Bool) {
         storageReachable = value
-        metrics.storageReachable.set(value ? 1 : 0)
+        metrics.storageReachable.set(to: value ? 1 : 0)
     }
 
     // MARK: Deadlines
@@ -469,7 +469,7 @@ actor DeviceAgent {
         }
         if published.stored {
             await hub.send(telemetry(for: published))
-            metrics.endToEnd.recordValue(now - lease.receivedAt)
+            metrics.endToEnd.record(now - lease.receivedAt)
             switch published.result.outcome {
             case .found: metrics.succeeded.increment()
             case .notFound: metrics.expired.increment()
@@ -507,7 +507,7 @@ actor DeviceAgent {
         finishIfDrained()
     }
 
-    private func updatePendingGauge() { metrics.pending.set(Double(book.count)) }
+    private func updatePendingGauge() { metrics.pending.set(to: Double(book.count)) }
 
     private func telemetry(for published: ResultPublisher.Published) -> TelemetryMessage {
         let body = ResultTelemetry(result: published.envelope, timings: published.timings)
@@ -530,8 +530,4 @@ extension Logger {
         copy[metadataKey: key] = "\(value)"
         return copy
     }
-}
-
-extension Duration {
-    var seconds: TimeInterval { milliseconds / 1000 }
 }

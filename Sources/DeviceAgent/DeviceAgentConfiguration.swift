@@ -1,9 +1,9 @@
-import AzureStorage
-import Foundation
-import IoTHub
-import Logging
-import Verification
-import Vision
+public import AzureStorage
+public import Foundation
+public import IoTHub
+public import Logging
+public import Verification
+public import Vision
 
 /// Everything the device agent needs. Defaults follow the original design's names and the
 /// security model's limits.

@@ -1,8 +1,8 @@
 import Foundation
-import Logging
-import ServiceLifecycle
+public import Logging
+public import ServiceLifecycle
 import Synchronization
-import Vision
+public import Vision
 
 /// The device agent as a `Service`: run it in a `ServiceGroup` (the `edgefactor agent` command, the
 /// demo, tests). A graceful shutdown (SIGTERM, SIGINT) stops taking requests, puts the ones still

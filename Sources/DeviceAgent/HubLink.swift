@@ -2,20 +2,21 @@ import Foundation
 import IoTHub
 import Logging
 
-/// The agent's connection to the IoT hub as a device: connects with backoff, reconnects after a
-/// failure, and sends telemetry (retrying in the background while the hub is away, so a hub outage
-/// never holds up storing results).
+/// The agent's connection to the IoT hub as a device. The client reconnects by itself after a
+/// drop; this keeps trying the first connection with backoff, and keeps telemetry that could not be
+/// sent (hub away longer than the client's operation timeout) for a later attempt, so a hub outage
+/// never holds up storing results and never loses a notification while the agent runs.
 actor HubLink {
     private let connectionString: IoTHubConnectionString
     private let options: HubClientOptions
     private let logger: Logger
     private let metrics: AgentMetrics
     private var client: DeviceClient?
-    private let lostConnection = Doorbell()
-    private(set) var isConnected = false
-    /// Telemetry waiting for the hub to come back, oldest first; bounded.
+    /// Telemetry waiting for the hub, oldest first; bounded (results are in storage regardless).
     private var backlog: [TelemetryMessage] = []
     private let backlogLimit = 1000
+    private let backlogBell = Doorbell()
+    private(set) var isConnected = false
 
     init(connectionString: IoTHubConnectionString, options: HubClientOptions, logger: Logger, metrics: AgentMetrics) {
         self.connectionString = connectionString
@@ -24,66 +25,63 @@ actor HubLink {
         self.metrics = metrics
     }
 
-    /// Keeps the connection up until the task is cancelled.
+    /// Connects, then retries held-back telemetry, until the task is cancelled.
     func run() async {
         var backoff = Backoff(initial: .milliseconds(200), maximum: .seconds(15))
-        while !Task.isCancelled {
+        while !Task.isCancelled, client == nil {
+            let candidate = DeviceClient(connectionString: connectionString, options: options)
             do {
-                let client = DeviceClient(connectionString: connectionString, options: options)
-                try await client.connect()
-                self.client = client
+                try await candidate.connect()
+                client = candidate
                 setConnected(true)
-                backoff.reset()
                 logger.info("connected to the IoT hub", metadata: ["host": "\(connectionString.hostName)"])
-                await flushBacklog()
-                await lostConnection.wait(upTo: .seconds(3600 * 24 * 365))
-                guard !Task.isCancelled else { break }
-                logger.warning("lost the IoT hub connection; reconnecting")
             } catch {
+                await candidate.close()
                 logger.warning("cannot connect to the IoT hub; retrying", metadata: ["error": "\(error)"])
+                guard await backoff.sleep() else { break }
             }
-            setConnected(false)
-            if let client { await client.close() }
-            client = nil
-            guard await backoff.sleep() else { break }
         }
-        setConnected(false)
+        while !Task.isCancelled {
+            await backlogBell.wait(upTo: .seconds(5))
+            await flushBacklog()
+        }
         if let client { await client.close() }
         client = nil
+        setConnected(false)
     }
 
-    /// Sends a telemetry message now, or keeps it for when the hub is back.
+    /// Sends a telemetry message, or keeps it for a later attempt.
     func send(_ message: TelemetryMessage) async {
-        guard let client, isConnected else {
-            enqueue(message)
+        guard let client, backlog.isEmpty else {
+            hold(message)
             return
         }
         do {
             try await client.sendTelemetry(message)
+            setConnected(true)
         } catch {
-            logger.warning("telemetry not sent; will retry after reconnecting", metadata: ["error": "\(error)"])
-            enqueue(message)
+            logger.warning("telemetry not sent; will retry", metadata: ["error": "\(error)"])
             setConnected(false)
-            await lostConnection.ring()
+            hold(message)
         }
     }
 
-    private func enqueue(_ message: TelemetryMessage) {
+    private func hold(_ message: TelemetryMessage) {
         if backlog.count >= backlogLimit {
             backlog.removeFirst()
-            logger.error("telemetry backlog full; dropped the oldest message (results stay in storage)")
+            logger.error("telemetry backlog full; dropped the oldest message (its result stays in storage)")
         }
         backlog.append(message)
     }
 
     private func flushBacklog() async {
-        while let client, isConnected, let message = backlog.first {
+        while let client, let message = backlog.first {
             do {
                 try await client.sendTelemetry(message)
                 backlog.removeFirst()
+                setConnected(true)
             } catch {
                 setConnected(false)
-                await lostConnection.ring()
                 return
             }
         }
@@ -91,6 +89,6 @@ actor HubLink {
 
     private func setConnected(_ value: Bool) {
         isConnected = value
-        metrics.hubConnected.set(value ? 1 : 0)
+        metrics.hubConnected.set(to: value ? 1 : 0)
     }
 }

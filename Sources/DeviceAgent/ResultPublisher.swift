@@ -15,7 +15,7 @@ import Vision
 /// leave two different results.
 struct ResultPublisher: Sendable {
     let deviceId: String
-    let deviceSecret: SharedSecret
+    let deviceSecret: Verification.SharedSecret
     let container: BlobContainerClient
     let jpegQuality: Int
 
@@ -35,7 +35,7 @@ struct ResultPublisher: Sendable {
 
     /// The caption drawn on the evidence image.
     static func caption(className: String, confidence: Double) -> String {
-        "Found \(className) at \(Int(confidence.rounded(.down)))% confidence"
+        TextOverlay.foundCaption(className: className, confidence: Float(confidence / 100))
     }
 
     /// Annotates `frame`, uploads it and the sealed `found` result.
@@ -45,11 +45,8 @@ struct ResultPublisher: Sendable {
         let clock = ContinuousClock()
         let encodeStart = clock.now
         var annotated = frame
-        let scale = max(1, min(annotated.width, annotated.height) / 240)
-        TextOverlay.draw(
-            Self.caption(className: request.className, confidence: confidence), on: &annotated,
-            at: (x: 4 * scale, y: 4 * scale), scale: scale,
-            color: RGB(r: 255, g: 255, b: 255), background: RGBA(r: 0, g: 0, b: 0, a: 160))
+        let scale = TextOverlay.automaticScale(for: annotated)
+        TextOverlay.draw(Self.caption(className: request.className, confidence: confidence), on: &annotated, at: (x: 4 * scale, y: 4 * scale), scale: scale)
         let jpeg = try ImageCodec.encodeJPEG(annotated, quality: jpegQuality)
         let digest = SHA256.hash(data: jpeg).map { String(format: "%02x", $0) }.joined()
         let imageBlob = ResultLocation.imageBlob(for: request.requestId)
@@ -96,12 +93,5 @@ struct ResultPublisher: Sendable {
         } catch let error as StorageError where error.status == 409 {
             return false
         }
-    }
-}
-
-extension Duration {
-    /// The duration in (fractional) milliseconds, for timings and logs.
-    var milliseconds: Double {
-        Double(components.seconds) * 1000 + Double(components.attoseconds) / 1e15
     }
 }

@@ -1,7 +1,7 @@
-import AzureStorage
-import Foundation
-import IoTHub
-import Verification
+public import AzureStorage
+public import Foundation
+public import IoTHub
+public import Verification
 
 /// Everything the edge module needs.
 public struct EdgeModuleConfiguration: Sendable {
@@ -25,6 +25,8 @@ public struct EdgeModuleConfiguration: Sendable {
     public var acceptUnsignedRequests = false
     /// How long `ProcessRequest` waits for storage before answering 503.
     public var enqueueTimeout: Duration = .seconds(10)
+    /// Client options used with `.edgeEnvironment` (the CA comes from `EdgeModuleCACertificateFile`).
+    public var edgeOptions = HubClientOptions()
     /// Called after each request is queued (to wake an agent running in the same process).
     public var onRequestQueued: (@Sendable () async -> Void)?
 

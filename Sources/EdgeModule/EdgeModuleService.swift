@@ -1,8 +1,8 @@
 import AzureStorage
 import Foundation
 import IoTHub
-import Logging
-import ServiceLifecycle
+public import Logging
+public import ServiceLifecycle
 import Verification
 
 /// The edge module as a `Service`: connects to the hub as a module, serves `ProcessRequest`,
@@ -64,27 +64,40 @@ actor ModuleConnection {
         }
     }
 
-    /// Stays connected until cancelled.
+    /// Connects (retrying with backoff until the hub answers), then applies desired-property
+    /// patches until cancelled. After the first connection the client reconnects by itself,
+    /// re-subscribes to methods and twin updates, and replays missed desired properties.
     func run() async {
         var backoff = Backoff(initial: .milliseconds(200), maximum: .seconds(15))
-        while !Task.isCancelled {
+        var connected: ModuleClient?
+        while !Task.isCancelled, connected == nil {
             do {
                 let client = try makeClient()
-                self.client = client
                 await client.onMethod { [handler] request in await handler.handle(request) }
                 try await client.connect()
-                backoff.reset()
-                logger.info("connected to the IoT hub; serving ProcessRequest")
+                connected = client
+                self.client = client
+            } catch {
+                guard !Task.isCancelled else { return }
+                logger.warning("cannot connect to the IoT hub; retrying", metadata: ["error": "\(error)"])
+                guard await backoff.sleep() else { return }
+            }
+        }
+        guard let client = connected else { return }
+        logger.info("connected to the IoT hub; serving ProcessRequest")
+        let updates = await client.desiredPropertyUpdates()
+        backoff.reset()
+        while !Task.isCancelled {
+            do {
                 try await syncTwin(client)
-                try await watch(client)
-            } catch is CancellationError {
                 break
             } catch {
-                guard !Task.isCancelled else { break }
-                logger.warning("IoT hub connection failed; reconnecting", metadata: ["error": "\(error)"])
+                logger.warning("cannot read the module twin; retrying", metadata: ["error": "\(error)"])
+                guard await backoff.sleep() else { return }
             }
-            await close()
-            guard await backoff.sleep() else { break }
+        }
+        for await patch in updates {
+            await apply(Self.object(patch), client: client)
         }
     }
 
@@ -96,25 +109,17 @@ actor ModuleConnection {
     private func makeClient() throws -> ModuleClient {
         switch configuration.hub {
         case .connectionString(let cs, let options): ModuleClient(connectionString: cs, options: options)
-        case .edgeEnvironment: try ModuleClient.fromEdgeEnvironment()
+        case .edgeEnvironment: try ModuleClient.fromEdgeEnvironment(options: configuration.edgeOptions)
         }
     }
 
     /// Applies the twin's desired properties and reports the settings in force.
     private func syncTwin(_ client: ModuleClient) async throws {
         let twin = try await client.getTwin()
-        let desired = Self.object(twin.desiredJSON)
+        var desired = Self.object(twin.desired)
+        desired["$version"] = twin.desiredVersion
         await apply(desired, client: client)
         _ = try await client.updateReportedProperties(handler.settings.reportedSnapshot)
-    }
-
-    /// Applies desired-property patches until the connection drops.
-    private func watch(_ client: ModuleClient) async throws {
-        for await patch in await client.desiredPropertyUpdates() {
-            await apply(Self.object(patch), client: client)
-        }
-        try Task.checkCancellation()
-        throw ConnectionLost()
     }
 
     private func apply(_ desired: [String: Any], client: ModuleClient) async {
@@ -135,9 +140,5 @@ actor ModuleConnection {
 
     private static func object(_ data: Data) -> [String: Any] {
         ((try? JSONSerialization.jsonObject(with: data)) as? [String: Any]) ?? [:]
-    }
-
-    struct ConnectionLost: Error, CustomStringConvertible {
-        var description: String { "the hub closed the connection" }
     }
 }
