@@ -85,9 +85,16 @@ final class FlowHarness: @unchecked Sendable {
 
     // MARK: Services
 
+    /// Client options for the built-in hub (plain TCP on loopback), logging into the test's logger.
+    var hubClientOptions: HubClientOptions {
+        var options = hub.clientOptions(plainTCP: true)
+        options.logger = logger
+        return options
+    }
+
     func moduleConfiguration() -> EdgeModuleConfiguration {
         var configuration = EdgeModuleConfiguration(
-            hub: .connectionString(moduleConnection, hub.clientOptions(plainTCP: true)),
+            hub: .connectionString(moduleConnection, hubClientOptions),
             storage: storage.storageConnectionString, moduleSecret: moduleSecret)
         configuration.enqueueTimeout = .seconds(5)
         let agent: @Sendable () -> DeviceAgentService? = { [weak self] in self?.agent }
@@ -97,7 +104,7 @@ final class FlowHarness: @unchecked Sendable {
 
     func agentConfiguration(camera: String) -> DeviceAgentConfiguration {
         var configuration = DeviceAgentConfiguration(
-            hub: deviceConnection, hubOptions: hub.clientOptions(plainTCP: true), storage: storage.storageConnectionString,
+            hub: deviceConnection, hubOptions: hubClientOptions, storage: storage.storageConnectionString,
             deviceSecret: deviceSecret, moduleSecrets: [Self.moduleId: moduleSecret], camera: camera,
             cameraOptions: FrameSourceOptions(loop: true))
         configuration.visibilityTimeout = .seconds(3)
