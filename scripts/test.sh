@@ -29,6 +29,8 @@ fi
 
 echo
 echo "==> summary"
-grep -E '^Test Suite .All tests. (passed|failed)|Executed [0-9]+ tests?, with|^.{0,4}Test run with [0-9]+ tests? ' var/logs/swift-test.log | tail -3 || true
+# XCTest's lines only when it ran something (new tests use Swift Testing), then Swift Testing's.
+grep -E 'Executed [1-9][0-9]* tests?, with' var/logs/swift-test.log | tail -1 || true
+grep -E 'Test run with [0-9]+ tests? ' var/logs/swift-test.log | tail -1 || true
 [ -f var/logs/pytest.log ] && grep -E '^=*.*([0-9]+ (passed|failed|error)).*' var/logs/pytest.log | tail -1
 exit $status

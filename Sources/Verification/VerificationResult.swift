@@ -1,0 +1,61 @@
+public import Foundation
+
+/// Whether the requested object was seen before the request expired.
+public enum VerificationOutcome: String, Codable, Sendable {
+    case found
+    case notFound = "not-found"
+}
+
+/// The device's answer to one request, sealed by the agent with the device's secret. For `found`, it
+/// binds the evidence image (its SHA-256) to the request, the device, the class and the score.
+public struct VerificationResult: Codable, Sendable, Hashable {
+    public var requestId: String
+    public var deviceId: String
+    public var className: String
+    public var outcome: VerificationOutcome
+    /// Best confidence seen for the class, in percent.
+    public var confidence: Double
+    /// Lowercase hex SHA-256 of the uploaded JPEG (found only).
+    public var imageSHA256: String?
+    /// Where the image was stored (found only).
+    public var blobName: String?
+    public var capturedAt: Date
+
+    public init(
+        requestId: String, deviceId: String, className: String, outcome: VerificationOutcome,
+        confidence: Double, imageSHA256: String?, blobName: String?, capturedAt: Date
+    ) {
+        self.requestId = requestId
+        self.deviceId = deviceId
+        self.className = className
+        self.outcome = outcome
+        self.confidence = confidence
+        self.imageSHA256 = imageSHA256
+        self.blobName = blobName
+        self.capturedAt = capturedAt
+    }
+
+    /// Checks the fields, and that this result answers `request` (same id, device and class; a
+    /// `found` result meets the threshold and carries an image digest).
+    public func validate(answering request: VerificationRequest) throws(VerificationError) {
+        try FieldRules.requestId(requestId)
+        try FieldRules.identityId(deviceId, name: "deviceId")
+        try FieldRules.confidence(confidence)
+        guard requestId == request.requestId else { throw .invalidField(name: "requestId", reason: "answers another request") }
+        guard deviceId == request.deviceId else { throw .invalidField(name: "deviceId", reason: "comes from another device") }
+        guard className.caseInsensitiveCompare(request.className) == .orderedSame else {
+            throw .invalidField(name: "className", reason: "is not the class that was asked for")
+        }
+        let skew = VerificationRequest.allowedClockSkew
+        guard capturedAt >= request.issuedAt.addingTimeInterval(-skew),
+              capturedAt <= request.expiresAt.addingTimeInterval(skew)
+        else { throw .invalidField(name: "capturedAt", reason: "lies outside the request's lifetime") }
+        if outcome == .found {
+            guard confidence >= request.threshold else {
+                throw .invalidField(name: "confidence", reason: "\(confidence) % is below the threshold of \(request.threshold) %")
+            }
+            guard let imageSHA256 else { throw .invalidField(name: "imageSHA256", reason: "missing for a found result") }
+            try FieldRules.sha256Hex(imageSHA256)
+        }
+    }
+}
