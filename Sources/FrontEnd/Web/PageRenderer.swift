@@ -11,8 +11,11 @@ struct PageRenderer: Sendable {
 
     /// Loads the templates and static files from the module's resource bundle.
     static func load() async throws(FrontEndError) -> PageRenderer {
-        guard let base = Bundle.module.resourceURL?.appendingPathComponent("Resources") else {
-            throw .resourcesMissing("no resource bundle")
+        // The copied folder is `Resources` inside the bundle; Foundation on Linux may already treat
+        // that folder as the bundle's resource directory. Accept either layout.
+        let candidates = [Bundle.module.resourceURL, Bundle.module.resourceURL?.appendingPathComponent("Resources"), Bundle.module.bundleURL.appendingPathComponent("Resources")]
+        guard let base = candidates.compactMap({ $0 }).first(where: { FileManager.default.fileExists(atPath: $0.appendingPathComponent("templates/layout.mustache").path) }) else {
+            throw .resourcesMissing("no templates in \(Bundle.module.bundleURL.path)")
         }
         let templates = base.appendingPathComponent("templates").path
         do {
