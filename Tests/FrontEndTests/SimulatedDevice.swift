@@ -21,6 +21,7 @@ actor SimulatedDevice: VerificationBackend {
     let deviceId: String
     let secret: Verification.SharedSecret
     var behaviour: Behaviour
+    var answerDelay: Duration = .milliseconds(200)
     private(set) var blobs: [String: Data] = [:]
     private(set) var invocations: [VerificationRequest] = []
     let image = Data((0..<2048).map { UInt8(truncatingIfNeeded: $0 &* 31) })
@@ -32,6 +33,7 @@ actor SimulatedDevice: VerificationBackend {
     }
 
     func setBehaviour(_ behaviour: Behaviour) { self.behaviour = behaviour }
+    func setAnswerDelay(_ delay: Duration) { answerDelay = delay }
 
     nonisolated func invokeProcessRequest(deviceId: String, moduleId: String?, payload: Data, timeout: Duration) async throws(VerificationBackendError) -> DeviceAnswer {
         do {
@@ -62,7 +64,7 @@ actor SimulatedDevice: VerificationBackend {
     }
 
     private func answer(_ request: VerificationRequest, _ behaviour: Behaviour) async {
-        try? await Task.sleep(for: .milliseconds(200))
+        try? await Task.sleep(for: answerDelay)
         var signingSecret = secret
         var image = self.image
         let outcome: VerificationOutcome

@@ -1,4 +1,3 @@
-public import Foundation
 public import Verification
 
 /// Where the front-end finds each device's shared secret: it seals requests with it and checks the
@@ -17,16 +16,10 @@ public struct StaticDeviceSecrets: DeviceSecretProvider {
     public func secret(forDevice deviceId: String) -> SharedSecret? { secrets[deviceId] }
 }
 
-/// Secrets read from files `<directory>/<deviceId>.key` (base64 text, as `edgefactor secrets`
-/// writes them), re-read on each use so that re-provisioning needs no restart.
-public struct DeviceSecretDirectory: DeviceSecretProvider {
-    public let directory: URL
-    public init(directory: URL) {
-        self.directory = directory
-    }
+/// The secrets `edgefactor secrets` provisions (`<root>/devices/<deviceId>.secret`), re-read on
+/// each use so that re-provisioning needs no restart.
+extension SecretsStore: DeviceSecretProvider {
     public func secret(forDevice deviceId: String) -> SharedSecret? {
-        // Device ids may hold characters that are not safe in a path; refuse those outright.
-        guard !deviceId.contains("/"), deviceId != ".", deviceId != ".." else { return nil }
-        return try? SharedSecret(contentsOf: directory.appendingPathComponent("\(deviceId).key"))
+        try? read(Identity(deviceId: deviceId))
     }
 }

@@ -33,7 +33,7 @@ struct AccountController: Sendable {
         let formatter = DateFormatter()
         formatter.locale = Locale(identifier: "en_GB")
         formatter.timeZone = TimeZone(identifier: "UTC")
-        formatter.dateFormat = "d MMM yyyy, HH:mm:ss"
+        formatter.dateFormat = "d MMM, HH:mm:ss"
         return formatter.string(from: date)
     }
 
