@@ -25,6 +25,7 @@ struct AccountThrottle: Sendable {
         guard let row else { return .allowed }
         if row.locked { return .locked }
         let wait = policy.accountDelay(afterFailures: row.consecutive)
+        guard wait > 0 else { return .allowed }
         let until = row.last.addingTimeInterval(wait)
         return until > now ? .wait(until: until) : .allowed
     }

@@ -19,7 +19,9 @@ actor AddressThrottle {
 
     func check(_ address: String, now: Date = Date()) -> ThrottleDecision {
         guard let entry = entries[address] else { return .allowed }
-        let until = entry.lastFailureAt.addingTimeInterval(policy.addressDelay(afterFailures: entry.consecutive))
+        let wait = policy.addressDelay(afterFailures: entry.consecutive)
+        guard wait > 0 else { return .allowed }
+        let until = entry.lastFailureAt.addingTimeInterval(wait)
         return until > now ? .wait(until: until) : .allowed
     }
 
