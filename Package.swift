@@ -73,7 +73,7 @@ let package = Package(
         ),
         .systemLibrary(name: "CJPEG", path: "Sources/CJPEG"),
         .systemLibrary(name: "CPNG", pkgConfig: "libpng", providers: [.apt(["libpng-dev"])]),
-        .target(name: "CVisionShims", dependencies: ["CJPEG", "CPNG"]),
+        .target(name: "CVisionShims", dependencies: ["CJPEG", "CPNG"], linkerSettings: [.linkedLibrary("jpeg")]),
         .target(name: "CONNXRuntime"),
         .target(
             name: "Vision",
@@ -98,6 +98,7 @@ let package = Package(
             dependencies: [
                 "AzureStorage",
                 .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "GRDB", package: "GRDB.swift"),
                 .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "Logging", package: "swift-log"),

@@ -1,1 +1,0 @@
-// Vision: placeholder until its issue lands.
