@@ -194,7 +194,15 @@ let package = Package(
         .testTarget(name: "AzureStorageTests", dependencies: ["AzureStorage", "StorageService"]),
         .testTarget(name: "StorageServiceTests", dependencies: ["StorageService", "AzureStorage"]),
         .testTarget(name: "IoTHubTests", dependencies: ["IoTHub", "HubService"]),
-        .testTarget(name: "HubServiceTests", dependencies: ["HubService", "IoTHub", "MQTT"]),
+        .testTarget(
+            name: "HubServiceTests",
+            dependencies: [
+                "HubService", "IoTHub", "MQTT",
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "NIOSSL", package: "swift-nio-ssl"),
+            ]
+        ),
         .testTarget(name: "VisionTests", dependencies: ["Vision"]),
         .testTarget(name: "VerificationTests", dependencies: ["Verification"]),
         .testTarget(
