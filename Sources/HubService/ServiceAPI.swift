@@ -4,6 +4,7 @@ import Hummingbird
 import IoTHub
 import Logging
 import NIOCore
+import Synchronization
 
 /// The hub's service REST API (IoT Hub api-version 2021-04-12 subset): direct methods, registry,
 /// twins; plus EdgeFactor's telemetry read-out (`/edgefactor/telemetry[/stream]`).
@@ -12,6 +13,8 @@ struct ServiceAPI: Sendable {
     let policyName: String
     let policyKeys: [String]
     let restPort: @Sendable () -> Int
+    /// Tokens already verified (clients reuse one token for many requests).
+    let verifiedTokens = VerifiedTokenCache()
 
     func makeRouter() -> Router<BasicRequestContext> {
         let router = Router(context: BasicRequestContext.self)
@@ -98,10 +101,11 @@ struct ServiceAPI: Sendable {
         let connectTimeout = Self.seconds(object["connectTimeoutInSeconds"], default: 0, range: 0...300)
         let payload = try JSONEncoder().encode(object["payload"] ?? .null)
         guard payload.count <= 128 * 1024 else { throw HubError.tooLarge("method payloads are limited to 128 KiB") }
-        guard try await core.registry.identity(deviceId: deviceId, moduleId: moduleId) != nil else {
+        let clientId = moduleId.map { "\(deviceId)/\($0)" } ?? deviceId
+        // A connected identity exists; only an offline one needs the registry (404001 vs 404103).
+        if !core.broker.isConnected(clientId), try await core.registry.identity(deviceId: deviceId, moduleId: moduleId) == nil {
             throw moduleId.map { HubError.moduleNotFound(deviceId, $0) } ?? HubError.deviceNotFound(deviceId)
         }
-        let clientId = moduleId.map { "\(deviceId)/\($0)" } ?? deviceId
         let outcome = await core.broker.invokeMethod(
             clientId: clientId, name: name, payload: ByteBuffer(bytes: payload),
             responseTimeout: .seconds(responseTimeout), connectTimeout: .seconds(connectTimeout)
@@ -373,6 +377,7 @@ struct ServiceAuthMiddleware: RouterMiddleware {
         guard let header = request.headers[.authorization] else {
             throw .unauthorized("missing Authorization header; send a SharedAccessSignature signed with the \(api.policyName) policy key")
         }
+        if api.verifiedTokens.contains(header, at: Date()) { return }
         guard let token = try? SharedAccessSignature(parsing: header) else {
             throw .unauthorized("Authorization is not a SharedAccessSignature token")
         }
@@ -389,9 +394,30 @@ struct ServiceAuthMiddleware: RouterMiddleware {
         guard allowed.contains(resource) || allowed.contains(resource.trimmingSuffixSlash) else {
             throw .unauthorized("SAS token is for \(token.resourceURI), not this hub (\(api.core.configuration.hostName))")
         }
+        api.verifiedTokens.insert(header, expiresOn: token.expiresOn)
     }
 }
 
 extension String {
     var trimmingSuffixSlash: String { hasSuffix("/") ? String(dropLast()) : self }
+}
+
+/// A small set of recently verified service tokens with their expiry, so that a client reusing its
+/// token does not cost an HMAC per request. Bounded; an expired entry never matches.
+final class VerifiedTokenCache: Sendable {
+    private let entries = Mutex<[String: Date]>([:])
+
+    func contains(_ token: String, at now: Date) -> Bool {
+        entries.withLock { entries in
+            guard let expiry = entries[token] else { return false }
+            return now < expiry
+        }
+    }
+
+    func insert(_ token: String, expiresOn: Date) {
+        entries.withLock { entries in
+            if entries.count >= 256 { entries.removeAll() }
+            entries[token] = expiresOn
+        }
+    }
 }
