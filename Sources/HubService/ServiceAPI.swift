@@ -91,15 +91,17 @@ struct ServiceAPI: Sendable {
     private func invokeMethod(_ request: Request, _ context: BasicRequestContext, moduleId: String?) async throws -> Response {
         let deviceId = try device(context)
         let body = try await request.body.collect(upTo: 256 * 1024)
-        guard let object = try? JSONDecoder().decode([String: JSONValue].self, from: Data(body.readableBytesView)),
-              case .string(let name)? = object["methodName"], !name.isEmpty
+        // JSONSerialization: this is the hot path of method calls, and `payload` is passed on as is.
+        guard let object = (try? JSONSerialization.jsonObject(with: Data(body.readableBytesView))) as? [String: Any],
+              let name = object["methodName"] as? String, !name.isEmpty
         else {
             throw HubError.badRequest("body must be {\"methodName\": \"...\", \"payload\": ..., \"responseTimeoutInSeconds\": n}")
         }
         guard name.utf8.count <= 100, !name.contains("/") else { throw HubError.badRequest("method name must be 1-100 characters without '/'") }
         let responseTimeout = Self.seconds(object["responseTimeoutInSeconds"], default: 30, range: 5...300)
         let connectTimeout = Self.seconds(object["connectTimeoutInSeconds"], default: 0, range: 0...300)
-        let payload = try JSONEncoder().encode(object["payload"] ?? .null)
+        let payload = (try? JSONSerialization.data(withJSONObject: object["payload"] ?? NSNull(), options: [.fragmentsAllowed, .withoutEscapingSlashes]))
+            ?? Data("null".utf8)
         guard payload.count <= 128 * 1024 else { throw HubError.tooLarge("method payloads are limited to 128 KiB") }
         let clientId = moduleId.map { "\(deviceId)/\($0)" } ?? deviceId
         // A connected identity exists; only an offline one needs the registry (404001 vs 404103).
@@ -128,12 +130,9 @@ struct ServiceAPI: Sendable {
         }
     }
 
-    private static func seconds(_ value: JSONValue?, default fallback: Int, range: ClosedRange<Int>) -> Int {
-        switch value {
-        case .int(let number)?: min(max(Int(number), range.lowerBound), range.upperBound)
-        case .double(let number)?: min(max(Int(number), range.lowerBound), range.upperBound)
-        default: fallback
-        }
+    private static func seconds(_ value: Any?, default fallback: Int, range: ClosedRange<Int>) -> Int {
+        guard let number = value as? NSNumber, !(value is Bool) else { return fallback }
+        return min(max(number.intValue, range.lowerBound), range.upperBound)
     }
 
     // MARK: Registry
