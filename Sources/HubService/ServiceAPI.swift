@@ -277,34 +277,30 @@ struct ServiceAPI: Sendable {
                 }
             }
             try await writer.write(ByteBuffer(string: ": connected\n\n"))
-            try await withThrowingTaskGroup(of: Void.self) { group in
-                let (heartbeats, heartbeat) = AsyncStream.makeStream(of: Void.self)
-                group.addTask {
-                    while !Task.isCancelled {
-                        try await Task.sleep(for: .seconds(15))
-                        heartbeat.yield()
-                    }
+            // One sequence of stored messages and heartbeats (nil), ended when the hub closes `live`.
+            let (events, eventSink) = AsyncStream.makeStream(of: StoredTelemetry?.self)
+            let forward = Task {
+                for await record in live { eventSink.yield(record) }
+                eventSink.finish()
+            }
+            let heartbeat = Task {
+                while !Task.isCancelled {
+                    try? await Task.sleep(for: .seconds(15))
+                    eventSink.yield(nil)
                 }
-                let merged = AsyncStream<StoredTelemetry?> { continuation in
-                    let forward = Task {
-                        await withTaskGroup(of: Void.self) { inner in
-                            inner.addTask { for await record in live { continuation.yield(record) } }
-                            inner.addTask { for await _ in heartbeats { continuation.yield(nil) } }
-                        }
-                        continuation.finish()
-                    }
-                    continuation.onTermination = { _ in forward.cancel() }
+            }
+            defer {
+                forward.cancel()
+                heartbeat.cancel()
+            }
+            for await item in events {
+                if let record = item {
+                    guard record.id > lastId else { continue }
+                    lastId = record.id
+                    try await writer.write(Self.event(record))
+                } else {
+                    try await writer.write(ByteBuffer(string: ": keep-alive\n\n"))
                 }
-                for await item in merged {
-                    if let record = item {
-                        guard record.id > lastId else { continue }
-                        lastId = record.id
-                        try await writer.write(Self.event(record))
-                    } else {
-                        try await writer.write(ByteBuffer(string: ": keep-alive\n\n"))
-                    }
-                }
-                group.cancelAll()
             }
             try await writer.finish(nil)
         }

@@ -61,10 +61,17 @@ final class TelemetryStore: Sendable {
 
     func finish() {
         wakeup.finish()
-        state.withLock { state in
-            for subscriber in state.subscribers.values { subscriber.continuation.finish() }
-            state.subscribers.removeAll()
+        closeSubscribers()
+    }
+
+    /// Ends every live stream (their readers see the end of the sequence).
+    func closeSubscribers() {
+        // Finish outside the lock: each stream's termination handler takes the lock itself.
+        let subscribers = state.withLock { state in
+            defer { state.subscribers.removeAll() }
+            return Array(state.subscribers.values)
         }
+        for subscriber in subscribers { subscriber.continuation.finish() }
     }
 
     private func drain() async {
