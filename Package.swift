@@ -139,6 +139,8 @@ let package = Package(
             name: "DeviceAgent",
             dependencies: [
                 "IoTHub", "AzureStorage", "Vision", "Verification",
+                .product(name: "Crypto", package: "swift-crypto"),
+                .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "Metrics", package: "swift-metrics"),

@@ -25,6 +25,34 @@ public final class BlobClient: Sendable {
         self.init(transport: transport, connection: connectionString, containerName: containerName, blobName: blobName, transfer: transfer)
     }
 
+    /// A client for the blob a SAS URL points at (e.g. one made by ``sasURL(permissions:expiresOn:startsOn:)``);
+    /// it can do what the SAS permits.
+    /// - Throws: ``StorageConfigurationError`` if the URL names no container and blob or carries no SAS.
+    public convenience init(
+        sasURL: URL, httpClient: HTTPClient = .shared, retry: RetryPolicy = .default, transfer: BlobTransferOptions = .default
+    ) throws(StorageConfigurationError) {
+        guard let components = URLComponents(url: sasURL, resolvingAgainstBaseURL: false), let host = components.host,
+              let scheme = components.scheme, let query = components.percentEncodedQuery, query.contains("sig=")
+        else {
+            throw StorageConfigurationError("'\(sasURL.absoluteString.prefix(200))' is not a blob SAS URL (http(s)://…/container/blob?sv=…&sig=…).")
+        }
+        var segments = components.percentEncodedPath.split(separator: "/", omittingEmptySubsequences: false).dropFirst().map(String.init)
+        let pathStyle = StorageConnectionString.isPathStyle(host: host)
+        let account = pathStyle ? (segments.isEmpty ? "" : segments.removeFirst()) : String(host.split(separator: ".").first ?? "")
+        guard !account.isEmpty, segments.count >= 2, let container = PercentEncoding.decodeStrict(segments[0]),
+              let blob = PercentEncoding.decodeStrict(segments.dropFirst().joined(separator: "/")), !blob.isEmpty
+        else {
+            throw StorageConfigurationError("the SAS URL must name a container and a blob: …/container/blob?sv=….")
+        }
+        let port = components.port.map { ":\($0)" } ?? ""
+        let base = "\(scheme)://\(host)\(port)" + (pathStyle ? "/\(account)" : "")
+        guard let endpoint = URL(string: base) else {
+            throw StorageConfigurationError("cannot build an endpoint from '\(base)'.")
+        }
+        let connection = StorageConnectionString(accountName: account, blobEndpoint: endpoint, queueEndpoint: endpoint, credential: .sharedAccessSignature(query))
+        self.init(connectionString: connection, containerName: container, blobName: blob, httpClient: httpClient, retry: retry, transfer: transfer)
+    }
+
     init(transport: StorageTransport, connection: StorageConnectionString, containerName: String, blobName: String, transfer: BlobTransferOptions) {
         self.transport = transport
         self.connection = connection
@@ -51,36 +79,27 @@ public final class BlobClient: Sendable {
         var headers: [(String, String)] = [("x-ms-blob-content-type", contentType)]
         headers += metadata.sorted { $0.key < $1.key }.map { ("x-ms-meta-\($0.key)", $0.value) }
         if !overwrite { headers.append(("if-none-match", "*")) }
-        let md5 = buffer.withUnsafeReadableBytes { Data(Insecure.MD5.hash(data: $0)) }
 
         let response: StorageResponse
+        var md5: Data?
         if buffer.readableBytes <= transfer.singleUploadLimit {
             var request = StorageRequest(method: .PUT, path: path, headers: headers, body: buffer, expected: [201])
             request.headers.append(("x-ms-blob-type", "BlockBlob"))
             request.headers.append(("content-type", "application/octet-stream"))
             response = try await transport.send(request)
+            md5 = response.headers.first(name: "content-md5").flatMap { Data(base64Encoded: $0) }
         } else {
             if !overwrite, try await exists() {
                 throw StorageError(status: 409, code: "BlobAlreadyExists", message: "The specified blob already exists. " + (StorageError.hint(for: "BlobAlreadyExists") ?? ""))
             }
-            var ids: [String] = []
-            var offset = 0
-            while offset < buffer.readableBytes {
-                let length = min(transfer.blockSize, buffer.readableBytes - offset)
-                let id = Data("block-\(String(ids.count + 1000000))".utf8).base64EncodedString()
-                ids.append(id)
-                _ = try await transport.send(StorageRequest(
-                    method: .PUT, path: path, query: [("comp", "block"), ("blockid", id)],
-                    headers: [("content-type", "application/octet-stream")],
-                    body: buffer.getSlice(at: buffer.readerIndex + offset, length: length), expected: [201]
-                ))
-                offset += length
-            }
+            let ids = try await stageBlocks(buffer)
             var xml = StorageXMLWriter()
             xml.open("BlockList")
             for id in ids { xml.element("Latest", id) }
             xml.close("BlockList")
-            headers.append(("x-ms-blob-content-md5", md5.base64EncodedString()))
+            let digest = buffer.withUnsafeReadableBytes { Data(Insecure.MD5.hash(data: $0)) }
+            md5 = digest
+            headers.append(("x-ms-blob-content-md5", digest.base64EncodedString()))
             headers.append(("content-type", "application/xml"))
             response = try await transport.send(StorageRequest(
                 method: .PUT, path: path, query: [("comp", "blocklist")], headers: headers,
@@ -93,6 +112,30 @@ public final class BlobClient: Sendable {
             lastModified: response.headers.first(name: "last-modified").flatMap(StorageDate.parseRFC1123) ?? Date(),
             createdOn: nil, metadata: metadata
         )
+    }
+
+    /// Uploads `buffer` as blocks of ``BlobTransferOptions/blockSize``, a few at a time; returns
+    /// the block ids in order.
+    private func stageBlocks(_ buffer: ByteBuffer) async throws -> [String] {
+        let blockSize = transfer.blockSize
+        let count = (buffer.readableBytes + blockSize - 1) / blockSize
+        // Equal-length ids, as the service requires within one blob.
+        let ids = (0..<count).map { Data("block-\(String(1_000_000 + $0))".utf8).base64EncodedString() }
+        try await withThrowingTaskGroup(of: Void.self) { group in
+            for index in 0..<count {
+                if index >= transfer.maximumConcurrentBlocks { try await group.next() }
+                let offset = index * blockSize
+                let length = min(blockSize, buffer.readableBytes - offset)
+                let slice = buffer.getSlice(at: buffer.readerIndex + offset, length: length)
+                let request = StorageRequest(
+                    method: .PUT, path: path, query: [("comp", "block"), ("blockid", ids[index])],
+                    headers: [("content-type", "application/octet-stream")], body: slice, expected: [201]
+                )
+                group.addTask { _ = try await self.transport.send(request) }
+            }
+            try await group.waitForAll()
+        }
+        return ids
     }
 
     /// Downloads the whole blob into memory (up to ``BlobTransferOptions/maximumInMemoryDownload``).

@@ -126,7 +126,8 @@ struct QueueStore: Sendable {
         let now = nowMilliseconds()
         let select = """
             SELECT seq, message_id, text, inserted_ms, expires_ms, visible_ms, dequeue_count, pop_receipt
-            FROM messages WHERE queue_id = ? AND visible_ms <= ? AND expires_ms > ?
+            FROM messages INDEXED BY messages_by_visibility
+            WHERE queue_id = ? AND visible_ms <= ? AND expires_ms > ?
             ORDER BY visible_ms, seq LIMIT ?
             """
         @Sendable func rows(_ db: Database) throws -> [(Int64, StoredMessage)] {

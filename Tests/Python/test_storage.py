@@ -265,3 +265,34 @@ def test_blob_invalid_names(storage):
     with pytest.raises(HttpResponseError) as metadata:
         container.upload_blob("m", b"x", metadata={"1bad": "v"})
     assert metadata.value.error_code == "InvalidMetadata"
+
+
+def test_custom_account_replaces_the_development_account(edgefactor_bin, tmp_path):
+    import base64
+    import subprocess
+
+    from conftest import Server, free_port, wait_for_port
+
+    key = base64.b64encode(b"k" * 64).decode()
+    blob_port, queue_port = free_port(), free_port()
+    common = ["--data-dir", str(tmp_path / "data"), "--blob-port", str(blob_port), "--queue-port", str(queue_port), "--account", f"edgeacct:{key}"]
+    printed = subprocess.run([edgefactor_bin, "storage", *common, "--print-connection-string"], capture_output=True, text=True, check=True).stdout.strip()
+    assert printed == (f"DefaultEndpointsProtocol=http;AccountName=edgeacct;AccountKey={key};"
+                       f"BlobEndpoint=http://127.0.0.1:{blob_port}/edgeacct;QueueEndpoint=http://127.0.0.1:{queue_port}/edgeacct;")
+    assert not (tmp_path / "data").exists(), "printing the connection string must not start or create anything"
+    server = Server([edgefactor_bin, "storage", *common, "--log-level", "warning"], tmp_path / "custom.log")
+    try:
+        wait_for_port(queue_port, proc=server.proc)
+        wait_for_port(blob_port, proc=server.proc)
+        queue = QueueClient.from_connection_string(printed, "custom")
+        queue.create_queue()
+        queue.send_message("for edgeacct")
+        assert next(iter(queue.receive_messages())).content == "for edgeacct"
+        dev = (f"DefaultEndpointsProtocol=http;AccountName={DEV_ACCOUNT};AccountKey={DEV_KEY};"
+               f"QueueEndpoint=http://127.0.0.1:{queue_port}/{DEV_ACCOUNT};BlobEndpoint=http://127.0.0.1:{blob_port}/{DEV_ACCOUNT}")
+        with pytest.raises(ClientAuthenticationError):
+            QueueClient.from_connection_string(dev, "custom").create_queue()
+        bad = subprocess.run([edgefactor_bin, "storage", "--account", "Bad Name:xyz", "--print-connection-string"], capture_output=True, text=True)
+        assert bad.returncode != 0 and "account name" in bad.stderr
+    finally:
+        server.stop()

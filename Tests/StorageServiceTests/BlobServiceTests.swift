@@ -151,6 +151,15 @@ struct BlobServiceTests {
             let wrongBlob = try await client.execute(HTTPClientRequest(url: swapped), timeout: .seconds(10))
             #expect(wrongBlob.status.code == 403)
 
+            let viaSAS = try BlobClient(sasURL: readURL)
+            #expect(Array(try await viaSAS.download().data) == [9, 8, 7])
+            do {
+                try await viaSAS.upload([1], overwrite: true)
+                Issue.record("a read-only SAS must not write")
+            } catch let error as StorageError {
+                #expect(error.code == "AuthorizationPermissionMismatch")
+            }
+
             let writeURL = try container.blob("upload.bin").sasURL(permissions: .writeOnly, expiresOn: Date(timeIntervalSinceNow: 300))
             var upload = HTTPClientRequest(url: writeURL.absoluteString)
             upload.method = .PUT
