@@ -88,7 +88,7 @@ struct FrontendServeCommand: AsyncParsableCommand {
         let frontEnd = FrontEnd(
             configuration: configuration, database: try store.open(),
             backend: AzureVerificationBackend(hub: hub, container: containerClient),
-            secrets: SecretsStore(directory: secretsDir), logger: logger
+            secrets: Verification.SecretsStore(directory: secretsDir), logger: logger
         )
         let host = self.host
         let service = FrontEndService(frontEnd) { port in
