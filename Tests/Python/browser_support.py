@@ -60,7 +60,7 @@ class EdgeFactorSystem:
         self.servers[name] = server
         return server
 
-    def start(self, with_agent: bool = True):
+    def start(self, with_device: bool = True):
         blob, queue = free_port(), free_port()
         storage = self.spawn("storage", "storage", "--data-dir", str(self.home / "storage"),
                              "--blob-port", str(blob), "--queue-port", str(queue), "--log-level", "warning")
@@ -77,8 +77,8 @@ class EdgeFactorSystem:
 
         self.run("secrets", "new", "--device", DEVICE)
         self.run("secrets", "new", "--device", DEVICE, "--module", MODULE)
-        self.start_module()
-        if with_agent:
+        if with_device:
+            self.start_module()
             self.start_agent()
 
         self.port = free_port()
