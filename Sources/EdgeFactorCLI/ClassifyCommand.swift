@@ -1,10 +1,142 @@
 import ArgumentParser
+import Foundation
+import Vision
 
 /// `edgefactor classify`: Classify images, videos or camera frames with an ONNX model.
 struct ClassifyCommand: AsyncParsableCommand {
-    static let configuration = CommandConfiguration(commandName: "classify", abstract: "Classify images, videos or camera frames with an ONNX model.")
+    static let configuration = CommandConfiguration(
+        commandName: "classify",
+        abstract: "Classify images, videos or camera frames with an ONNX model.",
+        discussion: """
+            INPUT is an image, a folder or glob of images, a video file, rtsp://..., v4l2:///dev/videoN
+            or synthetic://[WxH]. OUTPUT (optional) receives annotated frames: a .jpg path (use %d for
+            one file per frame), a folder, or http://127.0.0.1:PORT for a live MJPEG preview.
+            Without --model the default EfficientNet-Lite0 ImageNet model from scripts/setup.sh is used.
+            Prints the top-K classes per frame, then the time per stage and the frame rate.
+            """
+    )
+
+    @Argument(help: "Image, folder, glob, video, rtsp://..., v4l2:///dev/videoN or synthetic://.")
+    var input: String
+
+    @Argument(help: "Annotated output: file.jpg, frames-%d.jpg, a folder, or http://127.0.0.1:PORT (MJPEG preview).")
+    var output: String?
+
+    @OptionGroup var model: ClassifierOptions
+    @OptionGroup var source: SourceOptions
+
+    @Option(help: "Classes to print per frame.")
+    var topk = 5
+
+    @Option(help: "Stop after this many frames (default: the end of the input).")
+    var frames: Int?
+
+    @Option(help: "Print the timing line every N frames (0: only at the end).")
+    var statsEvery = 30
+
+    @Option(help: "JPEG quality of annotated output (1-100).")
+    var quality = 90
+
+    @Flag(help: "Print only the final summary.")
+    var quiet = false
+
+    func validate() throws {
+        guard topk >= 1 else { throw ValidationError("--topk must be at least 1.") }
+        guard (1...100).contains(quality) else { throw ValidationError("--quality must be 1...100.") }
+        if let frames, frames < 1 { throw ValidationError("--frames must be at least 1.") }
+        guard statsEvery >= 0 else { throw ValidationError("--stats-every must be 0 or more.") }
+        try model.validate()
+    }
 
     func run() async throws {
-        throw NotBuiltYet(command: "classify")
+        let classifier = try model.makeClassifier()
+        if !quiet {
+            print("model: \(classifier.configuration.modelPath) (\(classifier.input) -> \(classifier.output), \(classifier.labels.count) classes)")
+            print("pre-processing: \(classifier.preprocessing); ONNX Runtime \(classifier.runtimeVersion), \(model.threads == 0 ? "default" : String(model.threads)) threads, \(model.provider)")
+        }
+        var sourceOptions = source.frameSourceOptions
+        sourceOptions.decoding = classifier.decodingOptions
+        let frameSource = try FrameSources.open(input, options: sourceOptions)
+        let sink = try await FrameSinks.open(output ?? "none", quality: quality)
+        if let output, output.lowercased().hasPrefix("http") || output.lowercased().hasPrefix("mjpeg"), let server = sink as? any CustomStringConvertible {
+            print("preview: \(server)")
+        }
+        var stats = PipelineStatistics()
+        let clock = ContinuousClock()
+        var index = 0
+        defer { Task { await frameSource.close() } }
+        while frames.map({ index < $0 }) ?? true {
+            let t0 = clock.now
+            let frame: RGBImage
+            do {
+                guard let next = try await frameSource.nextFrame() else { break }
+                frame = next
+            } catch let error as FrameSourceError {
+                if case .badFrame = error {
+                    printError("skipped: \(error)")
+                    continue
+                }
+                throw error
+            }
+            let t1 = clock.now
+            let result = try classifier.classifyWithDetails(frame, topK: topk)
+            let t2 = clock.now
+            if output != nil, let best = result.top.first {
+                var annotated = frame
+                let scale = TextOverlay.automaticScale(for: annotated)
+                TextOverlay.draw(TextOverlay.caption(for: best), on: &annotated, at: (5 * scale, 5 * scale), scale: scale)
+                try await sink.write(annotated, index: index)
+            }
+            let t3 = clock.now
+            stats.add(capture: t1 - t0, stages: result.timings, output: t3 - t2, total: t3 - t0)
+            if !quiet {
+                let line = result.top.map { "\(Classification.percent($0.confidence)) \($0.label) (\($0.classIndex))" }.joined(separator: " | ")
+                print("frame \(index) \(frame.width)x\(frame.height): \(line)")
+                if statsEvery > 0, (index + 1) % statsEvery == 0 { print(stats.line) }
+            }
+            index += 1
+        }
+        await sink.close()
+        guard stats.frames > 0 else {
+            throw ValidationError("no frames could be read from \(input)")
+        }
+        print(stats.summary)
     }
+}
+
+/// Running averages of the time per stage, printed like jetson-inference's profiler.
+struct PipelineStatistics {
+    private(set) var frames = 0
+    private var capture = Duration.zero, preprocess = Duration.zero, inference = Duration.zero
+    private var postprocess = Duration.zero, output = Duration.zero, total = Duration.zero
+
+    mutating func add(capture: Duration, stages: StageTimings, output: Duration, total: Duration) {
+        frames += 1
+        self.capture += capture
+        preprocess += stages.preprocess
+        inference += stages.inference
+        postprocess += stages.postprocess
+        self.output += output
+        self.total += total
+    }
+
+    private func ms(_ d: Duration) -> String {
+        let value = Double(d.components.seconds) * 1000 + Double(d.components.attoseconds) / 1e15
+        return String(format: "%.2f", value / Double(max(frames, 1)))
+    }
+
+    var fps: Double {
+        let seconds = Double(total.components.seconds) + Double(total.components.attoseconds) / 1e18
+        return seconds > 0 ? Double(frames) / seconds : 0
+    }
+
+    var line: String {
+        "timing (mean of \(frames) frames, ms): capture+decode \(ms(capture)) | pre-process \(ms(preprocess)) | inference \(ms(inference)) | post-process \(ms(postprocess)) | overlay+output \(ms(output)) | total \(ms(total)) | \(String(format: "%.1f", fps)) FPS"
+    }
+
+    var summary: String { "\(frames) frames. " + line }
+}
+
+func printError(_ message: String) {
+    FileHandle.standardError.write(Data((message + "\n").utf8))
 }

@@ -41,6 +41,8 @@ public struct HubConfiguration: Sendable {
     public var maxMessageSize: Int
     /// Seconds to wait for CONNECT on a new connection before closing it.
     public var connectTimeout: Duration
+    /// Delete `dataDirectory` when the hub shuts down (set by ``ephemeral(logger:)``).
+    public var removesDataDirectoryOnShutdown: Bool
     public var logger: Logger
 
     public init(
@@ -58,6 +60,7 @@ public struct HubConfiguration: Sendable {
         telemetryMaxAge: Duration = .seconds(7 * 24 * 3600),
         maxMessageSize: Int = 256 * 1024,
         connectTimeout: Duration = .seconds(10),
+        removesDataDirectoryOnShutdown: Bool = false,
         logger: Logger = Logger(label: "hub")
     ) {
         self.dataDirectory = dataDirectory
@@ -74,16 +77,18 @@ public struct HubConfiguration: Sendable {
         self.telemetryMaxAge = telemetryMaxAge
         self.maxMessageSize = maxMessageSize
         self.connectTimeout = connectTimeout
+        self.removesDataDirectoryOnShutdown = removesDataDirectoryOnShutdown
         self.logger = logger
     }
 
-    /// A hub for tests and embedding: fresh temporary data directory, MQTT over TLS and plain TCP
-    /// and HTTPS REST, all on ports the system picks.
+    /// A hub for tests and embedding: fresh temporary data directory (deleted on shutdown), MQTT
+    /// over TLS and plain TCP and HTTPS REST, all on ports the system picks.
     public static func ephemeral(logger: Logger = Logger(label: "hub")) -> HubConfiguration {
         let directory = FileManager.default.temporaryDirectory
             .appendingPathComponent("edgefactor-hub-\(UUID().uuidString.prefix(8))", isDirectory: true)
         return HubConfiguration(
-            dataDirectory: directory, mqttTLSPort: 0, mqttPlainPort: 0, restPort: 0, logger: logger
+            dataDirectory: directory, mqttTLSPort: 0, mqttPlainPort: 0, restPort: 0,
+            removesDataDirectoryOnShutdown: true, logger: logger
         )
     }
 

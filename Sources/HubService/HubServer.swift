@@ -120,6 +120,8 @@ public final class HubServer: Sendable {
         }
         // The Azure Python device SDK speaks exactly TLS 1.2.
         tlsConfiguration.minimumTLSVersion = .tlsv12
+        // Don't hold a closing connection for NIOSSL's default 5 s waiting for the peer's close_notify.
+        tlsConfiguration.shutdownTimeout = .milliseconds(250)
         let sslContext = try NIOSSLContext(configuration: tlsConfiguration)
 
         // Policy key.
@@ -349,10 +351,15 @@ public final class HubServer: Sendable {
         guard !alreadyDone else { return }
         for listener in listeners { try? await listener.close() }
         core.broker.disconnectAll()
+        // End the telemetry event streams first so their HTTP responses can complete.
+        core.telemetry.closeSubscribers()
         await serviceGroup.triggerGracefulShutdown()
         core.telemetry.finish()
         let tasks = backgroundTasks.withLock { $0 }
         for task in tasks { await task.value }
+        if configuration.removesDataDirectoryOnShutdown {
+            try? FileManager.default.removeItem(at: configuration.dataDirectory)
+        }
         let waiters = finished.withLock { state -> [CheckedContinuation<Void, Never>] in
             state.done = true
             defer { state.waiters = [] }

@@ -45,10 +45,18 @@ final class TelemetryStore: Sendable {
         (wakeups, wakeup) = AsyncStream.makeStream(of: Void.self, bufferingPolicy: .bufferingNewest(1))
     }
 
-    /// Queues a message for the next commit.
-    func enqueue(_ message: Pending) {
-        state.withLock { $0.queue.append(message) }
-        wakeup.yield()
+    /// Messages waiting for a commit beyond which new ones are refused (QoS 0 floods).
+    static let queueLimit = 100_000
+
+    /// Queues a message for the next commit; `false` when the queue is full.
+    func enqueue(_ message: Pending) -> Bool {
+        let accepted = state.withLock { state -> Bool in
+            guard state.queue.count < Self.queueLimit else { return false }
+            state.queue.append(message)
+            return true
+        }
+        if accepted { wakeup.yield() }
+        return accepted
     }
 
     /// Writes queued messages until the task is cancelled (then drains what is left).
@@ -61,10 +69,17 @@ final class TelemetryStore: Sendable {
 
     func finish() {
         wakeup.finish()
-        state.withLock { state in
-            for subscriber in state.subscribers.values { subscriber.continuation.finish() }
-            state.subscribers.removeAll()
+        closeSubscribers()
+    }
+
+    /// Ends every live stream (their readers see the end of the sequence).
+    func closeSubscribers() {
+        // Finish outside the lock: each stream's termination handler takes the lock itself.
+        let subscribers = state.withLock { state in
+            defer { state.subscribers.removeAll() }
+            return Array(state.subscribers.values)
         }
+        for subscriber in subscribers { subscriber.continuation.finish() }
     }
 
     private func drain() async {

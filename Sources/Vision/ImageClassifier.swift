@@ -102,6 +102,25 @@ public final class ImageClassifier: Sendable {
         preprocessing = configuration.preprocessing ?? Self.preprocessing(fromMetadata: session) ?? .jetson
     }
 
+    private init(copying other: ImageClassifier, preprocessing: Preprocessing) {
+        configuration = other.configuration
+        labels = other.labels
+        input = other.input
+        output = other.output
+        inputWidth = other.inputWidth
+        inputHeight = other.inputHeight
+        runtimeVersion = other.runtimeVersion
+        runtimePath = other.runtimePath
+        session = other.session
+        classCount = other.classCount
+        self.preprocessing = preprocessing
+    }
+
+    /// The same classifier (sharing its session) with different pre-processing.
+    public func with(preprocessing: Preprocessing) -> ImageClassifier {
+        ImageClassifier(copying: self, preprocessing: preprocessing)
+    }
+
     /// Pre-processing written into the model by EdgeFactor's converter, if any.
     private static func preprocessing(fromMetadata session: ORTSession) -> Preprocessing? {
         func floats(_ key: String) -> [Float]? {

@@ -41,9 +41,9 @@ public struct TextOverlay {
         return (width, height)
     }
 
-    /// A scale that makes text readable on `image` (about 1/30 of its height per line).
+    /// A scale that makes text readable on `image` (a line is about 1/18 of the short side).
     public static func automaticScale(for image: RGBImage) -> Int {
-        max(1, min(image.width, image.height) / (BitmapFont.cellHeight * 24))
+        max(1, min(image.width, image.height) / 160)
     }
 
     /// jetson-inference's classification caption: `"{confidence}% {class}"`.

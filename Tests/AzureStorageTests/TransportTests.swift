@@ -59,7 +59,8 @@ struct TransportTests {
         }
         let elapsed = clock.now - start
         #expect(elapsed >= .milliseconds(850), "three attempts of 300 ms each were made")
-        #expect(elapsed < .seconds(5))
+        // Generous: other tests share the 2-core machine; without deadlines this would hang forever.
+        #expect(elapsed < .seconds(30))
         withExtendedLifetime(listener) {}
     }
 
@@ -71,7 +72,8 @@ struct TransportTests {
         let clock = ContinuousClock()
         let start = clock.now
         await #expect(throws: StorageError.self) { _ = try await blob.exists() }
-        #expect(clock.now - start < .seconds(3))
+        // 50 attempts of 10 s each without the call deadline; generous for a loaded machine.
+        #expect(clock.now - start < .seconds(30))
         withExtendedLifetime(listener) {}
     }
 

@@ -22,9 +22,14 @@ def new_key() -> str:
 
 @pytest.fixture(scope="module")
 def hub(edgefactor_bin, tmp_path_factory):
+    saved = os.environ.get("REQUESTS_CA_BUNDLE")
     hub = Hub(edgefactor_bin, tmp_path_factory.mktemp("hub-data"), tmp_path_factory.mktemp("hub-logs")).start()
     yield hub
     hub.stop()
+    if saved is None:
+        os.environ.pop("REQUESTS_CA_BUNDLE", None)
+    else:
+        os.environ["REQUESTS_CA_BUNDLE"] = saved
 
 
 @pytest.fixture(scope="module")
