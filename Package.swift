@@ -98,6 +98,7 @@ let package = Package(
             dependencies: [
                 "AzureStorage",
                 .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "GRDB", package: "GRDB.swift"),
                 .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "Logging", package: "swift-log"),
@@ -138,6 +139,8 @@ let package = Package(
             name: "DeviceAgent",
             dependencies: [
                 "IoTHub", "AzureStorage", "Vision", "Verification",
+                .product(name: "Crypto", package: "swift-crypto"),
+                .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "Metrics", package: "swift-metrics"),
@@ -156,6 +159,8 @@ let package = Package(
                 .product(name: "Mustache", package: "swift-mustache"),
                 .product(name: "GRDB", package: "GRDB.swift"),
                 .product(name: "Crypto", package: "swift-crypto"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
             ],
@@ -191,7 +196,15 @@ let package = Package(
         .testTarget(name: "AzureStorageTests", dependencies: ["AzureStorage", "StorageService"]),
         .testTarget(name: "StorageServiceTests", dependencies: ["StorageService", "AzureStorage"]),
         .testTarget(name: "IoTHubTests", dependencies: ["IoTHub", "HubService"]),
-        .testTarget(name: "HubServiceTests", dependencies: ["HubService", "IoTHub", "MQTT"]),
+        .testTarget(
+            name: "HubServiceTests",
+            dependencies: [
+                "HubService", "IoTHub", "MQTT",
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "NIOSSL", package: "swift-nio-ssl"),
+            ]
+        ),
         .testTarget(name: "VisionTests", dependencies: ["Vision"]),
         .testTarget(name: "VerificationTests", dependencies: ["Verification"]),
         .testTarget(

@@ -1,10 +1,102 @@
 import ArgumentParser
+import AzureStorage
+import Foundation
+import Logging
+import StorageService
 
 /// `edgefactor-bench storage`: Queue cycles/s and blob MB/s, Swift client and the Python SDK on the same server.
 struct StorageBenchmark: AsyncParsableCommand {
-    static let configuration = CommandConfiguration(commandName: "storage", abstract: "Queue cycles/s and blob MB/s, Swift client and the Python SDK on the same server.")
+    static let configuration = CommandConfiguration(
+        commandName: "storage",
+        abstract: "Queue cycles/s and blob MB/s, Swift client and the Python SDK on the same server.",
+        discussion: """
+            Starts the built-in storage service in-process on loopback (ports chosen by the OS, a temporary
+            data directory) and measures, in one run: send+receive+delete cycles/s with 1 KiB messages from
+            the Swift client and from the official Python SDK (the reference); cycle time with 10 and with
+            --deep-queue messages waiting; blob upload and download MB/s for 1 MiB and 64 MiB blobs, against
+            the Python SDK and a plain write+fsync of the same bytes to the same disk. Rewrites the
+            "Storage" section of docs/benchmarks.md.
+            """
+    )
+
+    @Option(help: "Seconds each throughput measurement runs.")
+    var seconds = 10.0
+
+    @Option(help: "Concurrent workers (Swift tasks, Python threads) for the throughput measurement.")
+    var concurrency = 8
+
+    @Option(help: "Messages waiting in the deep queue.")
+    var deepQueue = 1_000_000
+
+    @Option(help: "Sequential cycles timed on each of the shallow and the deep queue.")
+    var latencyCycles = 2_000
+
+    @Option(help: "Python interpreter with azure-storage-queue and azure-storage-blob (default: .venv/bin/python).")
+    var python = ".venv/bin/python"
+
+    @Option(help: "Markdown file whose Storage section is rewritten.")
+    var output = "docs/benchmarks.md"
+
+    @Flag(help: "Print the table only; leave docs/benchmarks.md alone.")
+    var dryRun = false
+
+    func validate() throws {
+        guard seconds > 0, seconds <= 120 else { throw ValidationError("--seconds must be in (0, 120].") }
+        guard (1...64).contains(concurrency) else { throw ValidationError("--concurrency must be 1…64.") }
+        guard (10...5_000_000).contains(deepQueue) else { throw ValidationError("--deep-queue must be 10…5,000,000.") }
+        guard (10...100_000).contains(latencyCycles) else { throw ValidationError("--latency-cycles must be 10…100,000.") }
+    }
 
     func run() async throws {
-        print("edgefactor-bench storage: not built yet")
+        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("edgefactor-bench-storage-\(UUID().uuidString)").path
+        defer { try? FileManager.default.removeItem(atPath: directory) }
+        var logger = Logger(label: "edgefactor.bench.storage")
+        logger.logLevel = .warning
+        let server = try await StorageServer.start(StorageServerConfiguration(
+            dataDirectory: directory, blobPort: 0, queuePort: 0, maximumBlobSize: 256 << 20, logger: logger
+        ))
+        let connection = server.storageConnectionString
+        var report = StorageBenchmarkReport(concurrency: concurrency, seconds: seconds, deepQueue: deepQueue)
+        do {
+            let runner = StorageBenchmarkRunner(connection: connection, server: server)
+            say("queue throughput, Swift client, \(concurrency) workers, \(seconds) s")
+            report.swiftCycles = try await runner.queueThroughput(workers: concurrency, seconds: seconds)
+            say("  \(Int(report.swiftCycles)) cycles/s")
+
+            say("queue and blob reference, Python SDK")
+            report.python = try StorageBenchmarkPython.run(
+                interpreter: python, connectionString: server.connectionString, seconds: seconds, workers: concurrency
+            )
+            if let python = report.python { say("  \(Int(python.cyclesPerSecond)) cycles/s") } else { say("  Python SDK not available: skipped") }
+
+            say("cycle time, 10 waiting")
+            report.shallow = try await runner.cycleLatency(preload: 10, cycles: latencyCycles)
+            say("  median \(report.shallow.median) ms")
+            say("cycle time, \(deepQueue) waiting (preloading…)")
+            report.deep = try await runner.cycleLatency(preload: deepQueue, cycles: latencyCycles)
+            say("  median \(report.deep.median) ms")
+
+            for (size, count) in [(1 << 20, 40), (64 << 20, 3)] {
+                say("blob \(size >> 20) MiB × \(count)")
+                report.blobs.append(try await runner.blobTransfer(size: size, count: count, directory: directory))
+            }
+        } catch {
+            await server.stop()
+            throw error
+        }
+        await server.stop()
+
+        let command = "swift build -c release --product edgefactor-bench && .build/release/edgefactor-bench storage"
+            + (seconds == 10 && concurrency == 8 && deepQueue == 1_000_000 ? "" : " --seconds \(seconds) --concurrency \(concurrency) --deep-queue \(deepQueue)")
+        let section = report.markdown(command: command)
+        print(section)
+        if !dryRun {
+            try StorageBenchmarkReport.replaceSection(in: output, with: section)
+            say("wrote the Storage section of \(output)")
+        }
+    }
+
+    private func say(_ text: String) {
+        FileHandle.standardError.write(Data((text + "\n").utf8))
     }
 }

@@ -1,1 +1,533 @@
-// DeviceAgent: placeholder until its issue lands.
+import AzureStorage
+import Foundation
+import IoTHub
+import Logging
+import Verification
+import Vision
+
+/// The device agent's engine: takes verification requests from the queue, watches the camera for
+/// them, and stores and reports their results.
+///
+/// Delivery is at least once. A message stays invisible on the queue while its request is pending
+/// (the lease keeper extends its visibility timeout) and is deleted only after the result is
+/// stored; a crash makes it visible again and the next agent answers it. `result.json` is written
+/// once, so a redelivered or replayed request is only acknowledged.
+actor DeviceAgent {
+    let configuration: DeviceAgentConfiguration
+    let deviceId: String
+    let logger: Logger
+    let metrics: AgentMetrics
+    let hub: HubLink
+
+    private let queue: QueueClient
+    private let deadLetters: QueueClient
+    private let container: BlobContainerClient
+    private let intake: RequestIntake
+    private let publisher: ResultPublisher
+    private let classifier: ImageClassifier
+    private let frames: any FrameSource
+    private let replayGuard = ReplayGuard()
+
+    private var book: RequestBook<QueueMessageLease>
+    /// Messages this agent put back on the queue itself: their redelivery is not a replay.
+    private var releasedMessages: Set<String> = []
+    private var stopping = false
+    private(set) var storageReachable = false
+    private(set) var cameraWorking = true
+
+    private let pollBell = Doorbell()
+    private let cameraBell = Doorbell()
+    private let deadlineBell = Doorbell()
+    private let slotBell = Doorbell()
+    private let jobs: AsyncStream<PublishJob>
+    private let jobSink: AsyncStream<PublishJob>.Continuation
+
+    init(
+        configuration: DeviceAgentConfiguration, classifier: ImageClassifier, frames: any FrameSource,
+        metrics: AgentMetrics, logger: Logger
+    ) throws(DeviceAgentError) {
+        guard let deviceId = configuration.hub.deviceId, configuration.hub.moduleId == nil else {
+            throw .configuration("the hub connection string must name a device (DeviceId=…) and no module: the agent connects as the device")
+        }
+        self.configuration = configuration
+        self.deviceId = deviceId
+        self.logger = logger
+        self.metrics = metrics
+        self.classifier = classifier
+        self.frames = frames
+        hub = HubLink(connectionString: configuration.hub, options: configuration.hubOptions, logger: logger, metrics: metrics)
+        // Short retries: the agent's own loops back off and retry, and a poll must not hang for the
+        // library's default 90 s while storage is away.
+        let retry = RetryPolicy(maximumAttempts: 2, baseDelay: .milliseconds(100), maximumDelay: .seconds(1), attemptTimeout: .seconds(10), callTimeout: .seconds(15))
+        queue = QueueClient(connectionString: configuration.storage, queueName: configuration.requestsQueue, retry: retry)
+        deadLetters = QueueClient(connectionString: configuration.storage, queueName: configuration.deadLetterQueue, retry: retry)
+        container = BlobContainerClient(connectionString: configuration.storage, containerName: configuration.responsesContainer, retry: retry)
+        intake = RequestIntake(
+            deviceId: deviceId, deviceSecret: configuration.deviceSecret, moduleSecrets: configuration.moduleSecrets,
+            acceptLegacy: configuration.acceptLegacyMessages, legacyLifetime: configuration.legacyRequestLifetime.seconds)
+        publisher = ResultPublisher(
+            deviceId: deviceId, deviceSecret: configuration.deviceSecret, container: container,
+            jpegQuality: configuration.jpegQuality)
+        book = RequestBook(capacity: configuration.maxInFlight)
+        (jobs, jobSink) = AsyncStream.makeStream(of: PublishJob.self)
+    }
+
+    // MARK: Running
+
+    /// Runs until ``shutdown()`` has released or finished every request, or the task is cancelled.
+    func run() async {
+        await prepareStorage()
+        await withDiscardingTaskGroup { group in
+            group.addTask { await self.hub.run() }
+            group.addTask { await self.receiveLoop() }
+            group.addTask { await self.cameraLoop() }
+            group.addTask { await self.deadlineLoop() }
+            group.addTask { await self.leaseLoop() }
+            for await job in jobs {
+                group.addTask { await self.publish(job) }
+            }
+            group.cancelAll()
+        }
+        logger.info("device agent stopped")
+    }
+
+    /// Stops taking requests, puts watching requests back on the queue for the next agent, and
+    /// lets results being stored finish (for at most `grace`).
+    func shutdown(grace: Duration = .seconds(10)) async {
+        guard !stopping else { return }
+        stopping = true
+        logger.info("shutting down: releasing watching requests, finishing results being stored", metadata: ["pending": "\(book.count)"])
+        for bell in [pollBell, cameraBell, deadlineBell, slotBell] { await bell.ring() }
+        for entry in book.entries.values where entry.phase == .watching {
+            book.remove(entry.requestId)
+            await release(entry.delivery)
+        }
+        updatePendingGauge()
+        finishIfDrained()
+        Task {
+            try? await Task.sleep(for: grace)
+            await self.abandonRemaining()
+        }
+    }
+
+    /// Wakes the queue poller now (the module calls this when both run in one process).
+    func requestQueued() async { await pollBell.ring() }
+
+    /// Health summary for the readiness endpoint.
+    func readiness() async -> (hub: Bool, storage: Bool, camera: Bool, pending: Int) {
+        (await hub.isConnected, storageReachable, cameraWorking, book.count)
+    }
+
+    private func prepareStorage() async {
+        var backoff = Backoff(initial: .milliseconds(200), maximum: .seconds(10))
+        while !Task.isCancelled, !stopping {
+            do {
+                try await queue.create()
+                try await deadLetters.create()
+                try await container.create()
+                setStorageReachable(true)
+                return
+            } catch {
+                setStorageReachable(false)
+                logger.warning("storage not reachable; retrying", metadata: ["error": "\(error)"])
+                guard await backoff.sleep() else { return }
+            }
+        }
+    }
+
+    private func finishIfDrained() {
+        if stopping, book.count == 0 { jobSink.finish() }
+    }
+
+    private func abandonRemaining() async {
+        guard book.count > 0 else { return }
+        logger.warning("shutdown grace period over; releasing requests still being stored", metadata: ["count": "\(book.count)"])
+        for entry in book.entries.values {
+            book.remove(entry.requestId)
+            await release(entry.delivery)
+        }
+        updatePendingGauge()
+        jobSink.finish()
+    }
+
+    // MARK: Queue
+
+    private var freeSlots: Int { stopping ? 0 : book.freeSlots }
+    private var isStopping: Bool { stopping }
+
+    private nonisolated func receiveLoop() async {
+        let pollRange = configuration.pollInterval
+        var idleWait = pollRange.lowerBound
+        var backoff = Backoff(initial: .milliseconds(200), maximum: .seconds(10))
+        while !Task.isCancelled, await !isStopping {
+            let free = await freeSlots
+            guard free > 0 else {
+                await slotBell.wait(upTo: .seconds(1))
+                continue
+            }
+            let messages: [QueueMessage]
+            do {
+                messages = try await queue.receive(maxMessages: min(32, free), visibilityTimeout: configuration.visibilityTimeout)
+                await setStorageReachable(true)
+                backoff.reset()
+            } catch {
+                guard !Task.isCancelled else { return }
+                await setStorageReachable(false)
+                logger.warning("cannot read the requests queue; retrying", metadata: ["error": "\(error)"])
+                guard await backoff.sleep() else { return }
+                continue
+            }
+            if messages.isEmpty {
+                await pollBell.wait(upTo: idleWait)
+                idleWait = min(idleWait * 2, pollRange.upperBound)
+                continue
+            }
+            idleWait = pollRange.lowerBound
+            let receivedAt = ContinuousClock.now
+            await withDiscardingTaskGroup { group in
+                for message in messages {
+                    group.addTask { await self.accept(message, receivedAt: receivedAt) }
+                }
+            }
+        }
+    }
+
+    /// Opens one message and admits, acknowledges or rejects it.
+    private func accept(_ message: QueueMessage, receivedAt: ContinuousClock.Instant) async {
+        let log = logger.with("messageId", message.messageId)
+        if message.dequeueCount > configuration.maxAttempts {
+            await reject(message, RequestRejection(.tooManyAttempts, "delivered \(message.dequeueCount) times (limit \(configuration.maxAttempts)); the agent failed to answer it every time"))
+            return
+        }
+        let accepted: RequestIntake.Accepted
+        do {
+            accepted = try intake.open(message.text)
+        } catch {
+            await reject(message, error)
+            return
+        }
+        let request = accepted.request
+        let lease = QueueMessageLease(message: message, enqueuedAt: accepted.enqueuedAt, receivedAt: receivedAt)
+        if book.entry(request.requestId) != nil {
+            await admitKnown(request, lease: lease, log: log)
+            return
+        }
+        do {
+            if try await publisher.isAnswered(request.requestId) {
+                log.info("request already answered; acknowledging the message without a second result", metadata: ["requestId": "\(request.requestId)"])
+                if message.dequeueCount == 1, !releasedMessages.contains(message.messageId) {
+                    metrics.rejected(.replayed)
+                }
+                await delete(message, log: log)
+                return
+            }
+        } catch {
+            setStorageReachable(false)
+            log.warning("cannot check for an existing result; leaving the message for a later attempt", metadata: ["error": "\(error)"])
+            return
+        }
+        if book.entry(request.requestId) != nil {
+            await admitKnown(request, lease: lease, log: log)
+            return
+        }
+        do {
+            try await replayGuard.admit(request.nonce, until: accepted.deadline)
+        } catch VerificationError.replayed where releasedMessages.contains(message.messageId) {
+            releasedMessages.remove(message.messageId)
+        } catch {
+            await reject(message, RequestRejection(error, context: "request \(request.requestId)"))
+            return
+        }
+        guard !stopping else {
+            await release(lease)
+            return
+        }
+        let classIndex = classifier.labels.index(matching: request.className)
+        switch book.admit(request, classIndex: classIndex ?? -1, deadline: accepted.deadline, delivery: lease, now: receivedAt) {
+        case .admitted:
+            updatePendingGauge()
+            log.info("watching for the requested object", metadata: [
+                "requestId": "\(request.requestId)", "class": "\(request.className)", "threshold": "\(request.threshold)",
+                "deadline": "\(accepted.deadline.formatted(.iso8601))", "legacy": "\(accepted.legacy)",
+            ])
+            if classIndex == nil, let entry = book.decide(request.requestId, outcome: .notFound) {
+                log.warning("the model has no class named like this; answering not found", metadata: ["class": "\(request.className)"])
+                jobSink.yield(.notFound(entry))
+            } else {
+                await cameraBell.ring()
+                await deadlineBell.ring()
+            }
+        case .full:
+            await release(lease)
+        case .redelivered, .duplicate:
+            await admitKnown(request, lease: lease, log: log)
+        }
+    }
+
+    /// A message for a request that is already pending.
+    private func admitKnown(_ request: VerificationRequest, lease: QueueMessageLease, log: Logger) async {
+        switch book.admit(request, classIndex: -1, deadline: Date(), delivery: lease, now: lease.receivedAt) {
+        case .redelivered:
+            log.info("message redelivered while its request is pending; keeping the newer receipt", metadata: ["requestId": "\(request.requestId)"])
+        case .duplicate:
+            log.warning("second message for a pending request (duplicate or replay); deleting it", metadata: ["requestId": "\(request.requestId)"])
+            metrics.rejected(.replayed)
+            await delete(lease.message, log: log)
+        case .admitted, .full:
+            break
+        }
+    }
+
+    private func reject(_ message: QueueMessage, _ rejection: RequestRejection) async {
+        let log = logger.with("messageId", message.messageId)
+        metrics.rejected(rejection.reason)
+        log.warning("rejected a queue message", metadata: ["reason": "\(rejection.reason.rawValue)", "detail": "\(rejection.detail)"])
+        if rejection.deadLetters {
+            await deadLetter(message, reason: rejection, log: log)
+        } else {
+            await delete(message, log: log)
+        }
+    }
+
+    private func deadLetter(_ message: QueueMessage, reason: RequestRejection, log: Logger) async {
+        let record = DeadLetterRecord(
+            reason: reason.reason.rawValue, detail: reason.detail, messageId: message.messageId,
+            dequeueCount: message.dequeueCount, insertedOn: message.insertedOn, deadLetteredOn: Date(), text: message.text)
+        do {
+            _ = try await deadLetters.send(record.jsonText())
+            try await queue.delete(message)
+            metrics.deadLettered.increment()
+        } catch {
+            log.warning("cannot move the message to the dead-letter queue; it will be retried", metadata: ["error": "\(error)"])
+        }
+    }
+
+    private func delete(_ message: QueueMessage, log: Logger) async {
+        do {
+            try await queue.delete(message)
+        } catch {
+            log.warning("cannot delete the queue message; it will come back and be acknowledged then", metadata: ["error": "\(error)"])
+        }
+    }
+
+    /// Makes a message visible again at once, for another agent or the next start.
+    private func release(_ lease: QueueMessageLease) async {
+        releasedMessages.insert(lease.messageId)
+        do {
+            _ = try await queue.update(lease.message, visibilityTimeout: .zero)
+        } catch {
+            logger.warning("cannot release the queue message; it becomes visible when its lease lapses", metadata: ["messageId": "\(lease.messageId)", "error": "\(error)"])
+        }
+    }
+
+    // MARK: Leases
+
+    private nonisolated func leaseLoop() async {
+        let timeout = configuration.visibilityTimeout
+        let period = timeout / 3
+        while !Task.isCancelled {
+            do { try await Task.sleep(for: period) } catch { return }
+            for (requestId, lease) in await leases() {
+                do {
+                    let renewed = try await queue.update(lease.message, visibilityTimeout: timeout)
+                    await renewLease(requestId, message: renewed)
+                } catch {
+                    logger.warning("cannot extend a request's visibility timeout", metadata: ["requestId": "\(requestId)", "error": "\(error)"])
+                }
+            }
+        }
+    }
+
+    private func leases() -> [(requestId: String, delivery: QueueMessageLease)] { book.deliveries }
+
+    private func renewLease(_ requestId: String, message: QueueMessage) {
+        guard var lease = book.entry(requestId)?.delivery, lease.messageId == message.messageId else { return }
+        lease.message = message
+        book.updateDelivery(requestId, to: lease)
+    }
+
+    // MARK: Camera
+
+    private var isWatching: Bool { book.isWatching }
+
+    private nonisolated func cameraLoop() async {
+        let clock = ContinuousClock()
+        var backoff = Backoff(initial: .milliseconds(100), maximum: .seconds(5))
+        while !Task.isCancelled {
+            guard await isWatching else {
+                await cameraBell.wait(upTo: .seconds(1))
+                continue
+            }
+            let started = clock.now
+            let capturedAt = Date()
+            let frame: RGBImage
+            do {
+                guard let next = try await frames.nextFrame() else {
+                    logger.warning("the camera returned no frame; retrying")
+                    await setCameraWorking(false)
+                    guard await backoff.sleep() else { return }
+                    continue
+                }
+                frame = next
+            } catch {
+                logger.warning("cannot read a frame; retrying", metadata: ["error": "\(error)"])
+                await setCameraWorking(false)
+                guard await backoff.sleep() else { return }
+                continue
+            }
+            backoff.reset()
+            await setCameraWorking(true)
+            let inferenceStart = clock.now
+            let probabilities: [Float]
+            do {
+                probabilities = try classifier.classifyWithDetails(frame, topK: 1).probabilities
+            } catch {
+                logger.error("classification failed", metadata: ["error": "\(error)"])
+                continue
+            }
+            let inference = clock.now - inferenceStart
+            metrics.frameClassified(inference: inference)
+            let scores = FrameScores(probabilities: probabilities)
+            await frameClassified(scores, frame: frame, startedAt: started, capturedAt: capturedAt, inference: inference)
+        }
+    }
+
+    private func frameClassified(
+        _ scores: FrameScores, frame: RGBImage, startedAt: ContinuousClock.Instant, capturedAt: Date, inference: Duration
+    ) {
+        for match in book.match(capturedAfter: startedAt, confidence: scores.percent) {
+            jobSink.yield(.found(match.entry, frame: frame, confidence: match.confidence, capturedAt: capturedAt, inferenceMilliseconds: inference.milliseconds))
+        }
+    }
+
+    private func setCameraWorking(_ value: Bool) { cameraWorking = value }
+    private func setStorageReachable(_ value: Bool) {
+        storageReachable = value
+        metrics.storageReachable.set(to: value ? 1 : 0)
+    }
+
+    // MARK: Deadlines
+
+    private var nextDeadline: Date? { book.nextDeadline }
+
+    private nonisolated func deadlineLoop() async {
+        while !Task.isCancelled {
+            if let next = await nextDeadline {
+                let wait = next.timeIntervalSinceNow
+                if wait > 0 { await deadlineBell.wait(upTo: .milliseconds(Int(min(wait, 3600) * 1000) + 1)) }
+            } else {
+                await deadlineBell.wait(upTo: .seconds(3600))
+            }
+            await expireDue()
+        }
+    }
+
+    private func expireDue() {
+        for entry in book.expire(now: Date()) {
+            jobSink.yield(.notFound(entry))
+        }
+    }
+
+    // MARK: Results
+
+    private func publish(_ job: PublishJob) async {
+        let entry = job.entry
+        let request = entry.request
+        let log = logger.with("requestId", request.requestId)
+        var backoff = Backoff(initial: .milliseconds(100), maximum: .seconds(5))
+        var published: ResultPublisher.Published?
+        for attempt in 1...configuration.publishAttempts {
+            do {
+                switch job {
+                case .found(_, let frame, let confidence, let capturedAt, let inferenceMs):
+                    var result = try await publisher.publishFound(request: request, frame: frame, confidence: confidence, capturedAt: capturedAt)
+                    result.timings["inference"] = inferenceMs
+                    published = result
+                case .notFound(let entry):
+                    published = try await publisher.publishNotFound(request: request, bestConfidence: entry.bestConfidence)
+                }
+                setStorageReachable(true)
+                break
+            } catch {
+                setStorageReachable(false)
+                log.warning("cannot store the result; retrying", metadata: ["attempt": "\(attempt)", "error": "\(error)"])
+                guard attempt < configuration.publishAttempts, await backoff.sleep() else { break }
+            }
+        }
+        guard var published else {
+            log.error("giving up storing the result for now; the request goes back on the queue")
+            if let current = book.remove(request.requestId) { await release(current.delivery) }
+            afterRemoval()
+            return
+        }
+        let lease = book.entry(request.requestId)?.delivery ?? entry.delivery
+        let now = ContinuousClock.now
+        published.timings["watch"] = (now - lease.receivedAt).milliseconds - (published.timings["upload"] ?? 0) - (published.timings["encode"] ?? 0)
+        published.timings["total"] = (now - lease.receivedAt).milliseconds
+        if let enqueuedAt = lease.enqueuedAt {
+            published.timings["queue"] = max(0, Date().timeIntervalSince(enqueuedAt) * 1000 - (now - lease.receivedAt).milliseconds)
+        }
+        if published.stored {
+            await hub.send(telemetry(for: published))
+            metrics.endToEnd.record(now - lease.receivedAt)
+            switch published.result.outcome {
+            case .found: metrics.succeeded.increment()
+            case .notFound: metrics.expired.increment()
+            }
+            log.info("answered", metadata: [
+                "outcome": "\(published.result.outcome.rawValue)", "confidence": "\(String(format: "%.1f", published.result.confidence))",
+                "ms": "\(String(format: "%.1f", published.timings["total"] ?? 0))",
+            ])
+        } else {
+            log.info("a result was already stored by an earlier attempt; keeping it")
+        }
+        await deleteAnswered(request.requestId, log: log)
+        book.remove(request.requestId)
+        afterRemoval()
+    }
+
+    /// Deletes the message of an answered request, retrying once with a newer pop receipt if the
+    /// lease keeper renewed it meanwhile.
+    private func deleteAnswered(_ requestId: String, log: Logger) async {
+        guard let first = book.entry(requestId)?.delivery else { return }
+        do {
+            try await queue.delete(first.message)
+        } catch {
+            if let latest = book.entry(requestId)?.delivery, latest.message.popReceipt != first.message.popReceipt,
+               (try? await queue.delete(latest.message)) != nil {
+                return
+            }
+            log.warning("cannot delete the answered request's message; its redelivery will only be acknowledged", metadata: ["error": "\(error)"])
+        }
+    }
+
+    private func afterRemoval() {
+        updatePendingGauge()
+        Task { await slotBell.ring() }
+        finishIfDrained()
+    }
+
+    private func updatePendingGauge() { metrics.pending.set(to: Double(book.count)) }
+
+    private func telemetry(for published: ResultPublisher.Published) -> TelemetryMessage {
+        let body = ResultTelemetry(result: published.envelope, timings: published.timings)
+        return TelemetryMessage(
+            body: (try? body.jsonData()) ?? Data(),
+            properties: [
+                "messageType": ResultTelemetry.messageType,
+                "requestId": published.result.requestId,
+                "outcome": published.result.outcome.rawValue,
+            ],
+            contentType: "application/json", contentEncoding: "utf-8",
+            messageId: published.result.requestId, correlationId: published.result.requestId)
+    }
+}
+
+extension Logger {
+    /// A copy with one more metadata value.
+    func with(_ key: String, _ value: String) -> Logger {
+        var copy = self
+        copy[metadataKey: key] = "\(value)"
+        return copy
+    }
+}

@@ -1,10 +1,128 @@
 import ArgumentParser
+import Foundation
+import HubService
+import IoTHub
+import Logging
+import ServiceLifecycle
 
 /// `edgefactor hub`: Run the built-in IoT hub (MQTT + service REST) and manage its identities.
 struct HubCommand: AsyncParsableCommand {
-    static let configuration = CommandConfiguration(commandName: "hub", abstract: "Run the built-in IoT hub (MQTT + service REST) and manage its identities.")
+    static let configuration = CommandConfiguration(
+        commandName: "hub",
+        abstract: "Run the built-in IoT hub (MQTT + service REST) and manage its identities.",
+        discussion: """
+            `edgefactor hub` (same as `edgefactor hub run`) serves IoT Hub's device/module MQTT protocol
+            over TLS on 8883 and the service REST API over HTTPS on 8443, with a development CA generated
+            on first start. The admin verbs talk to a running hub through the service API: by default the
+            one whose data directory holds hub.json, or any IoT hub (Azure too) with --connection-string.
+            """,
+        subcommands: [
+            HubRunCommand.self, HubDevicesCommand.self, HubModulesCommand.self,
+            HubConnectionStringCommand.self, HubTelemetryCommand.self,
+        ],
+        defaultSubcommand: HubRunCommand.self
+    )
+}
+
+/// `edgefactor hub run`: serve until SIGINT/SIGTERM.
+struct HubRunCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(commandName: "run", abstract: "Run the built-in IoT hub.")
+
+    @Option(help: "Directory for the database, certificates and hub.json (default: $EDGEFACTOR_HOME/hub, else ./var/hub).")
+    var dataDir: String?
+
+    @Option(help: "The hub's HostName in connection strings and SAS tokens (must be covered by the TLS certificate).")
+    var hostName = "localhost"
+
+    @Option(help: "Address to listen on.")
+    var bind = "127.0.0.1"
+
+    @Option(help: "MQTT over TLS port (the Azure device SDKs always dial 8883); 0 = any free port.")
+    var mqttPort = 8883
+
+    @Option(help: "Also listen for plain-TCP MQTT on this port (development on loopback only).")
+    var mqttPlainPort: Int?
+
+    @Option(help: "Service REST API port; 0 = any free port.")
+    var restPort = 8443
+
+    @Flag(help: "Serve the REST API over plain HTTP instead of HTTPS.")
+    var restPlainHTTP = false
+
+    @Option(help: "PEM certificate chain to use instead of the generated development certificate.")
+    var certificate: String?
+
+    @Option(help: "PEM private key of --certificate.")
+    var privateKey: String?
+
+    @Option(help: "Shared access policy name for the service API.")
+    var policyName = "iothubowner"
+
+    @Option(help: "Keep at most this many telemetry messages.")
+    var telemetryMaxMessages = 100_000
+
+    @Option(help: "Keep telemetry at most this many hours.")
+    var telemetryMaxAgeHours = 168
+
+    @Option(help: "Log level: trace, debug, info, notice, warning, error, critical.")
+    var logLevel = "info"
+
+    func validate() throws {
+        for port in [mqttPort, restPort] + [mqttPlainPort].compactMap({ $0 }) where !(0...65535).contains(port) {
+            throw ValidationError("ports must be 0…65535 (got \(port)).")
+        }
+        guard (certificate == nil) == (privateKey == nil) else {
+            throw ValidationError("--certificate and --private-key go together.")
+        }
+        guard Logger.Level(rawValue: logLevel) != nil else {
+            throw ValidationError("--log-level must be one of trace, debug, info, notice, warning, error, critical.")
+        }
+        guard telemetryMaxMessages > 0, telemetryMaxAgeHours > 0 else {
+            throw ValidationError("telemetry retention limits must be positive.")
+        }
+    }
 
     func run() async throws {
-        throw NotBuiltYet(command: "hub")
+        var logger = Logger(label: "edgefactor.hub")
+        logger.logLevel = Logger.Level(rawValue: logLevel) ?? .info
+        var configuration = HubConfiguration(
+            dataDirectory: dataDir.map { URL(fileURLWithPath: $0) } ?? HubConfiguration.defaultDataDirectory,
+            hostName: hostName, bindHost: bind, mqttTLSPort: mqttPort, mqttPlainPort: mqttPlainPort,
+            restPort: restPort, restTLS: !restPlainHTTP, policyName: policyName,
+            telemetryMaxMessages: telemetryMaxMessages, telemetryMaxAge: .seconds(telemetryMaxAgeHours * 3600),
+            logger: logger
+        )
+        if let certificate, let privateKey {
+            configuration.certificate = .files(certificateChain: certificate, privateKey: privateKey)
+        }
+        let runner = HubRunner(configuration: configuration)
+        let group = ServiceGroup(services: [runner], gracefulShutdownSignals: [.sigterm, .sigint], logger: logger)
+        try await group.run()
+    }
+}
+
+/// Runs a ``HubServer`` until the process is asked to stop.
+struct HubRunner: Service {
+    let configuration: HubConfiguration
+
+    func run() async throws {
+        let hub: HubServer
+        do {
+            hub = try await HubServer.start(configuration)
+        } catch let error as HubStartError {
+            throw ValidationError(error.message)
+        }
+        let scheme = configuration.restTLS ? "https" : "http"
+        var lines = [
+            "hub: MQTT over TLS on \(configuration.bindHost):\(hub.mqttTLSPort.map(String.init) ?? "off")",
+            "hub: service API \(scheme)://\(configuration.bindHost):\(hub.restPort)",
+            "hub: CA certificate \(hub.caCertificateFile.path)",
+            "hub: data directory \(configuration.dataDirectory.path) (hub.json holds the service connection string)",
+        ]
+        if let plain = hub.mqttPlainPort { lines.insert("hub: plain MQTT on \(configuration.bindHost):\(plain)", at: 1) }
+        // Unbuffered, so a supervising process sees the endpoints at once.
+        FileHandle.standardOutput.write(Data((lines.joined(separator: "\n") + "\n").utf8))
+        try? await gracefulShutdown()
+        await hub.shutdown()
     }
 }

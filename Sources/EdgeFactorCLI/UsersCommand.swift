@@ -1,10 +1,177 @@
 import ArgumentParser
+import Foundation
+import FrontEnd
 
-/// `edgefactor users`: Manage front-end accounts and their enrolled object classes.
+/// `edgefactor users`: manage front-end accounts and their enrolled object classes.
 struct UsersCommand: AsyncParsableCommand {
-    static let configuration = CommandConfiguration(commandName: "users", abstract: "Manage front-end accounts and their enrolled object classes.")
+    static let configuration = CommandConfiguration(
+        commandName: "users",
+        abstract: "Manage front-end accounts and their enrolled object classes.",
+        discussion: """
+            Each account has a password (bcrypt), one or more object classes (one is picked at random \
+            for each sign-in), a confidence threshold, and the device (and edge module) that verifies \
+            them. Passwords are read from the terminal without echo, or from standard input with \
+            --password-stdin.
+            """,
+        subcommands: [UsersAddCommand.self, UsersListCommand.self, UsersSetCommand.self, UsersRemoveCommand.self]
+    )
+}
+
+/// Options naming the second factor of an account.
+struct UsersFactorOptions: ParsableArguments {
+    @Option(name: .customLong("class"), help: ArgumentHelp("An object class to enrol (repeat, or separate with ';'). Must be a label of the model.", valueName: "name"))
+    var classes: [String] = []
+
+    @Option(help: ArgumentHelp("Minimum confidence in percent (1-100).", valueName: "percent"))
+    var threshold: Double?
+
+    @Option(help: ArgumentHelp("The hub device id of the user's camera device.", valueName: "id"))
+    var device: String?
+
+    @Option(help: ArgumentHelp("The edge module on that device that takes ProcessRequest.", valueName: "id"))
+    var module: String?
+
+    @Option(help: ArgumentHelp("Labels file to check classes against (default: the default model's).", valueName: "path"))
+    var labels: String?
+
+    @Flag(help: "Skip checking classes against the model's labels.")
+    var skipLabelCheck = false
+
+    func catalogue() throws -> (@Sendable (String) -> String?)? {
+        if skipLabelCheck { return nil }
+        return try ModelLabels.catalogue(path: labels)
+    }
+}
+
+struct UsersAddCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(commandName: "add", abstract: "Create an account.")
+
+    @Argument(help: "User name (1-64 letters, digits, . _ - @).")
+    var username: String
+
+    @OptionGroup var factor: UsersFactorOptions
+    @OptionGroup var store: FrontendDatabaseOptions
+
+    @Flag(help: "Read the password from the first line of standard input.")
+    var passwordStdin = false
+
+    func validate() throws {
+        guard !factor.classes.isEmpty else { throw ValidationError("enrol at least one object class with --class") }
+        guard factor.device != nil else { throw ValidationError("name the verifying device with --device") }
+    }
 
     func run() async throws {
-        throw NotBuiltYet(command: "users")
+        let users = UserStore(database: try store.open(), classCatalogue: try factor.catalogue())
+        let password = try PasswordInput.read(fromStdin: passwordStdin, confirm: true)
+        let account = try await users.add(
+            username: username, password: password, classes: factor.classes, threshold: factor.threshold ?? 70,
+            deviceId: factor.device ?? "", moduleId: factor.module
+        )
+        try await AuditLog(database: store.open()).record(
+            AuditEvent(kind: .accountChanged, username: account.username, deviceId: account.deviceId, outcome: "added", detail: "by CLI")
+        )
+        print("added \(account.username): \(account.classes.joined(separator: "; ")) at \(account.threshold) % on \(account.deviceId)\(account.moduleId.map { "/\($0)" } ?? "")")
+    }
+}
+
+struct UsersListCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(commandName: "list", abstract: "List accounts.")
+
+    @OptionGroup var store: FrontendDatabaseOptions
+
+    @Flag(help: "One JSON object per line.")
+    var json = false
+
+    func run() async throws {
+        let database = try store.open()
+        let users = UserStore(database: database)
+        let accounts = try await users.list()
+        let throttle = LoginFailures(database: database)
+        if json {
+            for account in accounts {
+                let status = try await throttle.status(account.username)
+                let line: [String: String] = [
+                    "username": account.username, "classes": account.classes.joined(separator: ";"),
+                    "threshold": String(account.threshold), "device": account.deviceId, "module": account.moduleId ?? "",
+                    "failures": String(status.consecutive), "locked": String(status.locked),
+                    "lastLogin": account.lastLoginAt?.formatted(.iso8601) ?? "",
+                ]
+                let data = try JSONSerialization.data(withJSONObject: line, options: [.sortedKeys])
+                print(String(decoding: data, as: UTF8.self))
+            }
+            return
+        }
+        guard !accounts.isEmpty else {
+            print("no accounts: add one with `edgefactor users add NAME --class banana --device DEVICE`")
+            return
+        }
+        var rows = [["USER", "CLASSES", "THRESHOLD", "DEVICE/MODULE", "FAILURES", "LAST SIGN-IN"]]
+        for account in accounts {
+            let status = try await throttle.status(account.username)
+            rows.append([
+                account.username, account.classes.joined(separator: "; "), "\(account.threshold) %",
+                account.deviceId + (account.moduleId.map { "/\($0)" } ?? ""),
+                status.locked ? "\(status.consecutive) LOCKED" : "\(status.consecutive)",
+                account.lastLoginAt?.formatted(.iso8601) ?? "never",
+            ])
+        }
+        TextTable.print(rows)
+    }
+}
+
+struct UsersSetCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(commandName: "set", abstract: "Change an account: password, classes, threshold, device, module, or unlock it.")
+
+    @Argument(help: "User name.")
+    var username: String
+
+    @OptionGroup var factor: UsersFactorOptions
+    @OptionGroup var store: FrontendDatabaseOptions
+
+    @Flag(help: "Set a new password (prompted, or read with --password-stdin). Also unlocks.")
+    var password = false
+
+    @Flag(help: "Read the new password from the first line of standard input.")
+    var passwordStdin = false
+
+    @Flag(help: "Remove the module: send ProcessRequest to the device itself.")
+    var noModule = false
+
+    @Flag(help: "Clear failed sign-ins and the lockout.")
+    var unlock = false
+
+    func run() async throws {
+        let database = try store.open()
+        let users = UserStore(database: database, classCatalogue: factor.classes.isEmpty ? nil : try factor.catalogue())
+        var changes = UserStore.Changes()
+        if password || passwordStdin { changes.password = try PasswordInput.read(fromStdin: passwordStdin, confirm: true) }
+        if !factor.classes.isEmpty { changes.classes = factor.classes }
+        changes.threshold = factor.threshold
+        changes.deviceId = factor.device
+        if noModule { changes.moduleId = .some(nil) } else if let module = factor.module { changes.moduleId = .some(module) }
+        let account = try await users.update(username: username, changes: changes)
+        if unlock || changes.password != nil {
+            try await LoginFailures(database: database).reset(account.username)
+        }
+        try await AuditLog(database: database).record(
+            AuditEvent(kind: .accountChanged, username: account.username, deviceId: account.deviceId, outcome: unlock ? "unlocked" : "changed", detail: "by CLI")
+        )
+        print("updated \(account.username): \(account.classes.joined(separator: "; ")) at \(account.threshold) % on \(account.deviceId)\(account.moduleId.map { "/\($0)" } ?? "")")
+    }
+}
+
+struct UsersRemoveCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(commandName: "remove", abstract: "Delete an account (its audit history stays).")
+
+    @Argument(help: "User name.")
+    var username: String
+
+    @OptionGroup var store: FrontendDatabaseOptions
+
+    func run() async throws {
+        let database = try store.open()
+        try await UserStore(database: database).remove(username: username)
+        try await AuditLog(database: database).record(AuditEvent(kind: .accountChanged, username: username, outcome: "removed", detail: "by CLI"))
+        print("removed \(username)")
     }
 }

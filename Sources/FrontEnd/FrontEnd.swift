@@ -1,1 +1,100 @@
-// FrontEnd: placeholder until its issue lands.
+import Foundation
+public import Hummingbird
+public import Logging
+import NIOCore
+public import ServiceLifecycle
+
+/// The authentication front-end: first factor (accounts, throttling, CSRF, sessions), second
+/// factor (a signed request to the user's device through the hub, its signed result read from
+/// storage by name), the pages, and the original application's endpoints.
+///
+/// Embed it with ``makeApplication(onListening:)`` (a Hummingbird application, itself a
+/// `Service`), or run ``FrontEndService`` in a `ServiceGroup` beside other services.
+public struct FrontEnd: Sendable {
+    public let configuration: FrontEndConfiguration
+    public let database: FrontEndDatabase
+    let backend: any VerificationBackend
+    let secrets: any DeviceSecretProvider
+    let logger: Logger
+
+    /// - Parameters:
+    ///   - backend: how to reach the hub and storage (``AzureVerificationBackend`` in production).
+    ///   - secrets: each device's shared secret.
+    public init(
+        configuration: FrontEndConfiguration, database: FrontEndDatabase, backend: any VerificationBackend,
+        secrets: any DeviceSecretProvider, logger: Logger = Logger(label: "edgefactor.frontend")
+    ) {
+        self.configuration = configuration
+        self.database = database
+        self.backend = backend
+        self.secrets = secrets
+        self.logger = logger
+    }
+
+    /// The Hummingbird application serving the front-end, with its verification worker as a service.
+    ///
+    /// - Parameter onListening: called with the bound port once the server listens (useful with port 0).
+    public func makeApplication(onListening: @escaping @Sendable (Int) async -> Void = { _ in }) async throws -> some ApplicationProtocol {
+        let renderer = try await PageRenderer.load()
+        let hasher = PasswordHasher(cost: configuration.bcryptCost)
+        let audit = AuditLog(database: database)
+        let accountThrottle = AccountThrottle(database: database, policy: configuration.throttle)
+        let tracker = VerificationTracker()
+        let state = FrontEndState(
+            configuration: configuration,
+            users: UserStore(database: database, bcryptCost: configuration.bcryptCost),
+            accountThrottle: accountThrottle,
+            addressThrottle: AddressThrottle(policy: configuration.throttle),
+            audit: audit,
+            sessions: SessionCookies(
+                store: SessionStore(limits: .init(idleTimeout: configuration.sessionIdleTimeout, absoluteTimeout: configuration.sessionAbsoluteTimeout)),
+                secure: configuration.behindTLS
+            ),
+            tracker: tracker,
+            renderer: renderer,
+            dummyHash: try await hasher.makeDummyHash(),
+            logger: logger
+        )
+        let router = Router(context: FrontEndRequestContext.self)
+        router.add(middleware: SecurityHeadersMiddleware(behindTLS: configuration.behindTLS))
+        StaticAssets(renderer: renderer).register(on: router)
+        LoginController(state: state).register(on: router)
+        VerificationController(state: state).register(on: router)
+        AccountController(state: state).register(on: router)
+
+        let worker = VerificationWorker(
+            tracker: tracker, backend: backend, secrets: secrets, audit: audit, throttle: accountThrottle,
+            settings: configuration.verification, logger: logger
+        )
+        try? await accountThrottle.prune()
+        let logger = self.logger
+        return Application(
+            router: router,
+            configuration: .init(address: .hostname(configuration.host, port: configuration.port), serverName: nil),
+            services: [worker],
+            onServerRunning: { channel in
+                let port = channel.localAddress?.port ?? 0
+                logger.info("front-end listening", metadata: ["address": "\(channel.localAddress?.description ?? "?")"])
+                await onListening(port)
+            },
+            logger: logger
+        )
+    }
+}
+
+/// The front-end as a ServiceLifecycle service, for running beside the hub, storage and agents
+/// in one process.
+public struct FrontEndService: Service {
+    let frontEnd: FrontEnd
+    let onListening: @Sendable (Int) async -> Void
+
+    public init(_ frontEnd: FrontEnd, onListening: @escaping @Sendable (Int) async -> Void = { _ in }) {
+        self.frontEnd = frontEnd
+        self.onListening = onListening
+    }
+
+    public func run() async throws {
+        let application = try await frontEnd.makeApplication(onListening: onListening)
+        try await application.run()
+    }
+}

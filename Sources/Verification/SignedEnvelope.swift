@@ -41,6 +41,13 @@ public struct SignedEnvelope: Codable, Sendable, Hashable {
         return try CanonicalJSON.decode(type, from: Data(payload.utf8))
     }
 
+    /// Decodes the payload WITHOUT checking the signature: for a relay that does not hold the key
+    /// (the module), to check that what it relays is consistent. Never trust what this returns.
+    public func peek<T: Decodable>(_ type: T.Type) throws(VerificationError) -> T {
+        guard v == Self.currentVersion else { throw .unsupportedVersion(v) }
+        return try CanonicalJSON.decode(type, from: Data(payload.utf8))
+    }
+
     /// The envelope as compact JSON.
     public func jsonData() -> Data {
         // Encoding five plain fields cannot fail; fall back to an empty object rather than trap.

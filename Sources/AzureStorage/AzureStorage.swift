@@ -1,1 +1,0 @@
-// AzureStorage: placeholder until its issue lands.

@@ -1,0 +1,49 @@
+/// A storage operation that failed: the service's answer (status and `x-ms-error-code`), or a
+/// transport failure (`status == 0`). `message` says what went wrong and, where known, how to fix it.
+public struct StorageError: Error, Sendable, CustomStringConvertible {
+    /// HTTP status from the service; 0 when no response arrived (connection refused, timeout…).
+    public var status: Int
+    /// The service's error code (`x-ms-error-code`), e.g. `QueueNotFound`, `BlobAlreadyExists`,
+    /// `AuthenticationFailed`; for transport failures `Timeout` or `ConnectionFailed`.
+    public var code: String?
+    /// What went wrong and how to fix it.
+    public var message: String
+    /// The service's `x-ms-request-id`, for correlating with server logs.
+    public var requestId: String?
+
+    public init(status: Int, code: String?, message: String, requestId: String? = nil) {
+        self.status = status
+        self.code = code
+        self.message = message
+        self.requestId = requestId
+    }
+
+    public var description: String {
+        var text = status == 0 ? "storage request failed" : "storage service answered \(status)"
+        if let code { text += " \(code)" }
+        text += ": \(message)"
+        if let requestId { text += " (request id \(requestId))" }
+        return text
+    }
+
+    /// True for a 404 whose code says the resource is missing.
+    public var isNotFound: Bool { status == 404 }
+
+    /// How to fix the common errors, appended to the service's message.
+    static func hint(for code: String?) -> String? {
+        switch code {
+        case "QueueNotFound": "Create the queue first (QueueClient.create()) or check its name."
+        case "ContainerNotFound": "Create the container first (BlobContainerClient.create()) or check its name."
+        case "BlobNotFound": "Check the blob name, or upload it first."
+        case "BlobAlreadyExists": "Pass overwrite: true to replace it."
+        case "AuthenticationFailed", "AuthorizationFailure", "InvalidAuthenticationInfo":
+            "Check AccountName/AccountKey (or the SAS) in the connection string, and that this machine's clock is right."
+        case "AuthorizationPermissionMismatch": "The SAS does not grant this operation; create one with the needed permissions."
+        case "PopReceiptMismatch": "The message was received again since; use the pop receipt of the latest receive or update."
+        case "MessageNotFound": "The message was already deleted or has expired."
+        case "RequestBodyTooLarge": "Queue messages are limited to 64 KiB; store large payloads in a blob and send its name."
+        case "ConditionNotMet": "The resource changed since it was read; read it again and retry."
+        default: nil
+        }
+    }
+}

@@ -1,0 +1,67 @@
+import Foundation
+
+/// The Storage section of docs/benchmarks.md.
+struct StorageBenchmarkReport {
+    var concurrency: Int
+    var seconds: Double
+    var deepQueue: Int
+    var swiftCycles = 0.0
+    var python: StoragePythonFigures?
+    var shallow = StorageLatency()
+    var deep = StorageLatency()
+    var blobs: [StorageBlobFigures] = []
+
+    static let azureQueueTarget = 2_000.0
+
+    private func number(_ value: Double, digits: Int = 0) -> String {
+        String(format: "%.\(digits)f", value)
+    }
+
+    private func ratio(_ value: Double, _ reference: Double?) -> String {
+        guard let reference, reference > 0 else { return "–" }
+        return number(value / reference, digits: 2) + "×"
+    }
+
+    func markdown(command: String) -> String {
+        var lines: [String] = []
+        let date = ISO8601DateFormatter().string(from: Date()).prefix(10)
+        lines.append("## Storage")
+        lines.append("")
+        lines.append("Measured \(date) with `\(command)`: the built-in service in-process on loopback, a temporary")
+        lines.append("data directory, client and server sharing the 2 cores. A cycle is send + receive + delete of one")
+        lines.append("1 KiB message; \(concurrency) concurrent workers for \(number(seconds)) s. MB/s are 10^6 bytes per second.")
+        lines.append("")
+        lines.append("| Measurement | EdgeFactor (Swift client) | Baseline (same run) | Ratio |")
+        lines.append("|---|---|---|---|")
+        let pythonVersion = python.map { " \($0.sdkVersion)" } ?? ""
+        lines.append("| Queue cycles/s | \(number(swiftCycles)) | Python SDK\(pythonVersion): \(python.map { number($0.cyclesPerSecond) } ?? "not run") | \(ratio(swiftCycles, python?.cyclesPerSecond)) |")
+        lines.append("| Queue cycles/s vs Azure's 2,000 msg/s target for one queue | \(number(swiftCycles)) | 2,000 | \(ratio(swiftCycles, Self.azureQueueTarget)) |")
+        lines.append("| Cycle time, 10 messages waiting (median / p99 ms) | \(number(shallow.median, digits: 2)) / \(number(shallow.p99, digits: 2)) | – | – |")
+        lines.append("| Cycle time, \(deepQueue.formatted()) messages waiting (median / p99 ms) | \(number(deep.median, digits: 2)) / \(number(deep.p99, digits: 2)) | 10 waiting: \(number(shallow.median, digits: 2)) | \(ratio(deep.median, shallow.median)) |")
+        for blob in blobs {
+            let label = "\(blob.size >> 20) MiB"
+            let pythonUpload = blob.size == 1 << 20 ? python?.upload1MiB : python?.upload64MiB
+            let pythonDownload = blob.size == 1 << 20 ? python?.download1MiB : python?.download64MiB
+            lines.append("| Blob upload \(label) (MB/s, \(blob.count) blobs) | \(number(blob.uploadMBps)) | Python SDK: \(pythonUpload.map { number($0) } ?? "not run") | \(ratio(blob.uploadMBps, pythonUpload)) |")
+            lines.append("| Blob upload \(label) vs write + fsync of the same bytes | \(number(blob.uploadMBps)) | disk: \(number(blob.diskWriteMBps)) | \(ratio(blob.uploadMBps, blob.diskWriteMBps)) |")
+            lines.append("| Blob download \(label) (MB/s) | \(number(blob.downloadMBps)) | Python SDK: \(pythonDownload.map { number($0) } ?? "not run") | \(ratio(blob.downloadMBps, pythonDownload)) |")
+        }
+        lines.append("")
+        return lines.joined(separator: "\n")
+    }
+
+    /// Replaces `## Storage` up to the next `## ` heading (or appends the section).
+    static func replaceSection(in path: String, with section: String) throws {
+        let text = (try? String(contentsOfFile: path, encoding: .utf8)) ?? "# Benchmarks\n"
+        var lines = text.components(separatedBy: "\n")
+        let newLines = section.components(separatedBy: "\n")
+        if let start = lines.firstIndex(of: "## Storage") {
+            var end = start + 1
+            while end < lines.count, !lines[end].hasPrefix("## ") { end += 1 }
+            lines.replaceSubrange(start..<end, with: newLines)
+        } else {
+            lines += [""] + newLines
+        }
+        try lines.joined(separator: "\n").write(toFile: path, atomically: true, encoding: .utf8)
+    }
+}

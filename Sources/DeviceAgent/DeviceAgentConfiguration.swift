@@ -1,0 +1,82 @@
+public import AzureStorage
+public import Foundation
+public import IoTHub
+public import Logging
+public import Verification
+public import Vision
+
+/// Everything the device agent needs. Defaults follow the original design's names and the
+/// security model's limits.
+public struct DeviceAgentConfiguration: Sendable {
+    /// The device's IoT Hub connection string (`HostName=…;DeviceId=…;SharedAccessKey=…`).
+    public var hub: IoTHubConnectionString
+    /// Transport options for the hub (trust roots, plain TCP on loopback, …).
+    public var hubOptions: HubClientOptions
+    /// The storage account holding the requests queue and the responses container.
+    public var storage: StorageConnectionString
+    public var requestsQueue = ResultLocation.defaultRequestsQueue
+    /// Where messages go after `maxAttempts` failed deliveries or when they can never succeed.
+    public var deadLetterQueue = ResultLocation.defaultDeadLetterQueue
+    public var responsesContainer = ResultLocation.defaultResponsesContainer
+
+    /// Shared with the front-end: verifies requests and signs results.
+    public var deviceSecret: SharedSecret
+    /// The secrets of the modules that may queue requests for this device, by module id.
+    public var moduleSecrets: [String: SharedSecret]
+
+    /// The camera, as a `FrameSources.open` URI (a V4L2 device, an image directory, …).
+    public var camera: String
+    public var cameraOptions: FrameSourceOptions
+
+    /// How many requests are watched at once; more stay on the queue.
+    public var maxInFlight = 16
+    /// How long a received message stays invisible; renewed every third of it while its request is pending.
+    public var visibilityTimeout: Duration = .seconds(30)
+    /// Deliveries after which a message goes to the dead-letter queue.
+    public var maxAttempts = 5
+    /// Attempts to store one result before the request goes back on the queue.
+    public var publishAttempts = 8
+    /// Queue polling: the wait after an empty receive starts at the lower bound and doubles up to
+    /// the upper bound while the queue stays empty; any message resets it.
+    public var pollInterval: ClosedRange<Duration> = .milliseconds(10) ... .milliseconds(250)
+    /// Accept the original `id|class|threshold|key` messages (unsigned; for migration only).
+    public var acceptLegacyMessages = false
+    /// Lifetime given to legacy messages, which carry none.
+    public var legacyRequestLifetime: Duration = .seconds(60)
+    public var jpegQuality = 85
+    /// Where to serve `/healthz`, `/readyz` and `/metrics`; nil for none. Port 0 picks a free port.
+    public var healthEndpoint: (host: String, port: Int)? = ("127.0.0.1", 9464)
+    /// How long shutdown waits for results being stored before releasing their messages.
+    public var shutdownGracePeriod: Duration = .seconds(10)
+
+    public init(
+        hub: IoTHubConnectionString, hubOptions: HubClientOptions = .init(), storage: StorageConnectionString,
+        deviceSecret: SharedSecret, moduleSecrets: [String: SharedSecret], camera: String,
+        cameraOptions: FrameSourceOptions = .init()
+    ) {
+        self.hub = hub
+        self.hubOptions = hubOptions
+        self.storage = storage
+        self.deviceSecret = deviceSecret
+        self.moduleSecrets = moduleSecrets
+        self.camera = camera
+        self.cameraOptions = cameraOptions
+    }
+
+    /// Checks the settings that would otherwise fail later, with what to change.
+    public func validate() throws(DeviceAgentError) {
+        guard hub.deviceId != nil, hub.moduleId == nil else {
+            throw .configuration("the hub connection string must name a device (DeviceId=…) and no module")
+        }
+        guard !moduleSecrets.isEmpty else {
+            throw .configuration("no module secret: the agent would reject every request. Pass the module's secret (edgefactor secrets new --module ID)")
+        }
+        guard (1...256).contains(maxInFlight) else { throw .configuration("max in flight must be 1…256") }
+        guard visibilityTimeout >= .seconds(3), visibilityTimeout <= .seconds(3600) else {
+            throw .configuration("visibility timeout must be 3 s … 1 h")
+        }
+        guard (1...100).contains(maxAttempts) else { throw .configuration("max attempts must be 1…100") }
+        guard pollInterval.lowerBound > .zero else { throw .configuration("the poll interval must be positive") }
+        guard (1...100).contains(jpegQuality) else { throw .configuration("JPEG quality must be 1…100") }
+    }
+}

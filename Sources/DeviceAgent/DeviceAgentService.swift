@@ -1,0 +1,80 @@
+import Foundation
+public import Logging
+public import ServiceLifecycle
+import Synchronization
+public import Vision
+
+/// The device agent as a `Service`: run it in a `ServiceGroup` (the `edgefactor agent` command, the
+/// demo, tests). A graceful shutdown (SIGTERM, SIGINT) stops taking requests, puts the ones still
+/// being watched back on the queue for the next start, and finishes the ones being stored.
+public struct DeviceAgentService: Service {
+    private let agent: DeviceAgent
+    private let metrics: AgentMetrics
+    private let health: HealthServer?
+    private let logger: Logger
+
+    /// Prepares the agent: validates the configuration, opens the camera and loads the model (or
+    /// uses `classifier`, to share one loaded model between agents in one process).
+    public init(
+        configuration: DeviceAgentConfiguration, classifier: ImageClassifier? = nil,
+        logger: Logger = Logger(label: "edgefactor.agent")
+    ) throws {
+        try configuration.validate()
+        let model: ImageClassifier
+        if let classifier {
+            model = classifier
+        } else {
+            do { model = try ImageClassifier(configuration: ClassifierConfiguration.defaultModel()) } catch {
+                throw DeviceAgentError.classifier("\(error)")
+            }
+        }
+        let frames: any FrameSource
+        do { frames = try FrameSources.open(configuration.camera, options: configuration.cameraOptions) } catch {
+            throw DeviceAgentError.camera("cannot open '\(configuration.camera)': \(error)")
+        }
+        var logger = logger
+        logger[metadataKey: "device"] = "\(configuration.hub.deviceId ?? "?")"
+        let metrics = AgentMetrics()
+        let agent = try DeviceAgent(configuration: configuration, classifier: model, frames: frames, metrics: metrics, logger: logger)
+        self.agent = agent
+        self.metrics = metrics
+        self.logger = logger
+        health = configuration.healthEndpoint.map {
+            HealthServer(host: $0.host, port: $0.port, agent: agent, metrics: metrics, logger: logger)
+        }
+    }
+
+    public func run() async throws {
+        logger.info("device agent starting")
+        let grace = agent.configuration.shutdownGracePeriod
+        try await withGracefulShutdownHandler {
+            try await withThrowingDiscardingTaskGroup { group in
+                if let health {
+                    group.addTask {
+                        do { try await health.run() } catch {
+                            logger.error("health endpoint stopped", metadata: ["error": "\(error)"])
+                        }
+                    }
+                }
+                await agent.run()
+                // The health server stops by itself on a graceful shutdown; cancel it otherwise.
+                if !Task.isShuttingDownGracefully { group.cancelAll() }
+            }
+        } onGracefulShutdown: { [agent] in
+            Task { await agent.shutdown(grace: grace) }
+        }
+    }
+
+    /// Wakes the queue poller at once: call it after queueing a request in the same process
+    /// (the edge module's `onRequestQueued` hook) to skip the polling delay.
+    public func requestQueued() async { await agent.requestQueued() }
+
+    /// Stops the agent as a graceful shutdown would (for embedding without signals).
+    public func shutdown() async { await agent.shutdown(grace: agent.configuration.shutdownGracePeriod) }
+
+    /// The Prometheus exposition of the agent's metrics.
+    public func metricsText() -> String { metrics.exposition() }
+
+    /// The port the health endpoint bound, once it is listening (nil without one).
+    public var healthPort: Int? { health?.boundPort.value.withLock { $0 } }
+}

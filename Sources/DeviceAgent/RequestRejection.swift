@@ -1,0 +1,45 @@
+import Verification
+
+/// Why the agent refused a queue message, and what happens to the message.
+public struct RequestRejection: Error, CustomStringConvertible, Sendable {
+    /// A short, stable label for logs and the `reason` label of the rejected-requests metric.
+    public enum Reason: String, Sendable, CaseIterable {
+        case malformed, badSignature = "bad-signature", unknownKey = "unknown-key", wrongKind = "wrong-kind"
+        case wrongDevice = "wrong-device", invalidField = "invalid-field", expired, notYetValid = "not-yet-valid"
+        case replayed, legacyDisabled = "legacy-disabled", tooManyAttempts = "too-many-attempts"
+    }
+
+    public var reason: Reason
+    /// What was wrong and what to check.
+    public var detail: String
+
+    public init(_ reason: Reason, _ detail: String) {
+        self.reason = reason
+        self.detail = detail
+    }
+
+    /// Maps a verification failure to a rejection.
+    init(_ error: VerificationError, context: String) {
+        let reason: Reason = switch error {
+        case .badSignature: .badSignature
+        case .wrongKind: .wrongKind
+        case .expired: .expired
+        case .notYetValid: .notYetValid
+        case .replayed, .replayCacheFull: .replayed
+        case .invalidField: .invalidField
+        case .malformed, .unsupportedVersion, .weakSecret: .malformed
+        }
+        self.init(reason, "\(context): \(error)")
+    }
+
+    /// Whether the message goes to the dead-letter queue (kept as evidence for an operator) rather
+    /// than being deleted. Expired and replayed messages carry nothing worth keeping.
+    public var deadLetters: Bool {
+        switch reason {
+        case .expired, .replayed: false
+        default: true
+        }
+    }
+
+    public var description: String { "\(reason.rawValue): \(detail)" }
+}

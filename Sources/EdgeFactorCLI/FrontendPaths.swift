@@ -1,0 +1,30 @@
+import ArgumentParser
+import Foundation
+import FrontEnd
+
+/// Where the front-end keeps its files: under `$EDGEFACTOR_HOME` (set by the scripts), else `var/`
+/// in the current directory.
+enum FrontendPaths {
+    static var home: URL {
+        if let home = ProcessInfo.processInfo.environment["EDGEFACTOR_HOME"], !home.isEmpty {
+            return URL(fileURLWithPath: home, isDirectory: true)
+        }
+        return URL(fileURLWithPath: "var", isDirectory: true)
+    }
+
+    /// `frontend/frontend.sqlite`: accounts, throttle state, audit log.
+    static var database: String { home.appendingPathComponent("frontend/frontend.sqlite").path }
+
+    /// `secrets/devices`: one `<deviceId>.key` per device.
+    static var deviceSecrets: String { home.appendingPathComponent("secrets/devices").path }
+}
+
+/// The `--database` option shared by `frontend`, `frontend audit` and `users`.
+struct FrontendDatabaseOptions: ParsableArguments {
+    @Option(name: .long, help: ArgumentHelp("The front-end's SQLite database.", valueName: "path"))
+    var database: String = FrontendPaths.database
+
+    func open() throws -> FrontEndDatabase {
+        try FrontEndDatabase(path: database)
+    }
+}

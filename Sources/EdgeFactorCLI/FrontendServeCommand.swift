@@ -1,0 +1,143 @@
+import ArgumentParser
+import AzureStorage
+import Foundation
+import FrontEnd
+import HubService
+import IoTHub
+import Logging
+import ServiceLifecycle
+import Verification
+
+/// `edgefactor frontend [serve]`: the web server.
+struct FrontendServeCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "serve",
+        abstract: "Serve the sign-in pages (the default).",
+        discussion: """
+            With no options it uses the local built-in hub (its hub.json) and the built-in storage's \
+            development account. Point it at Azure with --hub-connection-string and \
+            --storage-connection-string (or $IOTHUB_CONNECTION_STRING and $AZURE_STORAGE_CONNECTION_STRING).
+            """
+    )
+
+    @Option(help: "Address to listen on.")
+    var host = "127.0.0.1"
+
+    @Option(help: "Port to listen on (0 = any free port; the chosen one is printed).")
+    var port = 8080
+
+    @OptionGroup var store: FrontendDatabaseOptions
+
+    @Option(help: "IoT hub service connection string (policy with 'service connect'). Default: the local hub's, from hub.json; or $IOTHUB_CONNECTION_STRING.")
+    var hubConnectionString: String?
+
+    @Option(help: "PEM file of the CA to trust for the hub's service API (default: the local hub's CA).")
+    var hubCaFile: String?
+
+    @Option(help: "Data directory of the local hub (default: $EDGEFACTOR_HOME/hub, else ./var/hub).")
+    var hubDataDir: String?
+
+    @Option(help: "Storage connection string. Default: $AZURE_STORAGE_CONNECTION_STRING, else the built-in storage's development account.")
+    var storageConnectionString: String?
+
+    @Option(help: "Container the devices write results to (private).")
+    var container = ResultLocation.defaultResponsesContainer
+
+    @Option(help: "Directory of the shared secrets (default: $EDGEFACTOR_HOME/secrets, else ./var/secrets).")
+    var secretsDir: String?
+
+    @Option(help: "Seconds a verification request stays valid.")
+    var requestLifetime = 60
+
+    @Option(help: "Seconds to wait for the device to answer ProcessRequest.")
+    var methodTimeout = 30
+
+    @Option(help: "Consecutive failed sign-ins that lock an account (at most 100).")
+    var lockoutAfter = 100
+
+    @Flag(help: "Browsers reach this server over HTTPS (TLS here or at a proxy): Secure cookies and HSTS.")
+    var behindTls = false
+
+    @Flag(help: "Take the client address from X-Forwarded-For (only behind a trusted reverse proxy).")
+    var trustForwardedFor = false
+
+    @Option(help: "Log level: trace, debug, info, notice, warning, error, critical.")
+    var logLevel = "info"
+
+    func validate() throws {
+        guard (1...600).contains(requestLifetime) else { throw ValidationError("--request-lifetime must be 1 to 600 seconds") }
+        guard (1...300).contains(methodTimeout) else { throw ValidationError("--method-timeout must be 1 to 300 seconds") }
+        guard Logger.Level(rawValue: logLevel) != nil else { throw ValidationError("--log-level must be one of trace, debug, info, notice, warning, error, critical") }
+        guard (1...100).contains(lockoutAfter) else { throw ValidationError("--lockout-after must be 1 to 100 (NIST SP 800-63B 5.2.2)") }
+    }
+
+    func run() async throws {
+        var logger = Logger(label: "edgefactor.frontend")
+        logger.logLevel = Logger.Level(rawValue: logLevel) ?? .info
+        let hub = try hubClient()
+        let storage = try storageConnection()
+        let containerClient = BlobContainerClient(connectionString: storage, containerName: container)
+        // The devices create it too; creating it here lets the first poll get a clean 404.
+        do { try await containerClient.create() } catch { logger.warning("cannot create container \(container): \(error)") }
+
+        let configuration = FrontEndConfiguration(
+            host: host, port: port, behindTLS: behindTls, trustForwardedFor: trustForwardedFor,
+            throttle: ThrottlePolicy(lockoutAfter: lockoutAfter),
+            verification: VerificationSettings(requestLifetime: .seconds(requestLifetime), methodTimeout: .seconds(methodTimeout))
+        )
+        let frontEnd = FrontEnd(
+            configuration: configuration, database: try store.open(),
+            backend: AzureVerificationBackend(hub: hub, container: containerClient),
+            secrets: Verification.SecretsStore(directory: secretsDir), logger: logger
+        )
+        let host = self.host
+        let service = FrontEndService(frontEnd) { port in
+            // Unbuffered: scripts and tests wait for this line.
+            FileHandle.standardOutput.write(Data("frontend: listening on http://\(host):\(port)\n".utf8))
+        }
+        let group = ServiceGroup(configuration: .init(services: [service], gracefulShutdownSignals: [.sigterm, .sigint], logger: logger))
+        try await group.run()
+    }
+
+    private func hubClient() throws -> ServiceClient {
+        var text = hubConnectionString ?? ProcessInfo.processInfo.environment["IOTHUB_CONNECTION_STRING"]
+        var options = ServiceClientOptions()
+        var caPath = hubCaFile
+        if text == nil {
+            let directory = hubDataDir.map { URL(fileURLWithPath: $0) } ?? HubConfiguration.defaultDataDirectory
+            let description: HubDescription
+            do {
+                description = try HubDescription.read(from: directory)
+            } catch {
+                throw ValidationError("no hub to talk to: start `edgefactor hub` (it writes hub.json), or pass --hub-connection-string. (\(error))")
+            }
+            text = description.serviceConnectionString
+            caPath = caPath ?? description.caCertificateFile
+            if description.restScheme == "http" {
+                options.baseURL = URL(string: "http://\(description.bindHost):\(description.restPort)")
+            }
+        }
+        if let caPath {
+            guard let pem = try? String(contentsOfFile: caPath, encoding: .utf8) else {
+                throw ValidationError("cannot read the hub CA file \(caPath)")
+            }
+            options.trustRootsPEM = pem
+        }
+        do {
+            return ServiceClient(connectionString: try IoTHubConnectionString(text ?? ""), options: options)
+        } catch {
+            throw ValidationError("invalid hub connection string: \(error)")
+        }
+    }
+
+    private func storageConnection() throws -> StorageConnectionString {
+        guard let text = storageConnectionString ?? ProcessInfo.processInfo.environment["AZURE_STORAGE_CONNECTION_STRING"] else {
+            return .development
+        }
+        do {
+            return try StorageConnectionString(text)
+        } catch {
+            throw ValidationError("invalid storage connection string: \(error)")
+        }
+    }
+}

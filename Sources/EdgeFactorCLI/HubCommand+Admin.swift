@@ -1,0 +1,176 @@
+import ArgumentParser
+import Foundation
+import HubService
+import IoTHub
+
+/// How the admin verbs reach a hub: `--connection-string` (any IoT hub), else the local hub's hub.json.
+struct HubTarget: ParsableArguments {
+    @Option(help: "Service connection string (HostName=..;SharedAccessKeyName=..;SharedAccessKey=..). Default: the local hub's, from hub.json; or $IOTHUB_CONNECTION_STRING.")
+    var connectionString: String?
+
+    @Option(help: "PEM file of the CA to trust for the service API (default: the local hub's CA when using hub.json).")
+    var caFile: String?
+
+    @Option(help: "Data directory of the local hub (default: $EDGEFACTOR_HOME/hub, else ./var/hub).")
+    var dataDir: String?
+
+    func serviceClient() throws -> ServiceClient {
+        var text = connectionString ?? ProcessInfo.processInfo.environment["IOTHUB_CONNECTION_STRING"]
+        var options = ServiceClientOptions()
+        var caPath = caFile
+        if text == nil {
+            let directory = dataDir.map { URL(fileURLWithPath: $0) } ?? HubConfiguration.defaultDataDirectory
+            let description: HubDescription
+            do {
+                description = try HubDescription.read(from: directory)
+            } catch {
+                throw ValidationError("\(error)")
+            }
+            text = description.serviceConnectionString
+            caPath = caPath ?? description.caCertificateFile
+            if description.restScheme == "http" {
+                options.baseURL = URL(string: "http://\(description.bindHost):\(description.restPort)")
+            }
+        }
+        if let caPath {
+            guard let pem = try? String(contentsOfFile: caPath, encoding: .utf8) else {
+                throw ValidationError("cannot read the CA file \(caPath)")
+            }
+            options.trustRootsPEM = pem
+        }
+        do {
+            return ServiceClient(connectionString: try IoTHubConnectionString(text ?? ""), options: options)
+        } catch {
+            throw ValidationError("invalid service connection string: \(error)")
+        }
+    }
+}
+
+/// `edgefactor hub devices add|list|remove`.
+struct HubDevicesCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "devices", abstract: "Register, list and remove devices.",
+        subcommands: [Add.self, List.self, Remove.self]
+    )
+
+    struct Add: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(abstract: "Register a device (symmetric keys generated) and print its connection string.")
+        @Argument(help: "Device id.") var deviceId: String
+        @Option(help: "GatewayHostName to put in the printed connection string.") var gatewayHostName: String?
+        @OptionGroup var target: HubTarget
+
+        func run() async throws {
+            let service = try target.serviceClient()
+            let device = try await service.createDevice(deviceId)
+            guard let connectionString = service.connectionString(for: device, gatewayHostName: gatewayHostName) else {
+                throw ValidationError("the hub returned no key for \(deviceId)")
+            }
+            print(connectionString.stringValue)
+        }
+    }
+
+    struct List: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(abstract: "List devices with their status and connection state.")
+        @OptionGroup var target: HubTarget
+
+        func run() async throws {
+            let devices = try await target.serviceClient().listDevices()
+            for device in devices {
+                print([device.deviceId, device.status ?? "-", device.connectionState ?? "-"].joined(separator: "\t"))
+            }
+        }
+    }
+
+    struct Remove: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(abstract: "Remove a device and its modules (its connections are closed).")
+        @Argument(help: "Device id.") var deviceId: String
+        @OptionGroup var target: HubTarget
+
+        func run() async throws {
+            try await target.serviceClient().deleteDevice(deviceId)
+        }
+    }
+}
+
+/// `edgefactor hub modules add|list|remove`.
+struct HubModulesCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "modules", abstract: "Register, list and remove modules of a device.",
+        subcommands: [Add.self, List.self, Remove.self]
+    )
+
+    struct Add: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(abstract: "Register a module (the device must exist) and print its connection string.")
+        @Argument(help: "Device id.") var deviceId: String
+        @Argument(help: "Module id.") var moduleId: String
+        @Option(help: "GatewayHostName to put in the printed connection string.") var gatewayHostName: String?
+        @OptionGroup var target: HubTarget
+
+        func run() async throws {
+            let service = try target.serviceClient()
+            let module = try await service.createModule(deviceId: deviceId, moduleId: moduleId)
+            guard let connectionString = service.connectionString(for: module, gatewayHostName: gatewayHostName) else {
+                throw ValidationError("the hub returned no key for \(deviceId)/\(moduleId)")
+            }
+            print(connectionString.stringValue)
+        }
+    }
+
+    struct List: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(abstract: "List a device's modules with their connection state.")
+        @Argument(help: "Device id.") var deviceId: String
+        @OptionGroup var target: HubTarget
+
+        func run() async throws {
+            for module in try await target.serviceClient().listModules(deviceId: deviceId) {
+                print([module.moduleId, module.connectionState ?? "-"].joined(separator: "\t"))
+            }
+        }
+    }
+
+    struct Remove: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(abstract: "Remove a module (its connection is closed).")
+        @Argument(help: "Device id.") var deviceId: String
+        @Argument(help: "Module id.") var moduleId: String
+        @OptionGroup var target: HubTarget
+
+        func run() async throws {
+            try await target.serviceClient().deleteModule(deviceId: deviceId, moduleId: moduleId)
+        }
+    }
+}
+
+/// `edgefactor hub connection-string DEVICE [MODULE]`.
+struct HubConnectionStringCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "connection-string",
+        abstract: "Print the connection string of a device or module (or, with --service, of the service policy)."
+    )
+
+    @Argument(help: "Device id.") var deviceId: String?
+    @Argument(help: "Module id.") var moduleId: String?
+    @Flag(help: "Print the service connection string instead.") var service = false
+    @Option(help: "GatewayHostName to add (e.g. when HostName is not the address devices dial).") var gatewayHostName: String?
+    @OptionGroup var target: HubTarget
+
+    func validate() throws {
+        guard service || deviceId != nil else { throw ValidationError("give a device id (and a module id), or --service.") }
+    }
+
+    func run() async throws {
+        let client = try target.serviceClient()
+        if service {
+            print(client.connectionString.stringValue)
+            return
+        }
+        guard let deviceId else { return }
+        let connectionString: IoTHubConnectionString?
+        if let moduleId {
+            connectionString = client.connectionString(for: try await client.getModule(deviceId: deviceId, moduleId: moduleId), gatewayHostName: gatewayHostName)
+        } else {
+            connectionString = client.connectionString(for: try await client.getDevice(deviceId), gatewayHostName: gatewayHostName)
+        }
+        guard let connectionString else { throw ValidationError("the identity has no symmetric key") }
+        print(connectionString.stringValue)
+    }
+}

@@ -1,0 +1,33 @@
+/// Exponential backoff with full jitter for reconnecting to the hub and retrying storage.
+/// (Hand-written: a dozen lines, and the libraries in the package offer none for plain async code;
+/// the agent keeps its own copy because apps do not depend on each other.)
+struct Backoff: Sendable {
+    var initial: Duration = .milliseconds(100)
+    var maximum: Duration = .seconds(10)
+    private(set) var attempt = 0
+
+    init(initial: Duration = .milliseconds(100), maximum: Duration = .seconds(10)) {
+        self.initial = initial
+        self.maximum = maximum
+    }
+
+    /// The next delay: a random duration up to `initial × 2^attempt`, capped at `maximum`.
+    mutating func next() -> Duration {
+        let ceiling = min(maximum, initial * Int(1 << min(attempt, 20)))
+        attempt += 1
+        let millis = max(1, Int(ceiling / .milliseconds(1)))
+        return .milliseconds(Int.random(in: (millis / 2)...millis))
+    }
+
+    mutating func reset() { attempt = 0 }
+
+    /// Sleeps for the next delay; false when the task was cancelled.
+    mutating func sleep() async -> Bool {
+        do {
+            try await Task.sleep(for: next())
+            return true
+        } catch {
+            return false
+        }
+    }
+}

@@ -1,1 +1,0 @@
-// EdgeModule: placeholder until its issue lands.

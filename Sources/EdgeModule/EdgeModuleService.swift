@@ -1,0 +1,144 @@
+import AzureStorage
+import Foundation
+import IoTHub
+public import Logging
+public import ServiceLifecycle
+import Verification
+
+/// The edge module as a `Service`: connects to the hub as a module, serves `ProcessRequest`,
+/// applies desired properties and reports them, and reconnects with backoff whenever the hub goes
+/// away. A graceful shutdown closes the hub connection (answers in progress finish first).
+public struct EdgeModuleService: Service {
+    private let configuration: EdgeModuleConfiguration
+    private let logger: Logger
+
+    public init(configuration: EdgeModuleConfiguration, logger: Logger = Logger(label: "edgefactor.module")) {
+        self.configuration = configuration
+        self.logger = logger
+    }
+
+    public func run() async throws {
+        let connection = try ModuleConnection(configuration: configuration, logger: logger)
+        try await cancelWhenGracefulShutdown {
+            await connection.run()
+        }
+        await connection.close()
+        logger.info("edge module stopped")
+    }
+}
+
+/// The module's hub session: connect, register, sync the twin, watch for loss, reconnect.
+actor ModuleConnection {
+    private let configuration: EdgeModuleConfiguration
+    private let logger: Logger
+    private let handler: ProcessRequestHandler
+    private var client: ModuleClient?
+
+    init(configuration: EdgeModuleConfiguration, logger: Logger) throws {
+        let (deviceId, moduleId) = try Self.identity(configuration.hub)
+        var logger = logger
+        logger[metadataKey: "module"] = "\(deviceId)/\(moduleId)"
+        self.configuration = configuration
+        self.logger = logger
+        handler = ProcessRequestHandler(
+            deviceId: deviceId, moduleId: moduleId, secret: configuration.moduleSecret, storage: configuration.storage,
+            settings: configuration.settings, acceptUnsigned: configuration.acceptUnsignedRequests,
+            enqueueTimeout: configuration.enqueueTimeout, onQueued: configuration.onRequestQueued, logger: logger)
+    }
+
+    static func identity(_ hub: EdgeModuleConfiguration.HubIdentity) throws -> (deviceId: String, moduleId: String) {
+        switch hub {
+        case .connectionString(let cs, _):
+            guard let deviceId = cs.deviceId, let moduleId = cs.moduleId else {
+                throw EdgeModuleError.configuration("the hub connection string must name a device and a module (DeviceId=…;ModuleId=…)")
+            }
+            return (deviceId, moduleId)
+        case .edgeEnvironment:
+            let env = ProcessInfo.processInfo.environment
+            if let deviceId = env["IOTEDGE_DEVICEID"], let moduleId = env["IOTEDGE_MODULEID"] { return (deviceId, moduleId) }
+            if let text = env["EdgeHubConnectionString"], let cs = try? IoTHubConnectionString(text),
+               let deviceId = cs.deviceId, let moduleId = cs.moduleId {
+                return (deviceId, moduleId)
+            }
+            throw EdgeModuleError.configuration("no IoT Edge environment (IOTEDGE_DEVICEID/IOTEDGE_MODULEID or EdgeHubConnectionString); pass --hub-connection-string instead")
+        }
+    }
+
+    /// Connects (retrying with backoff until the hub answers), then applies desired-property
+    /// patches until cancelled. After the first connection the client reconnects by itself,
+    /// re-subscribes to methods and twin updates, and replays missed desired properties.
+    func run() async {
+        var backoff = Backoff(initial: .milliseconds(200), maximum: .seconds(15))
+        var connected: ModuleClient?
+        while !Task.isCancelled, connected == nil {
+            do {
+                let client = try makeClient()
+                await client.onMethod { [handler] request in await handler.handle(request) }
+                try await client.connect()
+                connected = client
+                self.client = client
+            } catch {
+                guard !Task.isCancelled else { return }
+                logger.warning("cannot connect to the IoT hub; retrying", metadata: ["error": "\(error)"])
+                guard await backoff.sleep() else { return }
+            }
+        }
+        guard let client = connected else { return }
+        logger.info("connected to the IoT hub; serving ProcessRequest")
+        let updates = await client.desiredPropertyUpdates()
+        backoff.reset()
+        while !Task.isCancelled {
+            do {
+                try await syncTwin(client)
+                break
+            } catch {
+                logger.warning("cannot read the module twin; retrying", metadata: ["error": "\(error)"])
+                guard await backoff.sleep() else { return }
+            }
+        }
+        for await patch in updates {
+            await apply(Self.object(patch), client: client)
+        }
+    }
+
+    func close() async {
+        if let client { await client.close() }
+        client = nil
+    }
+
+    private func makeClient() throws -> ModuleClient {
+        switch configuration.hub {
+        case .connectionString(let cs, let options): ModuleClient(connectionString: cs, options: options)
+        case .edgeEnvironment: try ModuleClient.fromEdgeEnvironment(options: configuration.edgeOptions)
+        }
+    }
+
+    /// Applies the twin's desired properties and reports the settings in force.
+    private func syncTwin(_ client: ModuleClient) async throws {
+        let twin = try await client.getTwin()
+        var desired = Self.object(twin.desired)
+        desired["$version"] = twin.desiredVersion
+        await apply(desired, client: client)
+        _ = try await client.updateReportedProperties(handler.settings.reportedSnapshot)
+    }
+
+    private func apply(_ desired: [String: Any], client: ModuleClient) async {
+        var settings = handler.settings
+        let acks = settings.apply(desired: desired)
+        guard !acks.isEmpty else { return }
+        handler.update(settings)
+        let version = (desired["$version"] as? NSNumber)?.intValue
+        for ack in acks {
+            logger.info("desired property", metadata: ["key": "\(ack.key)", "applied": "\(ack.accepted)", "detail": "\(ack.description)"])
+        }
+        do {
+            _ = try await client.updateReportedProperties(ModuleSettings.reportedPatch(acks, version: version))
+        } catch {
+            logger.warning("cannot report applied settings", metadata: ["error": "\(error)"])
+        }
+    }
+
+    private static func object(_ data: Data) -> [String: Any] {
+        ((try? JSONSerialization.jsonObject(with: data)) as? [String: Any]) ?? [:]
+    }
+}

@@ -1,0 +1,38 @@
+public import Foundation
+
+/// How the front-end listens, protects sessions and runs the second factor.
+public struct FrontEndConfiguration: Sendable {
+    /// Address to bind; loopback by default.
+    public var host: String
+    /// Port to bind; 0 picks a free one (reported through `onListening`).
+    public var port: Int
+    /// Set when browsers reach the front-end over HTTPS (TLS here or at a reverse proxy):
+    /// cookies get `Secure` and the `__Host-` prefix, and HSTS is sent.
+    public var behindTLS: Bool
+    /// Take the client address from the last `X-Forwarded-For` hop (only behind a trusted proxy).
+    public var trustForwardedFor: Bool
+    public var throttle: ThrottlePolicy
+    public var verification: VerificationSettings
+    /// Sessions end after this long without a request.
+    public var sessionIdleTimeout: TimeInterval
+    /// Sessions end this long after they started, whatever happens.
+    public var sessionAbsoluteTimeout: TimeInterval
+    /// bcrypt cost for hashes the server creates (12; tests use 4).
+    public var bcryptCost: UInt8
+
+    public init(
+        host: String = "127.0.0.1", port: Int = 8080, behindTLS: Bool = false, trustForwardedFor: Bool = false,
+        throttle: ThrottlePolicy = ThrottlePolicy(), verification: VerificationSettings = VerificationSettings(),
+        sessionIdleTimeout: TimeInterval = 30 * 60, sessionAbsoluteTimeout: TimeInterval = 12 * 3600, bcryptCost: UInt8 = 12
+    ) {
+        self.host = host
+        self.port = port
+        self.behindTLS = behindTLS
+        self.trustForwardedFor = trustForwardedFor
+        self.throttle = throttle
+        self.verification = verification
+        self.sessionIdleTimeout = sessionIdleTimeout
+        self.sessionAbsoluteTimeout = sessionAbsoluteTimeout
+        self.bcryptCost = bcryptCost
+    }
+}

@@ -1,0 +1,87 @@
+public import Foundation
+public import GRDB
+
+/// One line of the audit log: who did what, when, from where, and how it ended.
+public struct AuditEvent: Codable, Sendable, Equatable, FetchableRecord, MutablePersistableRecord {
+    public static let databaseTableName = "auditEvent"
+
+    /// What happened.
+    public enum Kind: String, Codable, Sendable, CaseIterable {
+        case passwordAccepted = "password-accepted"
+        case passwordRejected = "password-rejected"
+        case throttled
+        case verificationRequested = "verification-requested"
+        case verificationCompleted = "verification-completed"
+        case signedIn = "signed-in"
+        case signedOut = "signed-out"
+        case accountChanged = "account-changed"
+    }
+
+    public var id: Int64?
+    public var at: Date
+    public var kind: Kind
+    public var username: String?
+    public var address: String?
+    public var requestId: String?
+    public var deviceId: String?
+    public var className: String?
+    /// Percent, when the device reported one.
+    public var confidence: Double?
+    /// `ok`, `failed`, `found`, `not-found`, `device-offline`, `timed-out`, `locked`, ...
+    public var outcome: String
+    public var detail: String?
+
+    public init(
+        at: Date = Date(), kind: Kind, username: String?, address: String? = nil, requestId: String? = nil,
+        deviceId: String? = nil, className: String? = nil, confidence: Double? = nil, outcome: String, detail: String? = nil
+    ) {
+        self.at = at
+        self.kind = kind
+        self.username = username
+        self.address = address
+        self.requestId = requestId
+        self.deviceId = deviceId
+        self.className = className
+        self.confidence = confidence
+        self.outcome = outcome
+        self.detail = detail
+    }
+
+    public mutating func didInsert(_ inserted: InsertionSuccess) {
+        id = inserted.rowID
+    }
+}
+
+/// The audit log of sign-ins and verifications, in the front-end's SQLite database.
+///
+/// Append-only from the server; read by `edgefactor frontend audit`.
+public struct AuditLog: Sendable {
+    let database: FrontEndDatabase
+
+    public init(database: FrontEndDatabase) {
+        self.database = database
+    }
+
+    /// Appends `event`. Failures to write are returned to the caller, which logs them: a sign-in
+    /// is not refused because the audit disk is full, but the operator hears about it.
+    public func record(_ event: AuditEvent) async throws {
+        var event = event
+        // Bound free-text fields: they may echo what a client typed.
+        event.username = event.username.map { String($0.prefix(64)) }
+        event.detail = event.detail.map { String($0.prefix(500)) }
+        try await database.writer.write { [event] db in
+            var copy = event
+            try copy.insert(db)
+        }
+    }
+
+    /// The most recent events first, optionally only one user's, at most `limit`.
+    public func recent(username: String? = nil, since: Date? = nil, limit: Int = 100) async throws -> [AuditEvent] {
+        try await database.writer.read { db in
+            var request = AuditEvent.all()
+            if let username { request = request.filter(Column("username").collating(.nocase) == username) }
+            if let since { request = request.filter(Column("at") >= since) }
+            return try request.order(Column("id").desc).limit(max(1, min(limit, 100_000))).fetchAll(db)
+        }
+    }
+}

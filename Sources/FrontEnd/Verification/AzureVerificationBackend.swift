@@ -1,0 +1,64 @@
+public import AzureStorage
+public import Foundation
+public import IoTHub
+
+/// The real backend: `ProcessRequest` through the IoT Hub service API, results read from Blob
+/// storage by exact name. Works against Azure and against EdgeFactor's built-in services alike.
+public struct AzureVerificationBackend: VerificationBackend {
+    let hub: ServiceClient
+    let container: BlobContainerClient
+
+    /// - Parameters:
+    ///   - hub: a service client with a policy allowed to invoke methods (`service connect`).
+    ///   - container: the private container the devices write results to.
+    public init(hub: ServiceClient, container: BlobContainerClient) {
+        self.hub = hub
+        self.container = container
+    }
+
+    public func invokeProcessRequest(deviceId: String, moduleId: String?, payload: Data, timeout: Duration) async throws(VerificationBackendError) -> DeviceAnswer {
+        do {
+            let response = try await hub.invokeMethod(
+                deviceId: deviceId, moduleId: moduleId, methodName: "ProcessRequest", payload: payload, responseTimeout: timeout
+            )
+            return DeviceAnswer(status: response.status, payload: response.payload)
+        } catch {
+            throw Self.map(error)
+        }
+    }
+
+    /// Maps the hub's answer to what the user is told.
+    static func map(_ error: IoTHubServiceError) -> VerificationBackendError {
+        switch error.errorCode ?? error.status {
+        case IoTHubServiceError.deviceNotOnline: .deviceOffline
+        case IoTHubServiceError.gatewayTimeout, 504: .timedOut
+        case IoTHubServiceError.deviceNotFound, IoTHubServiceError.moduleNotFound: .deviceUnknown
+        case IoTHubServiceError.throttled, 429: .throttled
+        default:
+            switch error.status {
+            case 404: .deviceUnknown
+            case 429: .throttled
+            default: .unavailable(error.description)
+            }
+        }
+    }
+
+    public func readBlob(named name: String, maximumSize: Int) async throws(VerificationBackendError) -> Data? {
+        do {
+            // A ranged read bounds what a hostile or broken writer can make us hold in memory.
+            let data = try await container.blob(name).download(range: 0...maximumSize)
+            guard data.count <= maximumSize else { throw VerificationBackendError.tooLarge(data.count) }
+            return data
+        } catch let error as StorageError {
+            switch (error.status, error.code) {
+            case (404, _): return nil
+            case (416, _): return Data()  // an empty blob has no byte 0
+            default: throw .unavailable(error.description)
+            }
+        } catch let error as VerificationBackendError {
+            throw error
+        } catch {
+            throw .unavailable("\(error)")
+        }
+    }
+}

@@ -1,0 +1,57 @@
+public import Foundation
+
+/// What the front-end needs from the hub and storage, and nothing more: invoke `ProcessRequest`
+/// and read a blob by its exact name (it never lists the container).
+///
+/// ``AzureVerificationBackend`` implements it with the IoT Hub service API and Blob storage;
+/// the same code runs against Azure and against EdgeFactor's built-in services.
+public protocol VerificationBackend: Sendable {
+    /// Invokes the `ProcessRequest` direct method on `deviceId` (and `moduleId`, when the request
+    /// goes to an edge module) and returns the device's answer.
+    ///
+    /// - Throws: ``VerificationBackendError`` saying whether the device is offline, timed out,
+    ///   the hub throttled us, or the hub is unreachable.
+    func invokeProcessRequest(deviceId: String, moduleId: String?, payload: Data, timeout: Duration) async throws(VerificationBackendError) -> DeviceAnswer
+
+    /// The blob named exactly `name` in the responses container, or nil when it does not exist (yet).
+    ///
+    /// - Parameter maximumSize: larger blobs are refused with ``VerificationBackendError/tooLarge(_:)``.
+    func readBlob(named name: String, maximumSize: Int) async throws(VerificationBackendError) -> Data?
+}
+
+/// A device's reply to a direct method: its status (200 means accepted) and JSON payload.
+public struct DeviceAnswer: Sendable, Equatable {
+    public var status: Int
+    public var payload: Data
+    public init(status: Int, payload: Data) {
+        self.status = status
+        self.payload = payload
+    }
+}
+
+/// Why the hub or storage could not do what the front-end asked.
+public enum VerificationBackendError: Error, Equatable, Sendable, CustomStringConvertible {
+    /// The device (or module) is registered but not connected (hub error 404103).
+    case deviceOffline
+    /// The device is not registered in the hub (404001 and similar).
+    case deviceUnknown
+    /// The device did not answer within the method timeout (504101).
+    case timedOut
+    /// The hub refused because of its quota or rate limits (429).
+    case throttled
+    /// A blob over the size limit.
+    case tooLarge(Int)
+    /// The hub or storage could not be reached or answered an unexpected error.
+    case unavailable(String)
+
+    public var description: String {
+        switch self {
+        case .deviceOffline: "the device is not connected to the hub"
+        case .deviceUnknown: "the device is not registered in the hub: check the account's device id (`edgefactor users set NAME --device ...`)"
+        case .timedOut: "the device did not answer in time"
+        case .throttled: "the hub is throttling requests; try again shortly"
+        case .tooLarge(let size): "a result blob of \(size) bytes exceeds the limit"
+        case .unavailable(let why): "the hub or storage is unavailable: \(why)"
+        }
+    }
+}

@@ -1,0 +1,106 @@
+import Foundation
+import Verification
+
+/// The verifications in flight: their state, who may see them, and who is watching.
+///
+/// Bounded: at most `capacity` entries; finished ones are forgotten after `retention`.
+actor VerificationTracker {
+    struct Limits: Sendable {
+        var capacity = 10_000
+        var retention: TimeInterval = 600
+    }
+
+    private var entries: [String: PendingVerification] = [:]
+    private var watchers: [String: [UUID: AsyncStream<PendingVerification>.Continuation]] = [:]
+    private let limits: Limits
+    private let jobContinuation: AsyncStream<PendingVerification>.Continuation
+    /// New verifications for the worker to carry out.
+    nonisolated let jobs: AsyncStream<PendingVerification>
+
+    init(limits: Limits = Limits()) {
+        self.limits = limits
+        (jobs, jobContinuation) = AsyncStream.makeStream(of: PendingVerification.self, bufferingPolicy: .bufferingNewest(limits.capacity))
+    }
+
+    /// Registers a new verification and hands it to the worker.
+    ///
+    /// - Returns: false when too many verifications are in flight (the caller shows "busy").
+    func start(_ verification: PendingVerification, now: Date = Date()) -> Bool {
+        prune(now: now)
+        guard entries.count < limits.capacity else { return false }
+        entries[verification.requestId] = verification
+        jobContinuation.yield(verification)
+        return true
+    }
+
+    /// The verification `requestId` if `sessionKey` owns it.
+    func verification(_ requestId: String, sessionKey: String) -> PendingVerification? {
+        guard let entry = entries[requestId], RandomToken.constantTimeEquals(entry.sessionKey, sessionKey) else { return nil }
+        return entry
+    }
+
+    /// The current state, then every change, until the verification ends. Nil if not the owner.
+    func updates(_ requestId: String, sessionKey: String) -> AsyncStream<PendingVerification>? {
+        guard let entry = verification(requestId, sessionKey: sessionKey) else { return nil }
+        let (stream, continuation) = AsyncStream.makeStream(of: PendingVerification.self, bufferingPolicy: .bufferingNewest(8))
+        continuation.yield(entry)
+        if entry.phase.isTerminal {
+            continuation.finish()
+            return stream
+        }
+        let id = UUID()
+        watchers[requestId, default: [:]][id] = continuation
+        continuation.onTermination = { [weak self] _ in
+            Task { await self?.removeWatcher(requestId, id) }
+        }
+        return stream
+    }
+
+    /// Marks a successful verification used by its session: it can complete one sign-in only.
+    func consume(_ requestId: String, sessionKey: String) -> PendingVerification? {
+        guard var entry = verification(requestId, sessionKey: sessionKey), entry.phase == .found, !entry.consumed else { return nil }
+        entry.consumed = true
+        entries[requestId] = entry
+        return entry
+    }
+
+    /// Moves a verification to `phase` and tells its watchers.
+    func advance(_ requestId: String, to phase: VerificationPhase, confidence: Double? = nil, image: Data? = nil, now: Date = Date()) {
+        guard var entry = entries[requestId], !entry.phase.isTerminal else { return }
+        entry.phase = phase
+        if let confidence { entry.confidence = confidence }
+        if let image { entry.image = image }
+        if phase.isTerminal { entry.finishedAt = now }
+        entries[requestId] = entry
+        for continuation in watchers[requestId, default: [:]].values {
+            continuation.yield(entry)
+            if phase.isTerminal { continuation.finish() }
+        }
+        if phase.isTerminal { watchers[requestId] = nil }
+    }
+
+    /// Stops handing out work (graceful shutdown).
+    func finishJobs() {
+        jobContinuation.finish()
+    }
+
+    var count: Int { entries.count }
+
+    private func removeWatcher(_ requestId: String, _ id: UUID) {
+        watchers[requestId]?[id] = nil
+        if watchers[requestId]?.isEmpty == true { watchers[requestId] = nil }
+    }
+
+    private func prune(now: Date) {
+        let retention = limits.retention
+        let stale = entries.values.filter { entry in
+            if let finishedAt = entry.finishedAt { return now.timeIntervalSince(finishedAt) > retention }
+            // A worker that never finished (should not happen): drop well after expiry.
+            return now.timeIntervalSince(entry.request.expiresAt) > retention
+        }
+        for entry in stale {
+            entries[entry.requestId] = nil
+            watchers[entry.requestId] = nil
+        }
+    }
+}

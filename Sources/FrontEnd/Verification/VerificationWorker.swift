@@ -1,0 +1,196 @@
+import Crypto
+public import Foundation
+import Logging
+import ServiceLifecycle
+import Verification
+
+/// Carries out each verification: seals the request, invokes `ProcessRequest` and awaits the
+/// device's answer, then reads `{requestId}/result.json` by name until it appears or the request
+/// expires, and validates it before anything is shown or accepted.
+struct VerificationWorker: Service {
+    let tracker: VerificationTracker
+    let backend: any VerificationBackend
+    let secrets: any DeviceSecretProvider
+    let audit: AuditLog
+    let throttle: AccountThrottle
+    let settings: VerificationSettings
+    let logger: Logger
+
+    func run() async throws {
+        await cancelWhenGracefulShutdown {
+            await withDiscardingTaskGroup { group in
+                for await job in tracker.jobs {
+                    group.addTask { await process(job) }
+                }
+            }
+        }
+    }
+
+    /// Runs one verification to its end; never throws: every failure becomes a phase the user sees.
+    func process(_ job: PendingVerification) async {
+        let request = job.request
+        let phase: VerificationPhase
+        var confidence: Double?
+        var image: Data?
+        var detail: String?
+
+        if let secret = secrets.secret(forDevice: request.deviceId) {
+            switch await invoke(request, secret: secret) {
+            case .failure(let failed, let why):
+                phase = failed
+                detail = why
+            case .success:
+                await tracker.advance(request.requestId, to: .looking)
+                let outcome = await awaitResult(request, secret: secret)
+                phase = outcome.phase
+                confidence = outcome.confidence
+                image = outcome.image
+                detail = outcome.detail
+            }
+        } else {
+            phase = .deviceUnknown
+            detail = "no secret provisioned for device \(request.deviceId)"
+        }
+
+        await tracker.advance(request.requestId, to: phase, confidence: confidence, image: image)
+        logger.info(
+            "verification finished",
+            metadata: ["requestId": "\(request.requestId)", "user": "\(job.username)", "phase": "\(phase.rawValue)", "detail": "\(detail ?? "")"]
+        )
+        if phase.countsAsFailure {
+            do { try await throttle.recordFailure(job.username) } catch { logger.error("cannot record a failed verification: \(error)") }
+        }
+        await record(
+            AuditEvent(
+                kind: .verificationCompleted, username: job.username, address: job.address, requestId: request.requestId,
+                deviceId: request.deviceId, className: request.className, confidence: confidence, outcome: phase.rawValue, detail: detail
+            )
+        )
+    }
+
+    private enum Invocation {
+        case success
+        case failure(VerificationPhase, String)
+    }
+
+    private func invoke(_ request: VerificationRequest, secret: Verification.SharedSecret) async -> Invocation {
+        let body: Data
+        do {
+            let envelope = try SignedEnvelope.seal(request, kind: .request, keyId: request.deviceId, secret: secret)
+            body = try ProcessRequestPayload(request: request, envelope: envelope).jsonData()
+        } catch {
+            return .failure(.unavailable, "cannot seal the request: \(error)")
+        }
+        do {
+            let answer = try await backend.invokeProcessRequest(
+                deviceId: request.deviceId, moduleId: request.moduleId, payload: body, timeout: settings.methodTimeout
+            )
+            guard (200..<300).contains(answer.status) else {
+                let message = String(decoding: answer.payload.prefix(300), as: UTF8.self)
+                return .failure(.rejected, "device answered \(answer.status): \(message)")
+            }
+            return .success
+        } catch {
+            switch error {
+            case .deviceOffline: return .failure(.deviceOffline, error.description)
+            case .deviceUnknown: return .failure(.deviceUnknown, error.description)
+            case .timedOut: return .failure(.timedOut, error.description)
+            case .throttled: return .failure(.throttled, error.description)
+            case .tooLarge, .unavailable: return .failure(.unavailable, error.description)
+            }
+        }
+    }
+
+    private struct Outcome {
+        var phase: VerificationPhase
+        var confidence: Double?
+        var image: Data?
+        var detail: String?
+    }
+
+    /// Reads the result blob by name with a gently growing interval, until the deadline.
+    private func awaitResult(_ request: VerificationRequest, secret: Verification.SharedSecret) async -> Outcome {
+        let deadline = request.expiresAt.addingTimeInterval(settings.resultGrace)
+        var interval = settings.initialPollInterval
+        var lastError: String?
+        while Date() < deadline, !Task.isCancelled {
+            do {
+                if let data = try await backend.readBlob(named: ResultLocation.resultBlob(for: request.requestId), maximumSize: SignedEnvelope.maximumEncodedSize) {
+                    return await validate(data, for: request, secret: secret)
+                }
+                lastError = nil
+            } catch {
+                lastError = error.description
+                logger.debug("result poll failed: \(error)", metadata: ["requestId": "\(request.requestId)"])
+            }
+            try? await Task.sleep(for: interval)
+            interval = min(interval * 3 / 2, settings.maximumPollInterval)
+        }
+        if let lastError { return Outcome(phase: .unavailable, detail: lastError) }
+        return Outcome(phase: .expired, detail: "no result before \(deadline.formatted(.iso8601))")
+    }
+
+    /// Checks the signed result against the pending request, and the image against its digest.
+    private func validate(_ data: Data, for request: VerificationRequest, secret: Verification.SharedSecret) async -> Outcome {
+        let result: VerificationResult
+        do {
+            let envelope = try SignedEnvelope.decode(data)
+            guard envelope.keyId == request.deviceId else {
+                return Outcome(phase: .invalid, detail: "result signed with key \(envelope.keyId.prefix(128)), not the device's")
+            }
+            result = try envelope.open(VerificationResult.self, kind: .result, secret: secret)
+            try result.validate(answering: request)
+        } catch {
+            return Outcome(phase: .invalid, detail: "\(error)")
+        }
+        guard result.outcome == .found else {
+            return Outcome(phase: .notFound, confidence: result.confidence)
+        }
+        let imageName = ResultLocation.imageBlob(for: request.requestId)
+        if let blobName = result.blobName, blobName != imageName {
+            return Outcome(phase: .invalid, confidence: result.confidence, detail: "result names image \(blobName.prefix(200)), not \(imageName)")
+        }
+        do {
+            guard let image = try await backend.readBlob(named: imageName, maximumSize: settings.maximumImageSize) else {
+                return Outcome(phase: .invalid, confidence: result.confidence, detail: "the result says found but \(imageName) does not exist")
+            }
+            let digest = SHA256.hash(data: image).map { String(format: "%02x", $0) }.joined()
+            guard let expected = result.imageSHA256, RandomToken.constantTimeEquals(digest, expected) else {
+                return Outcome(phase: .invalid, confidence: result.confidence, detail: "the image's SHA-256 does not match the signed result")
+            }
+            return Outcome(phase: .found, confidence: result.confidence, image: image)
+        } catch {
+            return Outcome(phase: .unavailable, confidence: result.confidence, detail: "cannot read the image: \(error)")
+        }
+    }
+
+    private func record(_ event: AuditEvent) async {
+        do { try await audit.record(event) } catch { logger.error("cannot write the audit log: \(error)") }
+    }
+}
+
+/// Timings of the verification flow.
+public struct VerificationSettings: Sendable, Equatable {
+    /// How long a request is valid (NIST: short); the device gives up at expiry.
+    public var requestLifetime: Duration
+    /// How long `ProcessRequest` may take to be answered.
+    public var methodTimeout: Duration
+    /// Extra time after expiry to wait for a result already on its way.
+    public var resultGrace: TimeInterval
+    public var initialPollInterval: Duration
+    public var maximumPollInterval: Duration
+    /// Largest evidence image accepted.
+    public var maximumImageSize: Int
+
+    public init(
+        requestLifetime: Duration = .seconds(60), methodTimeout: Duration = .seconds(30), resultGrace: TimeInterval = 5,
+        initialPollInterval: Duration = .milliseconds(150), maximumPollInterval: Duration = .seconds(1), maximumImageSize: Int = 8 << 20
+    ) {
+        self.requestLifetime = requestLifetime
+        self.methodTimeout = methodTimeout
+        self.resultGrace = resultGrace
+        self.initialPollInterval = initialPollInterval
+        self.maximumPollInterval = maximumPollInterval
+        self.maximumImageSize = maximumImageSize
+    }
+}

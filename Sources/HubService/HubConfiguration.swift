@@ -1,0 +1,101 @@
+public import Foundation
+public import Logging
+
+/// Everything the built-in hub needs to start. The defaults suit `edgefactor hub` on one machine;
+/// ``ephemeral(logger:)`` suits tests and in-process embedding (ports chosen by the system, a
+/// temporary data directory).
+public struct HubConfiguration: Sendable {
+    /// Where the TLS certificate comes from.
+    public enum CertificateSource: Sendable {
+        /// A development CA and a server certificate (SAN `localhost`, `127.0.0.1`, the host name),
+        /// generated on first start and kept in the data directory.
+        case developmentCA
+        /// PEM files of a certificate chain and its private key (e.g. from your own CA).
+        case files(certificateChain: String, privateKey: String)
+    }
+
+    /// Directory for the SQLite database, certificates and `hub.json`.
+    public var dataDirectory: URL
+    /// The hub's `HostName` in connection strings and SAS tokens.
+    public var hostName: String
+    /// Address the listeners bind to (loopback by default).
+    public var bindHost: String
+    /// MQTT over TLS listener port (IoT Hub's 8883); `nil` turns it off; 0 picks a free port.
+    public var mqttTLSPort: Int?
+    /// Optional plain-TCP MQTT listener for development (bound to `bindHost` only).
+    public var mqttPlainPort: Int?
+    /// Service REST API port; 0 picks a free port.
+    public var restPort: Int
+    /// Serve the REST API over HTTPS (the Azure SDKs require it); `false` serves plain HTTP.
+    public var restTLS: Bool
+    public var certificate: CertificateSource
+    /// Name of the shared access policy that may use the service API.
+    public var policyName: String
+    /// Base64 key of that policy; `nil` generates one on first start and keeps it.
+    public var policyKey: String?
+    /// Telemetry kept: at most this many messages...
+    public var telemetryMaxMessages: Int
+    /// ...and none older than this.
+    public var telemetryMaxAge: Duration
+    /// Largest accepted telemetry body (IoT Hub: 256 KiB).
+    public var maxMessageSize: Int
+    /// Seconds to wait for CONNECT on a new connection before closing it.
+    public var connectTimeout: Duration
+    /// Delete `dataDirectory` when the hub shuts down (set by ``ephemeral(logger:)``).
+    public var removesDataDirectoryOnShutdown: Bool
+    public var logger: Logger
+
+    public init(
+        dataDirectory: URL,
+        hostName: String = "localhost",
+        bindHost: String = "127.0.0.1",
+        mqttTLSPort: Int? = 8883,
+        mqttPlainPort: Int? = nil,
+        restPort: Int = 8443,
+        restTLS: Bool = true,
+        certificate: CertificateSource = .developmentCA,
+        policyName: String = "iothubowner",
+        policyKey: String? = nil,
+        telemetryMaxMessages: Int = 100_000,
+        telemetryMaxAge: Duration = .seconds(7 * 24 * 3600),
+        maxMessageSize: Int = 256 * 1024,
+        connectTimeout: Duration = .seconds(10),
+        removesDataDirectoryOnShutdown: Bool = false,
+        logger: Logger = Logger(label: "hub")
+    ) {
+        self.dataDirectory = dataDirectory
+        self.hostName = hostName
+        self.bindHost = bindHost
+        self.mqttTLSPort = mqttTLSPort
+        self.mqttPlainPort = mqttPlainPort
+        self.restPort = restPort
+        self.restTLS = restTLS
+        self.certificate = certificate
+        self.policyName = policyName
+        self.policyKey = policyKey
+        self.telemetryMaxMessages = telemetryMaxMessages
+        self.telemetryMaxAge = telemetryMaxAge
+        self.maxMessageSize = maxMessageSize
+        self.connectTimeout = connectTimeout
+        self.removesDataDirectoryOnShutdown = removesDataDirectoryOnShutdown
+        self.logger = logger
+    }
+
+    /// A hub for tests and embedding: fresh temporary data directory (deleted on shutdown), MQTT
+    /// over TLS and plain TCP and HTTPS REST, all on ports the system picks.
+    public static func ephemeral(logger: Logger = Logger(label: "hub")) -> HubConfiguration {
+        let directory = FileManager.default.temporaryDirectory
+            .appendingPathComponent("edgefactor-hub-\(UUID().uuidString.prefix(8))", isDirectory: true)
+        return HubConfiguration(
+            dataDirectory: directory, mqttTLSPort: 0, mqttPlainPort: 0, restPort: 0,
+            removesDataDirectoryOnShutdown: true, logger: logger
+        )
+    }
+
+    /// `$EDGEFACTOR_HOME/hub`, else `./var/hub`.
+    public static var defaultDataDirectory: URL {
+        let home = ProcessInfo.processInfo.environment["EDGEFACTOR_HOME"].map { URL(fileURLWithPath: $0) }
+            ?? URL(fileURLWithPath: FileManager.default.currentDirectoryPath).appendingPathComponent("var")
+        return home.appendingPathComponent("hub", isDirectory: true)
+    }
+}

@@ -1,1 +1,0 @@
-// HubService: placeholder until its issue lands.

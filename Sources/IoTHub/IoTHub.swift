@@ -1,1 +1,0 @@
-// IoTHub: placeholder until its issue lands.

@@ -1,0 +1,334 @@
+import Foundation
+import GRDB
+
+/// A blob's row: where its bytes are and its properties.
+struct StoredBlob: Sendable {
+    var name: String
+    var file: String
+    var size: Int
+    var contentType: String
+    var contentEncoding: String?
+    var contentLanguage: String?
+    var contentDisposition: String?
+    var cacheControl: String?
+    var contentMD5: [UInt8]?
+    var etag: String
+    var createdMs: Int64
+    var modifiedMs: Int64
+    var metadata: [(String, String)]
+
+    init(row: Row) {
+        name = row["name"]
+        file = row["file"]
+        size = row["size"]
+        contentType = row["content_type"]
+        contentEncoding = row["content_encoding"]
+        contentLanguage = row["content_language"]
+        contentDisposition = row["content_disposition"]
+        cacheControl = row["cache_control"]
+        contentMD5 = (row["content_md5"] as Data?).map { Array($0) }
+        etag = row["etag"]
+        createdMs = row["created_ms"]
+        modifiedMs = row["modified_ms"]
+        metadata = MetadataCoding.decode(row["metadata"])
+    }
+
+    init(name: String, file: BlobFile, headers: BlobHeaders, etag: String, now: Int64) {
+        self.name = name
+        self.file = file.id
+        size = file.size
+        contentType = headers.contentType ?? "application/octet-stream"
+        contentEncoding = headers.contentEncoding
+        contentLanguage = headers.contentLanguage
+        contentDisposition = headers.contentDisposition
+        cacheControl = headers.cacheControl
+        contentMD5 = headers.contentMD5 ?? file.md5
+        self.etag = etag
+        createdMs = now
+        modifiedMs = now
+        metadata = headers.metadata
+    }
+}
+
+/// Properties a write sets (from `x-ms-blob-*` headers and `x-ms-meta-*`).
+struct BlobHeaders: Sendable {
+    var contentType: String?
+    var contentEncoding: String?
+    var contentLanguage: String?
+    var contentDisposition: String?
+    var cacheControl: String?
+    var contentMD5: [UInt8]?
+    var metadata: [(String, String)] = []
+}
+
+/// A container's row.
+struct StoredContainer: Sendable {
+    var id: Int64
+    var name: String
+    var etag: String
+    var createdMs: Int64
+    var modifiedMs: Int64
+    var metadata: [(String, String)]
+}
+
+/// One listing entry.
+enum ListedEntry: Sendable {
+    case blob(StoredBlob)
+    case prefix(String)
+}
+
+/// Container and blob operations on the database; files are handled by ``BlobFiles``.
+struct BlobStore: Sendable {
+    let database: StorageDatabase
+    private var pool: DatabasePool { database.pool }
+
+    static func newETag() -> String {
+        let value = UInt64(nowMilliseconds()) &* 10_000 &+ UInt64.random(in: 0..<10_000)
+        return "\"0x8D" + String(value, radix: 16, uppercase: true) + String(UInt16.random(in: 0...0xFFF), radix: 16, uppercase: true) + "\""
+    }
+
+    static func container(_ db: Database, account: String, name: String) throws -> StoredContainer {
+        guard let row = try Row.fetchOne(db, sql: "SELECT * FROM containers WHERE account = ? AND name = ?", arguments: [account, name]) else {
+            throw StorageServiceError.containerNotFound()
+        }
+        return StoredContainer(
+            id: row["id"], name: row["name"], etag: row["etag"], createdMs: row["created_ms"], modifiedMs: row["modified_ms"],
+            metadata: MetadataCoding.decode(row["metadata"])
+        )
+    }
+
+    func createContainer(account: String, name: String, metadata: [(String, String)]) async throws -> StoredContainer {
+        let now = nowMilliseconds()
+        let etag = Self.newETag()
+        return try await pool.write { db in
+            if try Bool.fetchOne(db, sql: "SELECT 1 FROM containers WHERE account = ? AND name = ?", arguments: [account, name]) != nil {
+                throw StorageServiceError(409, "ContainerAlreadyExists", "The specified container already exists.")
+            }
+            try db.execute(
+                sql: "INSERT INTO containers (account, name, metadata, etag, created_ms, modified_ms) VALUES (?, ?, ?, ?, ?, ?)",
+                arguments: [account, name, MetadataCoding.encode(metadata), etag, now, now]
+            )
+            return StoredContainer(id: db.lastInsertedRowID, name: name, etag: etag, createdMs: now, modifiedMs: now, metadata: metadata)
+        }
+    }
+
+    func container(account: String, name: String) async throws -> StoredContainer {
+        try await pool.read { db in try Self.container(db, account: account, name: name) }
+    }
+
+    /// Deletes the container's rows; returns the files to remove.
+    func deleteContainer(account: String, name: String) async throws -> [String] {
+        try await pool.write { db in
+            let container = try Self.container(db, account: account, name: name)
+            let files = try String.fetchAll(db, sql: "SELECT file FROM blobs WHERE container_id = ? UNION ALL SELECT file FROM blocks WHERE container_id = ?", arguments: [container.id, container.id])
+            try db.execute(sql: "DELETE FROM blobs WHERE container_id = ?", arguments: [container.id])
+            try db.execute(sql: "DELETE FROM blocks WHERE container_id = ?", arguments: [container.id])
+            try db.execute(sql: "DELETE FROM containers WHERE id = ?", arguments: [container.id])
+            return files
+        }
+    }
+
+    func setContainerMetadata(account: String, name: String, metadata: [(String, String)]) async throws -> StoredContainer {
+        let now = nowMilliseconds()
+        let etag = Self.newETag()
+        return try await pool.write { db in
+            var container = try Self.container(db, account: account, name: name)
+            try db.execute(
+                sql: "UPDATE containers SET metadata = ?, etag = ?, modified_ms = ? WHERE id = ?",
+                arguments: [MetadataCoding.encode(metadata), etag, now, container.id]
+            )
+            container.metadata = metadata
+            container.etag = etag
+            container.modifiedMs = now
+            return container
+        }
+    }
+
+    func listContainers(account: String, prefix: String, marker: String, limit: Int) async throws -> ([StoredContainer], String?) {
+        try await pool.read { db in
+            let rows = try Row.fetchAll(
+                db, sql: "SELECT * FROM containers WHERE account = ? AND name >= ? AND name >= ? ORDER BY name LIMIT ?",
+                arguments: [account, marker, prefix, limit + 1]
+            )
+            var result: [StoredContainer] = []
+            for row in rows {
+                let name: String = row["name"]
+                guard name.hasPrefix(prefix) else { break }
+                if result.count == limit { return (result, name) }
+                result.append(StoredContainer(
+                    id: row["id"], name: name, etag: row["etag"], createdMs: row["created_ms"], modifiedMs: row["modified_ms"],
+                    metadata: MetadataCoding.decode(row["metadata"])
+                ))
+            }
+            return (result, nil)
+        }
+    }
+
+    func blob(account: String, container: String, name: String) async throws -> StoredBlob {
+        try await pool.read { db in
+            let container = try Self.container(db, account: account, name: container)
+            guard let row = try Row.fetchOne(db, sql: "SELECT * FROM blobs WHERE container_id = ? AND name = ?", arguments: [container.id, name]) else {
+                throw StorageServiceError.blobNotFound()
+            }
+            return StoredBlob(row: row)
+        }
+    }
+
+    /// Inserts or replaces a blob after checking `condition` against the current row, in one
+    /// transaction. Returns the stored blob and the file it replaced (to remove).
+    func putBlob(
+        account: String, container: String, blob: StoredBlob,
+        condition: @escaping @Sendable (StoredBlob?) throws -> Void,
+        consumingBlocks: Bool = false
+    ) async throws -> (StoredBlob, [String]) {
+        try await pool.write { db in
+            let stored = try Self.container(db, account: account, name: container)
+            let existingRow = try Row.fetchOne(db, sql: "SELECT * FROM blobs WHERE container_id = ? AND name = ?", arguments: [stored.id, blob.name])
+            let existing = existingRow.map(StoredBlob.init(row:))
+            try condition(existing)
+            var result = blob
+            if let existing { result.createdMs = existing.createdMs }
+            try db.execute(
+                sql: """
+                    INSERT OR REPLACE INTO blobs (container_id, name, file, size, content_type, content_encoding, content_language,
+                        content_disposition, cache_control, content_md5, etag, created_ms, modified_ms, metadata)
+                    VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+                    """,
+                arguments: [
+                    stored.id, result.name, result.file, result.size, result.contentType, result.contentEncoding, result.contentLanguage,
+                    result.contentDisposition, result.cacheControl, result.contentMD5.map { Data($0) }, result.etag,
+                    result.createdMs, result.modifiedMs, MetadataCoding.encode(result.metadata),
+                ]
+            )
+            var obsolete = existing.map { [$0.file] } ?? []
+            // A committed blob drops its uncommitted blocks.
+            obsolete += try String.fetchAll(db, sql: "SELECT file FROM blocks WHERE container_id = ? AND blob_name = ?", arguments: [stored.id, blob.name])
+            try db.execute(sql: "DELETE FROM blocks WHERE container_id = ? AND blob_name = ?", arguments: [stored.id, blob.name])
+            return (result, obsolete)
+        }
+    }
+
+    /// Updates properties or metadata of an existing blob.
+    func updateBlob(
+        account: String, container: String, name: String,
+        condition: @escaping @Sendable (StoredBlob?) throws -> Void,
+        change: @escaping @Sendable (inout StoredBlob) -> Void
+    ) async throws -> StoredBlob {
+        let now = nowMilliseconds()
+        let etag = Self.newETag()
+        return try await pool.write { db in
+            let stored = try Self.container(db, account: account, name: container)
+            guard let row = try Row.fetchOne(db, sql: "SELECT * FROM blobs WHERE container_id = ? AND name = ?", arguments: [stored.id, name]) else {
+                throw StorageServiceError.blobNotFound()
+            }
+            var blob = StoredBlob(row: row)
+            try condition(blob)
+            change(&blob)
+            blob.etag = etag
+            blob.modifiedMs = now
+            try db.execute(
+                sql: """
+                    UPDATE blobs SET content_type = ?, content_encoding = ?, content_language = ?, content_disposition = ?,
+                        cache_control = ?, content_md5 = ?, etag = ?, modified_ms = ?, metadata = ?
+                    WHERE container_id = ? AND name = ?
+                    """,
+                arguments: [
+                    blob.contentType, blob.contentEncoding, blob.contentLanguage, blob.contentDisposition, blob.cacheControl,
+                    blob.contentMD5.map { Data($0) }, blob.etag, blob.modifiedMs, MetadataCoding.encode(blob.metadata), stored.id, name,
+                ]
+            )
+            return blob
+        }
+    }
+
+    /// Deletes a blob after checking `condition`; returns its file.
+    func deleteBlob(account: String, container: String, name: String, condition: @escaping @Sendable (StoredBlob?) throws -> Void) async throws -> String {
+        try await pool.write { db in
+            let stored = try Self.container(db, account: account, name: container)
+            guard let row = try Row.fetchOne(db, sql: "SELECT * FROM blobs WHERE container_id = ? AND name = ?", arguments: [stored.id, name]) else {
+                throw StorageServiceError.blobNotFound()
+            }
+            let blob = StoredBlob(row: row)
+            try condition(blob)
+            try db.execute(sql: "DELETE FROM blobs WHERE container_id = ? AND name = ?", arguments: [stored.id, name])
+            return blob.file
+        }
+    }
+
+    /// Records an uncommitted block; returns the file it replaced, if any.
+    func putBlock(account: String, container: String, blob: String, blockId: String, file: BlobFile) async throws -> String? {
+        try await pool.write { db in
+            let stored = try Self.container(db, account: account, name: container)
+            let count = try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM blocks WHERE container_id = ? AND blob_name = ?", arguments: [stored.id, blob]) ?? 0
+            guard count < 100_000 else {
+                throw StorageServiceError(409, "BlockCountExceedsLimit", "The uncommitted block count cannot exceed 100,000; commit or delete the blob first.")
+            }
+            let old = try String.fetchOne(
+                db, sql: "SELECT file FROM blocks WHERE container_id = ? AND blob_name = ? AND block_id = ?", arguments: [stored.id, blob, blockId]
+            )
+            try db.execute(
+                sql: "INSERT OR REPLACE INTO blocks (container_id, blob_name, block_id, file, size, created_ms) VALUES (?, ?, ?, ?, ?, ?)",
+                arguments: [stored.id, blob, blockId, file.id, file.size, nowMilliseconds()]
+            )
+            return old
+        }
+    }
+
+    /// The files of the named uncommitted blocks, in order. Throws 400 `InvalidBlockList` if one is missing.
+    func blockFiles(account: String, container: String, blob: String, blockIds: [String]) async throws -> [(file: String, size: Int)] {
+        try await pool.read { db in
+            let stored = try Self.container(db, account: account, name: container)
+            var result: [(file: String, size: Int)] = []
+            for id in blockIds {
+                guard let row = try Row.fetchOne(
+                    db, sql: "SELECT file, size FROM blocks WHERE container_id = ? AND blob_name = ? AND block_id = ?", arguments: [stored.id, blob, id]
+                ) else {
+                    throw StorageServiceError(400, "InvalidBlockList", "The block list names block '\(id.prefix(100))', which was not uploaded (Put Block) for this blob.")
+                }
+                result.append((row["file"], row["size"]))
+            }
+            return result
+        }
+    }
+
+    /// Lists blobs in name order from `marker` (inclusive), collapsing names into prefixes at
+    /// `delimiter`. The next marker is the key of the first entry not returned.
+    func listBlobs(account: String, container: String, prefix: String, delimiter: String?, marker: String, limit: Int) async throws -> ([ListedEntry], String?) {
+        try await pool.read { db in
+            let stored = try Self.container(db, account: account, name: container)
+            let start = max(marker, prefix)
+            let cursor = try Row.fetchCursor(
+                db, sql: "SELECT * FROM blobs WHERE container_id = ? AND name >= ? ORDER BY name", arguments: [stored.id, start]
+            )
+            var entries: [ListedEntry] = []
+            var lastPrefix: String?
+            while let row = try cursor.next() {
+                let name: String = row["name"]
+                guard name.hasPrefix(prefix) else { break }
+                var key = name
+                var isPrefix = false
+                if let delimiter, !delimiter.isEmpty,
+                   let range = name.range(of: delimiter, range: name.index(name.startIndex, offsetBy: prefix.count)..<name.endIndex) {
+                    key = String(name[..<range.upperBound])
+                    isPrefix = true
+                    if key == lastPrefix { continue }
+                }
+                if entries.count == limit { return (entries, key) }
+                if isPrefix {
+                    entries.append(.prefix(key))
+                    lastPrefix = key
+                } else {
+                    entries.append(.blob(StoredBlob(row: row)))
+                }
+            }
+            return (entries, nil)
+        }
+    }
+
+    /// Every file any row references (for garbage collection at start-up).
+    func referencedFiles() async throws -> Set<String> {
+        try await pool.read { db in
+            Set(try String.fetchAll(db, sql: "SELECT file FROM blobs UNION ALL SELECT file FROM blocks"))
+        }
+    }
+}

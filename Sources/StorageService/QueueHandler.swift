@@ -1,0 +1,192 @@
+import AzureStorage
+import Foundation
+import Hummingbird
+
+/// The Queue service operations (path style: `/{account}/{queue}[/messages[/{id}]]`).
+struct QueueHandler: Sendable {
+    let core: StorageServiceCore
+    static let maximumMessageBytes = 64 * 1024
+    static let maximumVisibility: Int64 = 604_800
+
+    func handle(_ request: StorageHTTPRequest) async throws -> Response {
+        let segments = request.segments
+        let method = request.method
+        if segments.isEmpty || (segments.count == 1 && segments[0].isEmpty) {
+            try core.authenticator.authenticate(request, resource: nil, permission: .list)
+            guard method == "GET", request.query["comp"] == "list" else {
+                throw StorageServiceError.notImplemented("\(method) on the queue service root (only ?comp=list)")
+            }
+            return try await listQueues(request)
+        }
+        let queue = segments[0]
+        try ResourceNames.validateQueueOrContainer(queue, kind: "queue")
+        let resource = SASResource(service: .queue, container: queue, blob: nil)
+        switch (segments.count, method) {
+        case (1, "PUT"):
+            try core.authenticator.authenticate(request, resource: nil, permission: .create)
+            let metadata = request.metadata
+            try ResourceNames.validateMetadata(metadata)
+            if request.query["comp"] == "metadata" {
+                try await core.queues.setQueueMetadata(account: request.account, name: queue, metadata: metadata)
+                return StorageResponses.make(204)
+            }
+            let created = try await core.queues.createQueue(account: request.account, name: queue, metadata: metadata)
+            return StorageResponses.make(created ? 201 : 204)
+        case (1, "DELETE"):
+            try core.authenticator.authenticate(request, resource: nil, permission: .delete)
+            try await core.queues.deleteQueue(account: request.account, name: queue)
+            return StorageResponses.make(204)
+        case (1, "GET"), (1, "HEAD"):
+            try core.authenticator.authenticate(request, resource: resource, permission: .read)
+            guard request.query["comp"] == "metadata" else {
+                throw StorageServiceError.notImplemented("\(method) on a queue without ?comp=metadata")
+            }
+            let properties = try await core.queues.queueProperties(account: request.account, name: queue)
+            return StorageResponses.make(200, headers: [("x-ms-approximate-messages-count", String(properties.count))] + StorageResponses.metadataHeaders(properties.metadata))
+        case (2, _) where segments[1] == "messages":
+            return try await messages(request, queue: queue, resource: resource)
+        case (3, _) where segments[1] == "messages":
+            return try await message(request, queue: queue, messageId: segments[2], resource: resource)
+        default:
+            throw StorageServiceError(400, "InvalidUri", "The path does not name a queue operation: use /{account}/{queue}[/messages[/{id}]].")
+        }
+    }
+
+    private func messages(_ request: StorageHTTPRequest, queue: String, resource: SASResource) async throws -> Response {
+        switch request.method {
+        case "POST":
+            try core.authenticator.authenticate(request, resource: resource, permission: .add)
+            let ttl = try request.integer("messagettl", in: -1...Int64.max, default: 604_800) ?? 604_800
+            guard ttl != 0 else { throw StorageServiceError.outOfRange("messagettl", "0", "-1 or 1…") }
+            let visibility = try request.integer("visibilitytimeout", in: 0...Self.maximumVisibility, default: 0) ?? 0
+            if ttl > 0, visibility >= ttl {
+                throw StorageServiceError.invalidQuery("visibilitytimeout", String(visibility), "it must be smaller than messagettl (\(ttl))")
+            }
+            let text = try await messageText(request, required: true) ?? ""
+            let stored = try await core.queues.send(account: request.account, queue: queue, text: text, visibilityTimeout: visibility, timeToLive: ttl)
+            var writer = StorageXMLWriter()
+            writer.open("QueueMessagesList")
+            writer.open("QueueMessage")
+            writer.element("MessageId", stored.messageId)
+            writer.element("InsertionTime", StorageResponses.date(stored.insertedMs))
+            writer.element("ExpirationTime", StorageResponses.date(stored.expiresMs))
+            writer.element("PopReceipt", stored.popReceipt)
+            writer.element("TimeNextVisible", StorageResponses.date(stored.visibleMs))
+            writer.close("QueueMessage")
+            writer.close("QueueMessagesList")
+            return StorageResponses.xml(201, writer)
+        case "GET":
+            let peek = request.query["peekonly"]?.lowercased() == "true"
+            try core.authenticator.authenticate(request, resource: resource, permission: peek ? .read : .process)
+            let count = Int(try request.integer("numofmessages", in: 1...32, default: 1) ?? 1)
+            let visibility: Int64? = peek ? nil : (try request.integer("visibilitytimeout", in: 1...Self.maximumVisibility, default: 30) ?? 30)
+            let found = try await core.queues.receive(account: request.account, queue: queue, count: count, visibilityTimeout: visibility)
+            var writer = StorageXMLWriter()
+            if found.isEmpty {
+                writer.empty("QueueMessagesList")
+                return StorageResponses.xml(200, writer)
+            }
+            writer.open("QueueMessagesList")
+            for message in found {
+                writer.open("QueueMessage")
+                writer.element("MessageId", message.messageId)
+                writer.element("InsertionTime", StorageResponses.date(message.insertedMs))
+                writer.element("ExpirationTime", StorageResponses.date(message.expiresMs))
+                if !peek {
+                    writer.element("PopReceipt", message.popReceipt)
+                    writer.element("TimeNextVisible", StorageResponses.date(message.visibleMs))
+                }
+                writer.element("DequeueCount", String(message.dequeueCount))
+                writer.element("MessageText", message.text)
+                writer.close("QueueMessage")
+            }
+            writer.close("QueueMessagesList")
+            return StorageResponses.xml(200, writer)
+        case "DELETE":
+            try core.authenticator.authenticate(request, resource: resource, permission: .delete)
+            try await core.queues.clear(account: request.account, queue: queue)
+            return StorageResponses.make(204)
+        default:
+            throw StorageServiceError(405, "UnsupportedHttpVerb", "The resource doesn't support \(request.method); use POST, GET or DELETE on /messages.")
+        }
+    }
+
+    private func message(_ request: StorageHTTPRequest, queue: String, messageId: String, resource: SASResource) async throws -> Response {
+        guard let popReceipt = request.query["popreceipt"], !popReceipt.isEmpty else {
+            throw StorageServiceError(400, "MissingRequiredQueryParameter", "A query parameter that's mandatory for this request is not specified: popreceipt.")
+        }
+        switch request.method {
+        case "DELETE":
+            try core.authenticator.authenticate(request, resource: resource, permission: .process)
+            try await core.queues.delete(account: request.account, queue: queue, messageId: messageId, popReceipt: popReceipt)
+            return StorageResponses.make(204)
+        case "PUT":
+            try core.authenticator.authenticate(request, resource: resource, permission: .update)
+            guard let visibility = try request.integer("visibilitytimeout", in: 0...Self.maximumVisibility, default: nil) else {
+                throw StorageServiceError(400, "MissingRequiredQueryParameter", "A query parameter that's mandatory for this request is not specified: visibilitytimeout.")
+            }
+            let text = try await messageText(request, required: false)
+            let (receipt, visible) = try await core.queues.update(
+                account: request.account, queue: queue, messageId: messageId, popReceipt: popReceipt, visibilityTimeout: visibility, text: text
+            )
+            return StorageResponses.make(204, headers: [("x-ms-popreceipt", receipt), ("x-ms-time-next-visible", StorageResponses.date(visible))])
+        default:
+            throw StorageServiceError(405, "UnsupportedHttpVerb", "The resource doesn't support \(request.method); use PUT or DELETE on a message.")
+        }
+    }
+
+    /// The `<QueueMessage><MessageText>` of the body; `nil` for an empty optional body.
+    private func messageText(_ request: StorageHTTPRequest, required: Bool) async throws -> String? {
+        // Escaping can make the XML up to ~6× the text; 1 MiB is plenty for a 64 KiB message.
+        let body = try await collectBody(request.request, limit: 1024 * 1024)
+        if body.readableBytes == 0 {
+            if required { throw StorageServiceError.invalidXML("the body is empty; send <QueueMessage><MessageText>…</MessageText></QueueMessage>") }
+            return nil
+        }
+        let root: StorageXMLElement
+        do {
+            root = try StorageXMLReader.parse(body.readableBytesView)
+        } catch {
+            throw StorageServiceError.invalidXML(error.description)
+        }
+        guard root.name == "QueueMessage", let text = root.childText("MessageText") else {
+            throw StorageServiceError.invalidXML("expected <QueueMessage><MessageText>…</MessageText></QueueMessage>")
+        }
+        guard text.utf8.count <= Self.maximumMessageBytes else {
+            throw StorageServiceError(413, "RequestBodyTooLarge", "The message is \(text.utf8.count) bytes; the limit is 64 KiB. Store large payloads in a blob and send its name.")
+        }
+        return text
+    }
+
+    private func listQueues(_ request: StorageHTTPRequest) async throws -> Response {
+        let prefix = request.query["prefix"] ?? ""
+        let marker = request.query["marker"] ?? ""
+        let limit = Int(try request.integer("maxresults", in: 1...Int64.max, default: 5000) ?? 5000)
+        let (queues, next) = try await core.queues.listQueues(account: request.account, prefix: prefix, marker: marker, limit: min(limit, 5000))
+        let includeMetadata = (request.query["include"] ?? "").contains("metadata")
+        var writer = StorageXMLWriter()
+        writer.open("EnumerationResults", attributes: [("ServiceEndpoint", serviceEndpoint(request))])
+        if request.query["prefix"] != nil { writer.element("Prefix", prefix) }
+        if request.query["marker"] != nil { writer.element("Marker", marker) }
+        if request.query["maxresults"] != nil { writer.element("MaxResults", String(limit)) }
+        writer.open("Queues")
+        for (name, metadata) in queues {
+            writer.open("Queue")
+            writer.element("Name", name)
+            if includeMetadata {
+                writer.open("Metadata")
+                for (key, value) in metadata { writer.element(key, value) }
+                writer.close("Metadata")
+            }
+            writer.close("Queue")
+        }
+        writer.close("Queues")
+        writer.element("NextMarker", next ?? "")
+        writer.close("EnumerationResults")
+        return StorageResponses.xml(200, writer)
+    }
+
+    private func serviceEndpoint(_ request: StorageHTTPRequest) -> String {
+        "http://\(request.header("host") ?? "127.0.0.1")/\(request.account)/"
+    }
+}

@@ -1,0 +1,240 @@
+import Crypto
+import Foundation
+import GRDB
+
+/// One message row as the queue operations return it.
+struct StoredMessage: Sendable {
+    var messageId: String
+    var text: String
+    var insertedMs: Int64
+    var expiresMs: Int64
+    var visibleMs: Int64
+    var dequeueCount: Int
+    var popReceipt: String
+}
+
+/// Queue and message operations on the database. Every write is one transaction.
+struct QueueStore: Sendable {
+    let database: StorageDatabase
+    /// Never-expiring messages (`messagettl=-1`) expire at 9999-12-31T23:59:59Z.
+    static let neverMs: Int64 = 253_402_300_799_000
+
+    private var pool: DatabasePool { database.pool }
+
+    /// Runs a short transaction on the calling thread. The queue operations are single-row
+    /// transactions of a few microseconds; handing them to GRDB's writer queue and back (the
+    /// async `write`) costs two thread switches, more than the work itself.
+    private func quickWrite<T>(_ updates: (Database) throws -> T) throws -> T {
+        try pool.write(updates)
+    }
+
+    static func newPopReceipt() -> String {
+        var bytes = [UInt8](repeating: 0, count: 16)
+        for index in bytes.indices { bytes[index] = UInt8.random(in: 0...255) }
+        return Data(bytes).base64EncodedString()
+    }
+
+    private static func queueID(_ db: Database, account: String, name: String) throws -> Int64 {
+        guard let id = try Int64.fetchOne(db.cachedStatement(sql: "SELECT id FROM queues WHERE account = ? AND name = ?"), arguments: [account, name]) else {
+            throw StorageServiceError.queueNotFound()
+        }
+        return id
+    }
+
+    /// Creates a queue. Returns `false` if it already existed with the same metadata; throws 409
+    /// `QueueAlreadyExists` if it exists with different metadata.
+    func createQueue(account: String, name: String, metadata: [(String, String)]) async throws -> Bool {
+        let encoded = MetadataCoding.encode(metadata)
+        return try await pool.write { db in
+            if let existing = try String.fetchOne(db, sql: "SELECT metadata FROM queues WHERE account = ? AND name = ?", arguments: [account, name]) {
+                let old = MetadataCoding.decode(existing).map { "\($0.0.lowercased())=\($0.1)" }.sorted()
+                let new = metadata.map { "\($0.0.lowercased())=\($0.1)" }.sorted()
+                if old == new { return false }
+                throw StorageServiceError(409, "QueueAlreadyExists", "The specified queue already exists with different metadata.")
+            }
+            try db.execute(
+                sql: "INSERT INTO queues (account, name, metadata, created_ms) VALUES (?, ?, ?, ?)",
+                arguments: [account, name, encoded, nowMilliseconds()]
+            )
+            return true
+        }
+    }
+
+    func deleteQueue(account: String, name: String) async throws {
+        try await pool.write { db in
+            let id = try Self.queueID(db, account: account, name: name)
+            try db.execute(sql: "DELETE FROM messages WHERE queue_id = ?", arguments: [id])
+            try db.execute(sql: "DELETE FROM queues WHERE id = ?", arguments: [id])
+        }
+    }
+
+    /// Metadata and the approximate message count (expired messages not yet swept included).
+    func queueProperties(account: String, name: String) async throws -> (metadata: [(String, String)], count: Int) {
+        try await pool.read { db in
+            guard let row = try Row.fetchOne(db, sql: "SELECT id, metadata FROM queues WHERE account = ? AND name = ?", arguments: [account, name]) else {
+                throw StorageServiceError.queueNotFound()
+            }
+            let id: Int64 = row["id"]
+            let count = try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM messages WHERE queue_id = ?", arguments: [id]) ?? 0
+            return (MetadataCoding.decode(row["metadata"]), count)
+        }
+    }
+
+    func setQueueMetadata(account: String, name: String, metadata: [(String, String)]) async throws {
+        let encoded = MetadataCoding.encode(metadata)
+        try await pool.write { db in
+            let id = try Self.queueID(db, account: account, name: name)
+            try db.execute(sql: "UPDATE queues SET metadata = ? WHERE id = ?", arguments: [encoded, id])
+        }
+    }
+
+    func listQueues(account: String, prefix: String, marker: String, limit: Int) async throws -> (names: [(String, [(String, String)])], next: String?) {
+        try await pool.read { db in
+            let rows = try Row.fetchAll(
+                db,
+                sql: "SELECT name, metadata FROM queues WHERE account = ? AND name >= ? AND name >= ? ORDER BY name LIMIT ?",
+                arguments: [account, marker, prefix, limit + 1]
+            )
+            var result: [(String, [(String, String)])] = []
+            var next: String?
+            for row in rows {
+                let name: String = row["name"]
+                guard name.hasPrefix(prefix) else { break }
+                if result.count == limit { next = name; break }
+                result.append((name, MetadataCoding.decode(row["metadata"])))
+            }
+            return (result, next)
+        }
+    }
+
+    func send(account: String, queue: String, text: String, visibilityTimeout: Int64, timeToLive: Int64) async throws -> StoredMessage {
+        let now = nowMilliseconds()
+        let message = StoredMessage(
+            messageId: UUID().uuidString.lowercased(), text: text, insertedMs: now,
+            expiresMs: timeToLive < 0 ? Self.neverMs : now + timeToLive * 1000,
+            visibleMs: now + visibilityTimeout * 1000, dequeueCount: 0, popReceipt: Self.newPopReceipt()
+        )
+        try quickWrite { db in
+            let id = try Self.queueID(db, account: account, name: queue)
+            try db.cachedStatement(sql: """
+                INSERT INTO messages (queue_id, message_id, text, inserted_ms, expires_ms, visible_ms, dequeue_count, pop_receipt)
+                VALUES (?, ?, ?, ?, ?, ?, 0, ?)
+                """).execute(arguments: [id, message.messageId, text, message.insertedMs, message.expiresMs, message.visibleMs, message.popReceipt])
+        }
+        return message
+    }
+
+    /// Receives (hides and counts) or peeks up to `count` visible, unexpired messages, oldest
+    /// visibility first.
+    func receive(account: String, queue: String, count: Int, visibilityTimeout: Int64?) async throws -> [StoredMessage] {
+        let now = nowMilliseconds()
+        let select = """
+            SELECT seq, message_id, text, inserted_ms, expires_ms, visible_ms, dequeue_count, pop_receipt
+            FROM messages INDEXED BY messages_by_visibility
+            WHERE queue_id = ? AND visible_ms <= ? AND expires_ms > ?
+            ORDER BY visible_ms, seq LIMIT ?
+            """
+        @Sendable func rows(_ db: Database) throws -> [(Int64, StoredMessage)] {
+            let id = try Self.queueID(db, account: account, name: queue)
+            return try Row.fetchAll(db.cachedStatement(sql: select), arguments: [id, now, now, count]).map { row in
+                (row["seq"], StoredMessage(
+                    messageId: row["message_id"], text: row["text"], insertedMs: row["inserted_ms"], expiresMs: row["expires_ms"],
+                    visibleMs: row["visible_ms"], dequeueCount: row["dequeue_count"], popReceipt: row["pop_receipt"]
+                ))
+            }
+        }
+        guard let visibilityTimeout else {
+            return try await pool.read { db in try rows(db).map(\.1) }
+        }
+        return try quickWrite { db in
+            var result: [StoredMessage] = []
+            for (seq, found) in try rows(db) {
+                var message = found
+                message.dequeueCount += 1
+                message.popReceipt = Self.newPopReceipt()
+                message.visibleMs = now + visibilityTimeout * 1000
+                try db.cachedStatement(sql: "UPDATE messages SET visible_ms = ?, dequeue_count = ?, pop_receipt = ? WHERE seq = ?")
+                    .execute(arguments: [message.visibleMs, message.dequeueCount, message.popReceipt, seq])
+                result.append(message)
+            }
+            return result
+        }
+    }
+
+    private static func findMessage(_ db: Database, account: String, queue: String, messageId: String, popReceipt: String) throws -> Int64 {
+        let id = try queueID(db, account: account, name: queue)
+        guard let row = try Row.fetchOne(
+            db.cachedStatement(sql: "SELECT seq, pop_receipt, expires_ms FROM messages WHERE message_id = ? AND queue_id = ?"), arguments: [messageId, id]
+        ), (row["expires_ms"] as Int64) > nowMilliseconds() else {
+            throw StorageServiceError(404, "MessageNotFound", "The specified message does not exist.")
+        }
+        guard (row["pop_receipt"] as String) == popReceipt else {
+            throw StorageServiceError(400, "PopReceiptMismatch", "The specified pop receipt did not match the pop receipt for a dequeued message.")
+        }
+        return row["seq"]
+    }
+
+    func delete(account: String, queue: String, messageId: String, popReceipt: String) async throws {
+        try quickWrite { db in
+            let seq = try Self.findMessage(db, account: account, queue: queue, messageId: messageId, popReceipt: popReceipt)
+            try db.cachedStatement(sql: "DELETE FROM messages WHERE seq = ?").execute(arguments: [seq])
+        }
+    }
+
+    /// Sets a new visibility (and optionally text); returns the new pop receipt and visible time.
+    func update(account: String, queue: String, messageId: String, popReceipt: String, visibilityTimeout: Int64, text: String?) async throws -> (String, Int64) {
+        let receipt = Self.newPopReceipt()
+        let visible = nowMilliseconds() + visibilityTimeout * 1000
+        try quickWrite { db in
+            let seq = try Self.findMessage(db, account: account, queue: queue, messageId: messageId, popReceipt: popReceipt)
+            if let text {
+                try db.execute(sql: "UPDATE messages SET visible_ms = ?, pop_receipt = ?, text = ? WHERE seq = ?", arguments: [visible, receipt, text, seq])
+            } else {
+                try db.execute(sql: "UPDATE messages SET visible_ms = ?, pop_receipt = ? WHERE seq = ?", arguments: [visible, receipt, seq])
+            }
+        }
+        return (receipt, visible)
+    }
+
+    func clear(account: String, queue: String) async throws {
+        try await pool.write { db in
+            let id = try Self.queueID(db, account: account, name: queue)
+            try db.execute(sql: "DELETE FROM messages WHERE queue_id = ?", arguments: [id])
+        }
+    }
+
+    /// Deletes expired messages in batches; returns how many.
+    @discardableResult
+    func sweepExpired() async throws -> Int {
+        var total = 0
+        while true {
+            let deleted = try await pool.write { db in
+                try db.execute(
+                    sql: "DELETE FROM messages WHERE seq IN (SELECT seq FROM messages WHERE expires_ms <= ? LIMIT 5000)",
+                    arguments: [nowMilliseconds()]
+                )
+                return db.changesCount
+            }
+            total += deleted
+            if deleted < 5000 { return total }
+        }
+    }
+}
+
+extension QueueStore {
+    /// Inserts `count` identical messages in one transaction (benchmark set-up).
+    func bulkInsert(account: String, queue: String, count: Int, text: String) async throws {
+        let now = nowMilliseconds()
+        try await database.pool.write { db in
+            let id = try Int64.fetchOne(db, sql: "SELECT id FROM queues WHERE account = ? AND name = ?", arguments: [account, queue])
+            guard let id else { throw StorageServiceError.queueNotFound() }
+            let statement = try db.makeStatement(sql: """
+                INSERT INTO messages (queue_id, message_id, text, inserted_ms, expires_ms, visible_ms, dequeue_count, pop_receipt)
+                VALUES (?, ?, ?, ?, ?, ?, 0, ?)
+                """)
+            for _ in 0..<count {
+                try statement.execute(arguments: [id, UUID().uuidString.lowercased(), text, now, now + 604_800_000, now, Self.newPopReceipt()])
+            }
+        }
+    }
+}

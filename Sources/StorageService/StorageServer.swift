@@ -1,0 +1,208 @@
+public import AzureStorage
+public import Foundation
+import Hummingbird
+import Logging
+import NIOCore
+import ServiceLifecycle
+
+/// The built-in Azure-compatible storage service (Blob and Queue REST, path-style URLs),
+/// embeddable in-process:
+///
+/// ```swift
+/// let server = try await StorageServer.start(.init(dataDirectory: dir, blobPort: 0, queuePort: 0))
+/// let queue = QueueClient(connectionString: server.storageConnectionString, queueName: "jobs")
+/// …
+/// await server.stop()
+/// ```
+public final class StorageServer: Sendable {
+    /// Port the Blob endpoint listens on (resolved when 0 was asked for).
+    public let blobPort: Int
+    /// Port the Queue endpoint listens on.
+    public let queuePort: Int
+    /// The configuration it runs with.
+    public let configuration: StorageServerConfiguration
+    private let group: ServiceGroup
+    private let task: Task<Void, any Error>
+    private let database: StorageDatabase
+
+    private init(configuration: StorageServerConfiguration, blobPort: Int, queuePort: Int, group: ServiceGroup, task: Task<Void, any Error>, database: StorageDatabase) {
+        self.configuration = configuration
+        self.blobPort = blobPort
+        self.queuePort = queuePort
+        self.group = group
+        self.task = task
+        self.database = database
+    }
+
+    /// `http://{host}:{blobPort}/{account}` for the first account.
+    public var blobEndpoint: URL { endpoint(port: blobPort, account: configuration.accounts[0].name) }
+    /// `http://{host}:{queuePort}/{account}` for the first account.
+    public var queueEndpoint: URL { endpoint(port: queuePort, account: configuration.accounts[0].name) }
+
+    /// A connection string for the first account, in the explicit form all Azure SDKs accept.
+    /// Contains the account key.
+    public var connectionString: String { storageConnectionString.connectionString }
+
+    /// The first account's connection string, parsed.
+    public var storageConnectionString: StorageConnectionString {
+        connection(for: configuration.accounts[0])
+    }
+
+    /// The connection string of one configured account.
+    public func connection(for account: StorageAccount) -> StorageConnectionString {
+        let credential: StorageConnectionString.Credential = account.credentials.first.map { .sharedKey($0) } ?? .anonymous
+        return StorageConnectionString(
+            accountName: account.name,
+            blobEndpoint: endpoint(port: blobPort, account: account.name),
+            queueEndpoint: endpoint(port: queuePort, account: account.name),
+            credential: credential
+        )
+    }
+
+    private func endpoint(port: Int, account: String) -> URL {
+        let host = configuration.host.contains(":") ? "[\(configuration.host)]" : configuration.host
+        return URL(string: "http://\(host):\(port)/\(account)") ?? URL(fileURLWithPath: "/")
+    }
+
+    /// Opens the data directory, binds both endpoints and starts serving.
+    /// - Throws: ``StorageServerError`` if the data directory or a port cannot be used.
+    public static func start(_ configuration: StorageServerConfiguration) async throws -> StorageServer {
+        let logger = configuration.logger
+        let directory = URL(fileURLWithPath: configuration.dataDirectory).standardizedFileURL.path
+        let database: StorageDatabase
+        let files: BlobFiles
+        do {
+            try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
+            database = try StorageDatabase(path: directory + "/storage.sqlite")
+            files = try BlobFiles(directory: directory + "/blobs")
+        } catch {
+            throw StorageServerError("cannot open the data directory \(directory): \(error). Check that it is writable, or pass another with --data-dir.")
+        }
+        let core = StorageServiceCore(
+            queues: QueueStore(database: database),
+            blobs: BlobStore(database: database),
+            files: files,
+            authenticator: RequestAuthenticator(accounts: configuration.accounts, maximumClockSkew: configuration.maximumClockSkew),
+            configuration: configuration,
+            logger: logger
+        )
+        let removed = files.collectGarbage(referenced: try await core.blobs.referencedFiles())
+        if removed > 0 { logger.info("removed \(removed) unreferenced blob files") }
+        try await core.queues.sweepExpired()
+
+        let (ports, portsContinuation) = AsyncStream.makeStream(of: (StorageResponder.Service, Int).self)
+        func application(_ service: StorageResponder.Service, port: Int) -> some Service {
+            var appLogger = logger
+            appLogger[metadataKey: "endpoint"] = "\(service)"
+            // Hummingbird reports cut keep-alive connections at shutdown as errors; request
+            // failures are logged by the responder, so its own log is only wanted when debugging.
+            if logger.logLevel > .debug { appLogger.logLevel = .critical }
+            return Application(
+                responder: StorageResponder(service: service, core: core),
+                configuration: ApplicationConfiguration(address: .hostname(configuration.host, port: port), serverName: nil),
+                onServerRunning: { channel in
+                    portsContinuation.yield((service, channel.localAddress?.port ?? port))
+                },
+                logger: appLogger
+            )
+        }
+        let sweeper = ExpiredMessageSweeper(queues: core.queues, interval: configuration.expiredMessageSweepInterval, logger: logger)
+        let group = ServiceGroup(configuration: .init(
+            services: [application(.blob, port: configuration.blobPort), application(.queue, port: configuration.queuePort), sweeper],
+            logger: logger
+        ))
+        let task = Task {
+            defer { portsContinuation.finish() }
+            try await group.run()
+        }
+        var blobPort: Int?
+        var queuePort: Int?
+        for await (service, port) in ports {
+            switch service {
+            case .blob: blobPort = port
+            case .queue: queuePort = port
+            }
+            if blobPort != nil, queuePort != nil { break }
+        }
+        guard let blobPort, let queuePort else {
+            let reason: String
+            do {
+                try await task.value
+                reason = "the service stopped during start-up"
+            } catch {
+                reason = "\(error)"
+            }
+            database.close()
+            throw StorageServerError(
+                "cannot listen on \(configuration.host) ports \(configuration.blobPort)/\(configuration.queuePort): \(reason). Is another storage service (Azurite?) running? Choose other ports with --blob-port/--queue-port."
+            )
+        }
+        logger.info("storage service listening", metadata: ["blob": "\(blobPort)", "queue": "\(queuePort)", "data": "\(directory)"])
+        return StorageServer(configuration: configuration, blobPort: blobPort, queuePort: queuePort, group: group, task: task, database: database)
+    }
+
+    /// Stops accepting requests, gives running ones up to `gracePeriod` to finish (idle
+    /// keep-alive connections would otherwise hold the shutdown open), and closes the database.
+    public func stop(gracePeriod: Duration = .seconds(1)) async {
+        await group.triggerGracefulShutdown()
+        let task = self.task
+        await withTaskGroup(of: Bool.self) { waiters in
+            waiters.addTask {
+                _ = try? await task.value
+                return true
+            }
+            waiters.addTask {
+                try? await Task.sleep(for: gracePeriod)
+                return false
+            }
+            if await waiters.next() == false { task.cancel() }
+            waiters.cancelAll()
+        }
+        _ = try? await task.value
+        database.close()
+    }
+
+    /// Waits until the service stops (after ``stop()``, or if serving fails).
+    public func waitUntilStopped() async throws {
+        try await task.value
+    }
+
+    /// Inserts `count` copies of a message directly into the database in one transaction (for
+    /// benchmarks that need a deep queue quickly). The queue is created if missing.
+    public func preload(queue: String, account: String? = nil, count: Int, text: String) async throws {
+        let name = account ?? configuration.accounts[0].name
+        _ = try? await QueueStore(database: database).createQueue(account: name, name: queue, metadata: [])
+        try await QueueStore(database: database).bulkInsert(account: name, queue: queue, count: count, text: text)
+    }
+}
+
+/// The storage service could not start; the message says why and what to do.
+public struct StorageServerError: Error, Sendable, CustomStringConvertible {
+    public var message: String
+    public init(_ message: String) { self.message = message }
+    public var description: String { message }
+}
+
+/// Deletes expired messages periodically.
+struct ExpiredMessageSweeper: Service {
+    let queues: QueueStore
+    let interval: Duration
+    let logger: Logger
+
+    func run() async throws {
+        while !Task.isCancelled {
+            do {
+                try await Task.sleep(for: interval)
+            } catch {
+                return
+            }
+            if Task.isShuttingDownGracefully { return }
+            do {
+                let removed = try await queues.sweepExpired()
+                if removed > 0 { logger.debug("deleted \(removed) expired messages") }
+            } catch {
+                logger.warning("sweeping expired messages failed: \(error)")
+            }
+        }
+    }
+}

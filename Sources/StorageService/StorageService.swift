@@ -1,1 +1,0 @@
-// StorageService: placeholder until its issue lands.

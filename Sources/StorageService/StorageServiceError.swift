@@ -1,0 +1,42 @@
+import Foundation
+
+/// An error the service answers with: HTTP status, Azure error code (`x-ms-error-code`) and a
+/// message that says what was wrong and how to fix it.
+struct StorageServiceError: Error, Sendable {
+    var status: Int
+    var code: String
+    var message: String
+    /// Extra response headers (e.g. `Content-Range` on 416).
+    var headers: [(String, String)] = []
+
+    init(_ status: Int, _ code: String, _ message: String) {
+        self.status = status
+        self.code = code
+        self.message = message
+    }
+
+    static func authenticationFailed(_ detail: String) -> Self {
+        .init(403, "AuthenticationFailed", "Server failed to authenticate the request. \(detail)")
+    }
+    static func queueNotFound() -> Self { .init(404, "QueueNotFound", "The specified queue does not exist.") }
+    static func containerNotFound() -> Self { .init(404, "ContainerNotFound", "The specified container does not exist.") }
+    static func blobNotFound() -> Self { .init(404, "BlobNotFound", "The specified blob does not exist.") }
+    static func conditionNotMet() -> Self {
+        .init(412, "ConditionNotMet", "The condition specified using HTTP conditional header(s) is not met.")
+    }
+    static func invalidQuery(_ name: String, _ value: String, _ why: String) -> Self {
+        .init(400, "InvalidQueryParameterValue", "Value '\(value)' for query parameter '\(name)' is not valid: \(why).")
+    }
+    static func outOfRange(_ name: String, _ value: String, _ range: String) -> Self {
+        .init(400, "OutOfRangeQueryParameterValue", "Value '\(value)' for query parameter '\(name)' is outside \(range).")
+    }
+    static func invalidHeader(_ name: String, _ why: String) -> Self {
+        .init(400, "InvalidHeaderValue", "The value for header '\(name)' is not valid: \(why).")
+    }
+    static func invalidXML(_ detail: String) -> Self {
+        .init(400, "InvalidXmlDocument", "XML specified is not syntactically valid: \(detail).")
+    }
+    static func notImplemented(_ what: String) -> Self {
+        .init(501, "NotImplemented", "The built-in storage service does not implement \(what).")
+    }
+}

@@ -1,0 +1,75 @@
+import AzureStorage
+import Crypto
+import Foundation
+import IoTHub
+import Testing
+import Verification
+
+@testable import DeviceAgent
+
+/// End to end on the real built-in hub and storage, the real model and an image-folder camera (the
+/// one mock-free substitute for a V4L2 camera here): ProcessRequest → module → queue → agent →
+/// blob + telemetry, verified as the front-end verifies it.
+@Suite(.serialized) struct FlowTests {
+    @Test func classPresentGivesSignedImageResultAndTelemetry() async throws {
+        let flow = try await FlowHarness()
+        defer { Task { await flow.tearDown() } }
+        flow.startModule()
+        try flow.startAgent(flow.agentConfiguration(camera: try flow.camera(["coffee.jpg"])))
+
+        let (request, response) = try await flow.invokeWhenOnline(className: "espresso", threshold: 80)
+        #expect(response.status == 200)
+        #expect(String(decoding: response.payload, as: UTF8.self).contains("Executed direct method ProcessRequest"))
+
+        let (result, envelope) = try await flow.result(for: request)
+        #expect(result.outcome == .found)
+        #expect(result.confidence >= 80)
+        #expect(result.deviceId == FlowHarness.deviceId)
+        #expect(result.blobName == ResultLocation.imageBlob(for: request.requestId))
+
+        // The image is the one the signature covers, a JPEG, with the signature in its metadata.
+        let (jpeg, properties) = try await flow.container.blob(ResultLocation.imageBlob(for: request.requestId)).download()
+        #expect(Array(jpeg.prefix(2)) == [0xFF, 0xD8])
+        #expect(SHA256.hash(data: jpeg).map { String(format: "%02x", $0) }.joined() == result.imageSHA256)
+        #expect(properties.metadata["signature"] == envelope.sig)
+
+        let telemetry = try await flow.waitForTelemetry(request.requestId)
+        #expect(telemetry.count == 1)
+        let sent = try #require(telemetry.first)
+        let telemetryResult = try sent.result.open(VerificationResult.self, kind: .result, secret: flow.deviceSecret)
+        #expect(telemetryResult == result)
+        #expect(sent.timings["total"] != nil)
+        #expect(sent.timings["inference"] != nil)
+
+        // The message is gone from the queue; nothing was dead-lettered.
+        #expect(try await flow.requestsQueue.peek(maxMessages: 32).isEmpty)
+        #expect(try await flow.deadLetterQueue.peek(maxMessages: 32).isEmpty)
+        let metrics = try await flow.metrics()
+        #expect(metricValue(metrics, "edgefactor_agent_requests_succeeded_total") == 1)
+        #expect((metricValue(metrics, "edgefactor_agent_frames_total") ?? 0) >= 1)
+    }
+
+    @Test func classAbsentIsNotFoundAtExpiry() async throws {
+        let flow = try await FlowHarness()
+        defer { Task { await flow.tearDown() } }
+        flow.startModule()
+        try flow.startAgent(flow.agentConfiguration(camera: try flow.camera(["motorcycle_left.jpg"])))
+
+        let started = Date()
+        let (request, response) = try await flow.invokeWhenOnline(className: "espresso", threshold: 50, lifetime: .seconds(3))
+        #expect(response.status == 200)
+        let (result, _) = try await flow.result(for: request)
+        #expect(result.outcome == .notFound)
+        #expect(result.imageSHA256 == nil)
+        #expect(result.confidence < 50)
+        #expect(Date().timeIntervalSince(started) >= 2.5)
+        #expect(try await !flow.container.blob(ResultLocation.imageBlob(for: request.requestId)).exists())
+        #expect(try await flow.waitForTelemetry(request.requestId).count == 1)
+        let metrics = try await flow.metrics()
+        #expect(metricValue(metrics, "edgefactor_agent_requests_expired_total") == 1)
+        // The camera stops being read once nothing is pending.
+        let frames = metricValue(metrics, "edgefactor_agent_frames_total") ?? 0
+        try await Task.sleep(for: .milliseconds(500))
+        #expect(metricValue(try await flow.metrics(), "edgefactor_agent_frames_total") == frames)
+    }
+}

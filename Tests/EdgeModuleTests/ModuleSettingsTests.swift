@@ -1,0 +1,44 @@
+import Foundation
+import Testing
+
+@testable import EdgeModule
+
+/// Desired properties: valid values applied, invalid ones refused and reported with a reason.
+@Suite struct ModuleSettingsTests {
+    @Test func appliesValidAndRefusesInvalidValues() throws {
+        var settings = ModuleSettings()
+        let acks = settings.apply(desired: [
+            "defaultThreshold": 85, "requestLifetimeSeconds": "45", "requestsQueue": "Bad_Name",
+            "responsesContainer": "evidence-2", "model": "efficientnet-lite1", "$version": 7, "unrelated": true,
+        ])
+        #expect(settings.defaultThreshold == 85)
+        #expect(settings.requestLifetime == 45)
+        #expect(settings.requestsQueue == ModuleSettings().requestsQueue)
+        #expect(settings.responsesContainer == "evidence-2")
+        #expect(settings.model == "efficientnet-lite1")
+        #expect(acks.count == 5)
+        #expect(acks.filter { !$0.accepted }.map(\.key) == ["requestsQueue"])
+
+        let patch = ModuleSettings.reportedPatch(acks, version: 7)
+        let object = try #require(try JSONSerialization.jsonObject(with: patch) as? [String: [String: Any]])
+        #expect(object["requestsQueue"]?["ac"] as? Int == 400)
+        #expect(object["defaultThreshold"]?["ac"] as? Int == 200)
+        #expect(object["defaultThreshold"]?["av"] as? Int == 7)
+    }
+
+    @Test func outOfRangeNumbersAreRefused() {
+        var settings = ModuleSettings()
+        let acks = settings.apply(desired: ["defaultThreshold": 0, "requestLifetimeSeconds": 100_000])
+        #expect(acks.allSatisfy { !$0.accepted })
+        #expect(settings == ModuleSettings())
+        #expect(settings.apply(desired: [:]).isEmpty)
+    }
+
+    @Test func storageNamesFollowAzureRules() {
+        #expect(ModuleSettings.isValidStorageName("iot-edge-object-classification-requests", queue: true))
+        #expect(!ModuleSettings.isValidStorageName("ab", queue: true))
+        #expect(!ModuleSettings.isValidStorageName("a--b", queue: true))
+        #expect(!ModuleSettings.isValidStorageName("-ab", queue: true))
+        #expect(!ModuleSettings.isValidStorageName("UPPER", queue: true))
+    }
+}

@@ -1,0 +1,103 @@
+import Foundation
+@testable import IoTHub
+import Testing
+
+@Suite struct ConnectionStringTests {
+    static let key = "MDEyMzQ1Njc4OWFiY2RlZjAxMjM0NTY3ODlhYmNkZWY="
+
+    @Test func parsesServiceDeviceAndModuleStrings() throws {
+        let service = try IoTHubConnectionString("HostName=hub.azure-devices.net;SharedAccessKeyName=iothubowner;SharedAccessKey=\(Self.key)")
+        #expect(service.sharedAccessKeyName == "iothubowner")
+        #expect(service.deviceId == nil)
+        #expect(service.resourceURI == "hub.azure-devices.net")
+
+        let module = try IoTHubConnectionString("HostName=h;DeviceId=d;ModuleId=m;SharedAccessKey=\(Self.key);GatewayHostName=gw")
+        #expect(module.resourceURI == "h/devices/d/modules/m")
+        #expect(module.gatewayHostName == "gw")
+        #expect(try IoTHubConnectionString(module.stringValue) == module)
+        #expect(!module.description.contains(Self.key))
+
+        let local = try IoTHubConnectionString("HostName=localhost:8443;SharedAccessKeyName=p;SharedAccessKey=\(Self.key)")
+        #expect(local.hostNameWithoutPort == "localhost")
+    }
+
+    @Test(arguments: [
+        "DeviceId=d;SharedAccessKey=\(key)",                            // no HostName
+        "HostName=h;DeviceId=d",                                         // no key
+        "HostName=h;SharedAccessKey=\(key)",                             // neither device nor policy
+        "HostName=h;DeviceId=d;SharedAccessKey=not base64!",
+        "HostName=h;deviceid=d;SharedAccessKey=\(key)",                  // keys are case-sensitive
+        "HostName=h;DeviceId=d;DeviceId=e;SharedAccessKey=\(key)",
+        "HostName=h;ModuleId=m;SharedAccessKey=\(key)",
+        "HostName=h;DeviceId=d;SharedAccessSignature=SharedAccessSignature sr=x",
+        "garbage",
+    ])
+    func rejectsBrokenStrings(_ text: String) {
+        #expect(throws: IoTHubConfigurationError.self) { try IoTHubConnectionString(text) }
+    }
+}
+
+@Suite struct SharedAccessSignatureTests {
+    static let key = ConnectionStringTests.key
+    static let expiry = Date(timeIntervalSince1970: 2_000_000_000)
+
+    @Test func matchesTheAzureAlgorithm() throws {
+        // Expected value computed independently (Python hmac/base64/urllib) for the same inputs.
+        let token = try SharedAccessSignature.make(resourceURI: "myhub.azure-devices.net/devices/dev1", key: Self.key, expiresOn: Self.expiry)
+        #expect(token.token == "SharedAccessSignature sr=myhub.azure-devices.net%2Fdevices%2Fdev1&sig=WA438EU8pZ%2FnYR6sGn%2FT1MgK3p3VjXg%2BfzpXpm96NOs%3D&se=2000000000")
+        let parsed = try SharedAccessSignature(parsing: token.token)
+        #expect(parsed == token)
+        #expect(parsed.isValid(key: Self.key, now: Self.expiry - 1))
+        #expect(!parsed.isValid(key: Self.key, now: Self.expiry))   // expired at se
+        #expect(!parsed.isValid(key: ConnectionStringTests.key.replacingOccurrences(of: "M", with: "N"), now: Self.expiry - 1))
+    }
+
+    @Test func acceptsThePythonServiceSDKEncoding() throws {
+        // quote_plus on "host:port" in sr, '/' left raw in sig, skn last.
+        let text = "SharedAccessSignature sr=localhost%3A8443&sig=DEWwPVm6iFLcyrSvIEVq8kGkHR3VkPJroSwDsEAAeKY%3D&se=2000000000&skn=iothubowner"
+        let token = try SharedAccessSignature(parsing: text)
+        #expect(token.keyName == "iothubowner")
+        #expect(token.resourceURI == "localhost:8443")
+        #expect(token.isValid(key: Self.key, now: Self.expiry - 10))
+    }
+
+    @Test func coversBySegmentPrefixOnly() throws {
+        let token = try SharedAccessSignature.make(resourceURI: "Hub/devices/d", key: Self.key, expiresOn: Self.expiry)
+        #expect(token.covers("hub/devices/d"))
+        #expect(token.covers("hub/devices/d/modules/m"))
+        #expect(!token.covers("hub/devices/dx"))
+        #expect(!token.covers("hub/devices"))
+    }
+
+    @Test(arguments: ["", "SharedAccessSignature sr=a&sig=b", "SharedAccessSignature sr=a&sig=b&se=soon", "sr=a&sig=%zz&se=1", "x"])
+    func rejectsMalformedTokens(_ text: String) {
+        #expect(throws: IoTHubConfigurationError.self) { try SharedAccessSignature(parsing: text) }
+    }
+}
+
+@Suite struct TopicTests {
+    @Test func propertyBagsRoundTripWithPercentEncoding() throws {
+        let message = TelemetryMessage(body: Data(), properties: ["alert level": "high/1", "b": "ü&="], contentType: "application/json", messageId: "m-1")
+        let topic = IoTHubTopic.telemetry(deviceId: "d", moduleId: "m", message: message)
+        #expect(topic == "devices/d/modules/m/messages/events/%24.mid=m-1&%24.ct=application%2Fjson&alert%20level=high%2F1&b=%C3%BC%26%3D")
+        let bag = try #require(IoTHubTopic.decodePropertyBag(topic.dropFirst("devices/d/modules/m/messages/events/".count)))
+        #expect(bag.map(\.key) == ["$.mid", "$.ct", "alert level", "b"])
+        #expect(bag.map(\.value) == ["m-1", "application/json", "high/1", "ü&="])
+        #expect(IoTHubTopic.decodePropertyBag("a=%zz") == nil)
+        #expect(IoTHubTopic.decodePropertyBag("flag")?.first?.value == nil)
+    }
+
+    @Test func queriesOfIoTHubTopics() {
+        let query = IoTHubTopic.query(of: IoTHubTopic.twinResponse(status: 204, requestId: "r 1", version: 7))
+        #expect(query["rid"] == "r 1")
+        #expect(query["version"] == "7")
+    }
+
+    @Test func serviceErrorsKeepIoTHubCodes() throws {
+        let body = #"{"Message":"{\"errorCode\":404103,\"trackingId\":\"t\",\"message\":\"Timed out\",\"timestampUtc\":\"x\"}","ExceptionMessage":""}"#
+        let error = ServiceClient.parseError(status: 404, body: Data(body.utf8))
+        #expect(error.errorCode == 404103)
+        #expect(error.message == "Timed out")
+        #expect(ServiceClient.parseError(status: 500, body: Data("oops".utf8)).message == "oops")
+    }
+}
