@@ -44,7 +44,7 @@ struct FrontendServeCommand: AsyncParsableCommand {
     var container = ResultLocation.defaultResponsesContainer
 
     @Option(help: "Directory of the shared secrets (default: $EDGEFACTOR_HOME/secrets, else ./var/secrets).")
-    var secrets: String?
+    var secretsDir: String?
 
     @Option(help: "Seconds a verification request stays valid.")
     var requestLifetime = 60
@@ -88,7 +88,7 @@ struct FrontendServeCommand: AsyncParsableCommand {
         let frontEnd = FrontEnd(
             configuration: configuration, database: try store.open(),
             backend: AzureVerificationBackend(hub: hub, container: containerClient),
-            secrets: SecretsStore(directory: secrets), logger: logger
+            secrets: Verification.SecretsStore(directory: secretsDir), logger: logger
         )
         let host = self.host
         let service = FrontEndService(frontEnd) { port in

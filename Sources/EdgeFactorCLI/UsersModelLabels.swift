@@ -1,50 +1,27 @@
 import Foundation
+import Vision
 
 /// The model's labels, to check that an enrolled class is one the camera can recognise.
 enum ModelLabels {
-    /// A closure mapping a typed class to the model's label (case-insensitive; the full label or
-    /// its first name before a comma), or nil when no labels file is found and none was named.
+    /// A closure mapping a typed class to the name to enrol (the label's short name when the user
+    /// typed that, else the full label), or nil when the model has no such class. Nil overall when
+    /// no labels file is found and none was named (with a warning).
     static func catalogue(path: String?) throws -> (@Sendable (String) -> String?)? {
-        let url: URL
+        let labelsPath: String
         if let path {
-            url = URL(fileURLWithPath: path)
-        } else if let found = defaultLabelsFile() {
-            url = found
+            labelsPath = path
+        } else if let configured = try? ClassifierConfiguration.defaultModel(), let path = configured.labelsPath,
+                  FileManager.default.fileExists(atPath: path) {
+            labelsPath = path
         } else {
             FileHandle.standardError.write(Data("warning: no model labels found (run scripts/setup.sh, or pass --labels); classes are not checked\n".utf8))
             return nil
         }
-        let labels = try load(url)
-        var byName: [String: String] = [:]
-        for label in labels {
-            byName[label.lowercased(), default: label] = label
-            if let first = label.split(separator: ",").first {
-                byName[first.trimmingCharacters(in: .whitespaces).lowercased(), default: label] = label
-            }
-        }
-        let table = byName
+        let labels = try LabelSet(contentsOf: labelsPath)
         return { name in
-            guard let label = table[name.trimmingCharacters(in: .whitespaces).lowercased()] else { return nil }
-            // Enrol under the name typed when it is the label's first name ("banana"), else the label.
-            return label.lowercased().hasPrefix(name.lowercased()) ? name.trimmingCharacters(in: .whitespaces) : label
+            let typed = name.trimmingCharacters(in: .whitespaces)
+            guard let index = labels.index(matching: typed) else { return nil }
+            return labels.shortName(index).caseInsensitiveCompare(typed) == .orderedSame ? labels.shortName(index) : labels[index]
         }
-    }
-
-    /// Labels as a JSON object {"0": "tench, Tinca tinca", ...}, a JSON array, or one per line.
-    static func load(_ url: URL) throws -> [String] {
-        let data = try Data(contentsOf: url)
-        if let object = try? JSONSerialization.jsonObject(with: data) {
-            if let array = object as? [String] { return array }
-            if let map = object as? [String: String] {
-                return map.sorted { (Int($0.key) ?? 0) < (Int($1.key) ?? 0) }.map(\.value)
-            }
-        }
-        return String(decoding: data, as: UTF8.self).split(whereSeparator: \.isNewline).map { String($0).trimmingCharacters(in: .whitespaces) }.filter { !$0.isEmpty }
-    }
-
-    private static func defaultLabelsFile() -> URL? {
-        let models = FrontendPaths.home.appendingPathComponent("models")
-        let names = (try? FileManager.default.contentsOfDirectory(atPath: models.path)) ?? []
-        return names.sorted().first { $0.contains("label") }.map { models.appendingPathComponent($0) }
     }
 }

@@ -119,7 +119,7 @@ public struct UserStore: Sendable {
             var name = try AccountPolicy.validClassName(raw)
             if let classCatalogue {
                 guard let label = classCatalogue(name) else {
-                    throw .invalidClass("\"\(name)\" is not a class the model knows; `edgefactor classify --labels` lists them")
+                    throw .invalidClass("\"\(name)\" is not a class the model knows; use a name from its labels file (e.g. var/models/labels.json)")
                 }
                 name = label
             }

@@ -1,0 +1,170 @@
+"""The whole system as separate `edgefactor` processes on loopback ports, and a headless Chromium
+driven over WebDriver, for the front-end's end-to-end tests.
+
+Everything real: the built-in storage and hub, the edge module, the device agent with the real
+model looking at an image-folder camera (the only stand-in: no V4L2 camera here), and the front-end.
+"""
+import json
+import os
+import shutil
+import subprocess
+import time
+from pathlib import Path
+
+from selenium import webdriver
+from selenium.webdriver.chrome.options import Options
+from selenium.webdriver.chrome.service import Service
+from selenium.webdriver.common.by import By
+from selenium.webdriver.support.ui import WebDriverWait
+
+from conftest import ROOT, Server, free_port, wait_for_port
+
+PASSWORD = "correct horse battery staple"
+DEVICE = "cam1"
+MODULE = "edgefactor"
+ARTIFACTS = ROOT / "var" / "artifacts"
+
+
+def base_home() -> Path:
+    """Where set-up put the model and photos."""
+    return Path(os.environ.get("EDGEFACTOR_HOME") or ROOT / "var")
+
+
+class EdgeFactorSystem:
+    """Storage, hub, secrets, module, agent and front-end, each an `edgefactor` process."""
+
+    def __init__(self, binary: str, tmp: Path, request_lifetime: int = 20):
+        self.binary = binary
+        self.home = tmp / "home"
+        self.logs = tmp / "logs"
+        self.logs.mkdir(parents=True, exist_ok=True)
+        self.home.mkdir(parents=True, exist_ok=True)
+        self.env = dict(os.environ, EDGEFACTOR_HOME=str(self.home))
+        self.env.pop("IOTHUB_CONNECTION_STRING", None)
+        self.env.pop("AZURE_STORAGE_CONNECTION_STRING", None)
+        self.models = base_home() / "models"
+        self.request_lifetime = request_lifetime
+        self.servers = {}
+        self.database = self.home / "frontend" / "frontend.sqlite"
+
+    # -- processes ---------------------------------------------------------------------------
+    def run(self, *args, stdin: str = None, check: bool = True) -> subprocess.CompletedProcess:
+        result = subprocess.run([self.binary, *args], input=stdin, capture_output=True, text=True,
+                                timeout=120, env=self.env)
+        if check and result.returncode != 0:
+            raise AssertionError(f"edgefactor {' '.join(args)} failed ({result.returncode}):\n{result.stdout}\n{result.stderr}")
+        return result
+
+    def spawn(self, name: str, *args) -> Server:
+        server = Server([self.binary, *args], self.logs / f"{name}.log", env=self.env)
+        self.servers[name] = server
+        return server
+
+    def start(self, with_device: bool = True):
+        blob, queue = free_port(), free_port()
+        storage = self.spawn("storage", "storage", "--data-dir", str(self.home / "storage"),
+                             "--blob-port", str(blob), "--queue-port", str(queue), "--log-level", "warning")
+        wait_for_port(blob, proc=storage.proc)
+        wait_for_port(queue, proc=storage.proc)
+        self.storage_connection_string = self.run(
+            "storage", "--print-connection-string", "--blob-port", str(blob), "--queue-port", str(queue)).stdout.strip().splitlines()[-1]
+
+        rest, mqtt = free_port(), free_port()
+        hub = self.spawn("hub", "hub", "--data-dir", str(self.home / "hub"), "--mqtt-port", str(mqtt),
+                         "--rest-port", str(rest), "--log-level", "warning")
+        wait_for_port(rest, proc=hub.proc)
+        wait_for_port(mqtt, proc=hub.proc)
+
+        self.run("secrets", "new", "--device", DEVICE)
+        self.run("secrets", "new", "--device", DEVICE, "--module", MODULE)
+        if with_device:
+            self.start_module()
+            self.start_agent()
+
+        self.port = free_port()
+        frontend = self.spawn("frontend", "frontend", "--port", str(self.port),
+                              "--storage-connection-string", self.storage_connection_string,
+                              "--request-lifetime", str(self.request_lifetime), "--log-level", "debug")
+        wait_for_port(self.port, proc=frontend.proc)
+        self.base_url = f"http://127.0.0.1:{self.port}"
+        return self
+
+    def start_module(self, device: str = DEVICE, name: str = "module", queue: str = None):
+        args = ["module", "--device-id", device, "--module-id", MODULE,
+                "--storage-connection-string", self.storage_connection_string]
+        if queue:
+            args += ["--requests-queue", queue]
+        self.spawn(name, *args)
+
+    def start_agent(self, photos=("coffee.jpg", "chelsea.jpg")):
+        camera = self.home / "camera"
+        camera.mkdir(exist_ok=True)
+        for index, photo in enumerate(photos):
+            shutil.copy(base_home() / "photos" / photo, camera / f"{index:02d}-{photo}")
+        self.spawn("agent", "agent", "--device-id", DEVICE, "--camera", str(camera), "--camera-loop",
+                   "--model", str(self.models / "efficientnet-lite0.onnx"), "--labels", str(self.labels),
+                   "--storage-connection-string", self.storage_connection_string, "--health-address", "off")
+
+    @property
+    def labels(self) -> Path:
+        for name in ("labels.json", "labels.txt"):
+            if (self.models / name).exists():
+                return self.models / name
+        raise AssertionError(f"no labels in {self.models}: run scripts/setup.sh")
+
+    def add_user(self, name: str, classes, device: str = DEVICE, threshold: float = 50, module: str = MODULE):
+        args = ["users", "add", name, "--device", device, "--module", module, "--threshold", str(threshold),
+                "--labels", str(self.labels), "--password-stdin"]
+        for cls in classes:
+            args += ["--class", cls]
+        self.run(*args, stdin=PASSWORD + "\n")
+
+    def audit(self, user: str):
+        out = self.run("frontend", "audit", "--user", user, "--json", "--limit", "100").stdout
+        return [json.loads(line) for line in out.splitlines() if line.strip()]
+
+    def stop(self):
+        for name in reversed(list(self.servers)):
+            self.servers[name].stop()
+
+    def logs_text(self) -> str:
+        return "\n".join(f"--- {p.name}\n{p.read_text(errors='replace')[-4000:]}" for p in sorted(self.logs.glob("*.log")))
+
+
+def make_browser(width: int = 1200, height: int = 900, javascript: bool = True):
+    """Headless Debian Chromium through chromedriver (WebDriver)."""
+    options = Options()
+    for argument in ("--headless=new", "--no-sandbox", "--disable-dev-shm-usage", "--disable-gpu",
+                     f"--window-size={width},{height}", "--lang=en"):
+        options.add_argument(argument)
+    if not javascript:
+        options.add_experimental_option("prefs", {"profile.managed_default_content_settings.javascript": 2})
+    chromium = shutil.which("chromium") or "/usr/bin/chromium"
+    options.binary_location = chromium
+    driver_path = shutil.which("chromedriver") or "/usr/bin/chromedriver"
+    driver = webdriver.Chrome(service=Service(driver_path), options=options)
+    driver.set_page_load_timeout(30)
+    return driver
+
+
+def sign_in(driver, base_url: str, user: str, password: str = PASSWORD):
+    driver.get(base_url + "/")
+    driver.find_element(By.ID, "username").clear()
+    driver.find_element(By.ID, "username").send_keys(user)
+    driver.find_element(By.ID, "password").send_keys(password)
+    driver.find_element(By.CSS_SELECTOR, "form.form button[type=submit]").click()
+
+
+def wait_for_headline(driver, words, timeout: float = 60.0) -> str:
+    """Waits until the page's h1 contains one of `words`; returns it."""
+    words = [words] if isinstance(words, str) else list(words)
+    WebDriverWait(driver, timeout, poll_frequency=0.1).until(
+        lambda d: any(w in d.find_element(By.TAG_NAME, "h1").text for w in words))
+    return driver.find_element(By.TAG_NAME, "h1").text
+
+
+def screenshot(driver, name: str) -> Path:
+    ARTIFACTS.mkdir(parents=True, exist_ok=True)
+    path = ARTIFACTS / f"{name}.png"
+    driver.save_screenshot(str(path))
+    return path

@@ -1,0 +1,143 @@
+"""End-to-end: a real headless Chromium (WebDriver) against the real front-end, hub, storage,
+edge module and device agent, each an `edgefactor` process on loopback ports. The camera is an
+image folder with the sample photos (coffee: espresso ~95 %).
+
+Screenshots of each step are saved under var/artifacts/ as test artefacts.
+"""
+import subprocess
+import time
+
+import pytest
+from selenium.webdriver.common.by import By
+from selenium.webdriver.support.ui import WebDriverWait
+
+from browser_support import (DEVICE, PASSWORD, EdgeFactorSystem, make_browser, screenshot, sign_in,
+                             wait_for_headline)
+
+
+def command_built(binary: str, name: str) -> bool:
+    out = subprocess.run([binary, name, "--help"], capture_output=True, text=True, timeout=30).stdout
+    return "--camera" in out or "--requests-queue" in out
+
+
+@pytest.fixture(scope="module")
+def system(edgefactor_bin, tmp_path_factory):
+    device_side = command_built(edgefactor_bin, "agent") and command_built(edgefactor_bin, "module")
+    system = EdgeFactorSystem(edgefactor_bin, tmp_path_factory.mktemp("browser"), request_lifetime=20)
+    try:
+        system.start(with_device=device_side)
+        system.device_side = device_side
+        system.add_user("alice", ["espresso"], threshold=50)     # the camera shows coffee
+        system.add_user("bob", ["banana"], threshold=50)         # never shown
+        system.add_user("erin", ["espresso"])                    # for throttling
+        # A device that is registered but never connects.
+        system.run("hub", "devices", "add", "offline-cam", "--data-dir", str(system.home / "hub"))
+        system.run("hub", "modules", "add", "offline-cam", "edgefactor", "--data-dir", str(system.home / "hub"))
+        system.run("secrets", "new", "--device", "offline-cam")
+        system.add_user("olga", ["espresso"], device="offline-cam")
+        yield system
+    except Exception:
+        print(system.logs_text())
+        raise
+    finally:
+        system.stop()
+
+
+@pytest.fixture
+def browser():
+    driver = make_browser()
+    yield driver
+    driver.quit()
+
+
+def needs_device(system):
+    if not system.device_side:
+        pytest.skip("`edgefactor module` / `edgefactor agent` are not built in this tree yet")
+
+
+def test_login_live_waiting_page_result_image_protected_page(system, browser):
+    needs_device(system)
+    started = time.monotonic()
+    sign_in(browser, system.base_url, "alice")
+    # The live waiting page: the challenge and the steps, updated without reloads (SSE).
+    WebDriverWait(browser, 10).until(lambda d: "/verify/" in d.current_url)
+    assert "espresso" in browser.find_element(By.CSS_SELECTOR, ".challenge-object").text
+    screenshot(browser, "browser-2-waiting")
+    headline = wait_for_headline(browser, ["Verified", "not recognised", "expired", "offline"], timeout=60)
+    elapsed = time.monotonic() - started
+    screenshot(browser, "browser-3-result")
+    assert headline == "Verified", system.logs_text()
+    image = browser.find_element(By.CSS_SELECTOR, ".evidence img")
+    WebDriverWait(browser, 10).until(lambda d: d.execute_script("return arguments[0].complete && arguments[0].naturalWidth > 0", image))
+    assert image.get_property("naturalWidth") >= 100
+    print(f"login-to-result in the browser: {elapsed:.2f} s")
+
+    browser.find_element(By.CSS_SELECTOR, "form[action$='/complete'] button").click()
+    wait_for_headline(browser, "Welcome, alice")
+    assert browser.current_url.endswith("/account")
+    screenshot(browser, "browser-4-account")
+    cookies = {c["name"]: c for c in browser.get_cookies()}
+    session = cookies["edgefactor_session"]
+    assert session["httpOnly"] is True
+    assert session["sameSite"] == "Lax"
+
+    browser.find_element(By.CSS_SELECTOR, "button.link").click()
+    wait_for_headline(browser, "Sign in")
+    browser.get(system.base_url + "/account")
+    wait_for_headline(browser, "Sign in")
+
+    events = system.audit("alice")
+    kinds = [e["kind"] for e in events]
+    for kind in ("password-accepted", "verification-requested", "verification-completed", "signed-in", "signed-out"):
+        assert kind in kinds
+    completed = next(e for e in events if e["kind"] == "verification-completed")
+    assert completed["outcome"] == "found" and completed["className"] == "espresso"
+    assert completed["confidence"] >= 50 and completed["deviceId"] == DEVICE
+
+
+def test_wrong_password_then_throttling(system, browser):
+    sign_in(browser, system.base_url, "erin", "not the right password")
+    alert = browser.find_element(By.CSS_SELECTOR, "[role=alert]")
+    assert "not right" in alert.text
+    screenshot(browser, "browser-1-wrong-password")
+    for attempt in range(5):
+        sign_in(browser, system.base_url, "erin", f"wrong password {attempt}")
+    # Six consecutive failures: the next attempt must wait, whatever the password.
+    sign_in(browser, system.base_url, "erin", PASSWORD)
+    alert = browser.find_element(By.CSS_SELECTOR, "[role=alert]")
+    assert "Too many failed sign-ins for this account" in alert.text
+    screenshot(browser, "browser-5-throttled")
+    # An unknown name gets the same first answer as a wrong password.
+    sign_in(browser, system.base_url, "nobody-here", "not the right password")
+    assert "not right" in browser.find_element(By.CSS_SELECTOR, "[role=alert]").text
+
+
+def test_offline_device_message(system, browser):
+    sign_in(browser, system.base_url, "olga")
+    headline = wait_for_headline(browser, ["offline", "not set up", "did not answer"], timeout=30)
+    assert headline == "Your device is offline", system.logs_text()
+    assert "not connected" in browser.find_element(By.ID, "message").text
+    screenshot(browser, "browser-6-offline")
+
+
+def test_not_found_and_expired(system, browser):
+    needs_device(system)
+    sign_in(browser, system.base_url, "bob")
+    headline = wait_for_headline(browser, ["not recognised", "Request expired", "Verified"], timeout=60)
+    assert headline in ("Object not recognised", "Request expired"), system.logs_text()
+    screenshot(browser, "browser-7-not-found")
+    assert browser.find_elements(By.CSS_SELECTOR, ".evidence img") == []
+
+
+def test_without_javascript_the_flow_still_works(system):
+    needs_device(system)
+    driver = make_browser(javascript=False)
+    try:
+        sign_in(driver, system.base_url, "alice")
+        # No script: the waiting page refreshes itself until the outcome is there.
+        headline = wait_for_headline(driver, ["Verified", "not recognised", "expired"], timeout=60)
+        assert headline == "Verified"
+        driver.find_element(By.CSS_SELECTOR, "form[action$='/complete'] button").click()
+        wait_for_headline(driver, "Welcome, alice")
+    finally:
+        driver.quit()
