@@ -158,6 +158,7 @@ actor DeviceAgent {
     private nonisolated func receiveLoop() async {
         let pollRange = configuration.pollInterval
         var idleWait = pollRange.lowerBound
+        var lastMessage = ContinuousClock.now - configuration.pollBurstWindow
         var backoff = Backoff(initial: .milliseconds(200), maximum: .seconds(10))
         while !Task.isCancelled, await !isStopping {
             let free = await freeSlots
@@ -179,10 +180,15 @@ actor DeviceAgent {
             }
             if messages.isEmpty {
                 await pollBell.wait(upTo: idleWait)
-                idleWait = min(idleWait * 2, pollRange.upperBound)
+                // Requests come in bursts (people signing in): keep polling fast for a while after
+                // the last one, then back off towards the upper bound.
+                if ContinuousClock.now - lastMessage > configuration.pollBurstWindow {
+                    idleWait = min(idleWait * 2, pollRange.upperBound)
+                }
                 continue
             }
             idleWait = pollRange.lowerBound
+            lastMessage = ContinuousClock.now
             let receivedAt = ContinuousClock.now
             await withDiscardingTaskGroup { group in
                 for message in messages {

@@ -39,6 +39,8 @@ public struct DeviceAgentConfiguration: Sendable {
     /// Queue polling: the wait after an empty receive starts at the lower bound and doubles up to
     /// the upper bound while the queue stays empty; any message resets it.
     public var pollInterval: ClosedRange<Duration> = .milliseconds(10) ... .milliseconds(250)
+    /// How long after the last message the queue is still polled at the lower bound.
+    public var pollBurstWindow: Duration = .seconds(2)
     /// Accept the original `id|class|threshold|key` messages (unsigned; for migration only).
     public var acceptLegacyMessages = false
     /// Lifetime given to legacy messages, which carry none.

@@ -71,16 +71,28 @@ struct EdgeConnectionOptions: ParsableArguments {
             serviceOptions.baseURL = URL(string: "https://localhost:\(description.restPort)")
         }
         let service = ServiceClient(connectionString: try IoTHubConnectionString(description.serviceConnectionString), options: serviceOptions)
+        // Module and agent may start together: whoever creates an identity second gets 409 and reads it.
         let found: IoTHubConnectionString?
-        if module {
-            if (try? await service.getDevice(deviceId)) == nil { _ = try await service.createDevice(deviceId) }
-            var identity = try? await service.getModule(deviceId: deviceId, moduleId: moduleId)
-            if identity == nil { identity = try await service.createModule(deviceId: deviceId, moduleId: moduleId) }
-            found = identity.flatMap { service.connectionString(for: $0) }
-        } else {
-            var identity = try? await service.getDevice(deviceId)
-            if identity == nil { identity = try await service.createDevice(deviceId) }
-            found = identity.flatMap { service.connectionString(for: $0) }
+        do {
+            let device: DeviceIdentity
+            do { device = try await service.getDevice(deviceId) } catch where error.status == 404 {
+                do { device = try await service.createDevice(deviceId) } catch where error.status == 409 {
+                    device = try await service.getDevice(deviceId)
+                }
+            }
+            if module {
+                let identity: ModuleIdentity
+                do { identity = try await service.getModule(deviceId: deviceId, moduleId: moduleId) } catch where error.status == 404 {
+                    do { identity = try await service.createModule(deviceId: deviceId, moduleId: moduleId) } catch where error.status == 409 {
+                        identity = try await service.getModule(deviceId: deviceId, moduleId: moduleId)
+                    }
+                }
+                found = service.connectionString(for: identity)
+            } else {
+                found = service.connectionString(for: device)
+            }
+        } catch {
+            throw ValidationError("cannot look up \(deviceId) on the built-in hub: \(error)")
         }
         guard let connectionString = found else { throw ValidationError("the built-in hub returned no key for \(deviceId)") }
         if options.trustRootsPEM == nil { options.trustRootsPEM = try Self.readPEM(description.caCertificateFile) }
