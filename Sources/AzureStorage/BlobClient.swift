@@ -75,7 +75,8 @@ public final class BlobClient: Sendable {
         metadata: [String: String] = [:],
         overwrite: Bool = false
     ) async throws -> BlobProperties {
-        let buffer = ByteBuffer(bytes: data)
+        // Contiguous input (arrays, Data) is copied in one go; the generic path walks byte by byte.
+        let buffer = data.withContiguousStorageIfAvailable { ByteBuffer(bytes: $0) } ?? ByteBuffer(bytes: data)
         var headers: [(String, String)] = [("x-ms-blob-content-type", contentType)]
         headers += metadata.sorted { $0.key < $1.key }.map { ("x-ms-meta-\($0.key)", $0.value) }
         if !overwrite { headers.append(("if-none-match", "*")) }
@@ -141,7 +142,7 @@ public final class BlobClient: Sendable {
     /// Downloads the whole blob into memory (up to ``BlobTransferOptions/maximumInMemoryDownload``).
     public func download() async throws -> (data: Data, properties: BlobProperties) {
         let response = try await transport.send(StorageRequest(method: .GET, path: path, expected: [200]), limit: transfer.maximumInMemoryDownload)
-        return (Data(response.body.readableBytesView), BlobProperties(headers: response.headers))
+        return (response.body.withUnsafeReadableBytes { Data($0) }, BlobProperties(headers: response.headers))
     }
 
     /// Downloads the bytes at offsets `range` (inclusive); the end is clamped to the blob's size.
@@ -151,7 +152,7 @@ public final class BlobClient: Sendable {
             StorageRequest(method: .GET, path: path, headers: [("x-ms-range", "bytes=\(range.lowerBound)-\(range.upperBound)")], expected: [200, 206]),
             limit: max(transfer.maximumInMemoryDownload, 1)
         )
-        return Data(response.body.readableBytesView)
+        return response.body.withUnsafeReadableBytes { Data($0) }
     }
 
     /// Streams the blob into a file (written to a temporary name, then renamed), without holding

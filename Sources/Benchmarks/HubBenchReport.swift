@@ -33,15 +33,15 @@ struct HubBenchReport {
         let date = ISO8601DateFormatter().string(from: Date())
         var lines = [
             "Command: `\(command)` (\(date), \(ProcessInfo.processInfo.activeProcessorCount) cores).",
-            "`edgefactor hub` and Mosquitto \(mosquittoVersion()) run as separate processes on loopback (plain TCP, so",
-            "the figures compare brokers, not TLS) and are driven by the same lean MQTT client.",
+            "`edgefactor hub` and Mosquitto \(mosquittoVersion()) run as separate processes on loopback (MQTT over plain TCP,",
+            "so the figures compare brokers, not TLS) and are driven by the same lean MQTT client.",
             "",
             "| Measurement | EdgeFactor hub | Mosquitto (baseline) | hub / baseline |",
             "|---|---|---|---|",
             "| Idle connections opened (target \(connections)) | \(hubConnections.map { "\($0.opened) in \(String(format: "%.1f", $0.seconds)) s" } ?? "-") | \(brokerConnections.map { "\($0.opened) in \(String(format: "%.1f", $0.seconds)) s" } ?? "-") | - |",
             "| Server memory per connection (RSS growth) | \(kib(hubConnections?.bytesPerConnection)) | \(kib(brokerConnections?.bytesPerConnection)) | \(ratio(hubConnections?.bytesPerConnection, brokerConnections?.bytesPerConnection)) |",
             "| QoS 1 telemetry, messages/s (\(publishers) publishers × \(window) in flight) | \(rate(hubTelemetry?.perSecond)) (each stored in SQLite before PUBACK; \(hubStored) rows) | \(rate(brokerTelemetry?.perSecond)) (relayed to 1 subscriber) | \(ratio(hubTelemetry?.perSecond, brokerTelemetry?.perSecond)) |",
-            "| Direct-method round trips/s (\(methodConcurrency) concurrent) | \(rate(hubMethods?.perSecond)) (service REST → MQTT → device → REST\(hubMethods.map { $0.errors > 0 ? ", \($0.errors) errors" : "" } ?? "")) | \(rate(brokerMethods?.perSecond)) (bare MQTT request/response) | \(ratio(hubMethods?.perSecond, brokerMethods?.perSecond)) |",
+            "| Direct-method round trips/s (\(methodConcurrency) concurrent) | \(rate(hubMethods?.perSecond)) (service REST over HTTPS, one connection per concurrent call → MQTT → device → REST\(hubMethods.map { $0.errors > 0 ? ", \($0.errors) errors" : "" } ?? "")) | \(rate(brokerMethods?.perSecond)) (bare MQTT request/response) | \(ratio(hubMethods?.perSecond, brokerMethods?.perSecond)) |",
             "",
             "Counts: \(hubTelemetry?.count ?? 0) of \(messages) telemetry messages, \(hubMethods?.count ?? 0) of \(methodCalls) method calls",
             "completed within the time bound. Memory per connection is the server's RSS growth divided by the",

@@ -1,3 +1,4 @@
+import AsyncHTTPClient
 import Foundation
 import HubService
 import IoTHub
@@ -115,7 +116,15 @@ enum HubBenchRunner {
     static func hubMethods(
         hub: HubBenchProcess, responders: [IoTHubConnectionString], calls: Int, concurrency: Int, limit: Duration
     ) async throws -> Throughput {
-        guard let service = hub.serviceClient else { return Throughput(count: 0, seconds: 0) }
+        guard let hubService = hub.serviceClient else { return Throughput(count: 0, seconds: 0) }
+        // One HTTP connection per concurrent call (the shared client's pool stops at 8 per host).
+        var poolConfiguration = HTTPClient.Configuration()
+        poolConfiguration.connectionPool = .init(idleTimeout: .seconds(60), concurrentHTTP1ConnectionsPerHostSoftLimit: concurrency)
+        let httpClient = HTTPClient(eventLoopGroupProvider: .singleton, configuration: poolConfiguration)
+        defer { Task { try? await httpClient.shutdown() } }
+        var options = hubService.options
+        options.httpClient = httpClient
+        let service = ServiceClient(connectionString: hubService.connectionString, options: options)
         var clients: [DeviceClient] = []
         for connectionString in responders {
             let client = DeviceClient(connectionString: connectionString, options: HubClientOptions(

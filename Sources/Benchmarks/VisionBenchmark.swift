@@ -1,10 +1,238 @@
 import ArgumentParser
+import Foundation
+import Vision
 
-/// `edgefactor-bench vision`: Whole-pipeline frames/s against Python onnxruntime's bare session.run.
+/// `edgefactor-bench vision`: whole-pipeline frames/s against Python onnxruntime's bare session.run.
+///
+/// For each model and thread count, in the same run and interleaved (Python, Swift, Python, Swift,
+/// ...) so machine noise hits both alike:
+/// - baseline: Python onnxruntime `session.run` on a ready tensor (no decode, no pre-processing);
+/// - Swift bare: the same call through EdgeFactor's dlopen'd C API on a ready tensor;
+/// - Swift pipeline: JPEG bytes -> decode -> pre-process -> infer -> softmax + top-5, one frame
+///   after another (what `edgefactor classify` and the agent do);
+/// - Swift pipelined: the same stages, with decoding and pre-processing of the next frame
+///   overlapping inference of the current one (two tasks, a one-frame hand-off).
 struct VisionBenchmark: AsyncParsableCommand {
     static let configuration = CommandConfiguration(commandName: "vision", abstract: "Whole-pipeline frames/s against Python onnxruntime's bare session.run.")
 
+    @Option(help: "Frames per measurement.")
+    var frames = 100
+
+    @Option(help: "Interleaved rounds per configuration (the median round is reported).")
+    var rounds = 3
+
+    @Option(help: "Photo to decode each frame (JPEG).")
+    var photo: String?
+
+    @Option(help: "Markdown file whose \"## Vision\" section receives the table.")
+    var output = "docs/benchmarks.md"
+
+    @Flag(help: "Print the table without writing the file.")
+    var dryRun = false
+
     func run() async throws {
-        print("edgefactor-bench vision: not built yet")
+        let home = VisionHome.directory()
+        let photoPath = photo ?? home + "/photos/coffee.jpg"
+        let jpeg = try Data(contentsOf: URL(fileURLWithPath: photoPath))
+        let pythonPath = FileManager.default.currentDirectoryPath + "/.venv/bin/python"
+        guard FileManager.default.isExecutableFile(atPath: pythonPath) else {
+            throw ValidationError("\(pythonPath) not found: run scripts/setup.sh --test first (it also makes the models)")
+        }
+        let models: [(name: String, configuration: ClassifierConfiguration)] = [
+            ("EfficientNet-Lite0 (default)", try ClassifierConfiguration.defaultModel()),
+            ("ResNet-18 (1000 classes, random weights)", ClassifierConfiguration(
+                modelPath: home + "/models/test/resnet18-1000.onnx", preprocessing: .jetson)),
+        ]
+        var rows: [VisionRow] = []
+        for (name, base) in models {
+            for threads in [1, 2] {
+                var configuration = base
+                configuration.session.threads = threads
+                let classifier = try ImageClassifier(configuration: configuration)
+                let tensor = try classifier.makeTensor(ImageCodec.decode(jpeg, options: classifier.decodingOptions))
+                let tensorFile = FileManager.default.temporaryDirectory.appendingPathComponent("edgefactor-bench-\(UUID().uuidString).f32")
+                try tensor.withUnsafeBytes { try Data($0).write(to: tensorFile) }
+                defer { try? FileManager.default.removeItem(at: tensorFile) }
+                print("\(name), \(threads) thread(s): warming up")
+                _ = try VisionMeasure.swiftBare(classifier, tensor: tensor, frames: 10)
+                _ = try await VisionMeasure.swiftPipeline(classifier, jpeg: jpeg, frames: 10)
+                var python: [Double] = [], bare: [Double] = [], sequential: [VisionMeasure.Stages] = [], pipelined: [Double] = []
+                for round in 0..<rounds {
+                    python.append(try VisionMeasure.python(python: pythonPath, model: configuration.modelPath, tensor: tensorFile.path,
+                                                           threads: threads, frames: frames))
+                    bare.append(try VisionMeasure.swiftBare(classifier, tensor: tensor, frames: frames))
+                    sequential.append(try await VisionMeasure.swiftPipeline(classifier, jpeg: jpeg, frames: frames))
+                    pipelined.append(try await VisionMeasure.swiftPipelined(classifier, jpeg: jpeg, frames: frames))
+                    print("  round \(round + 1): python \(f(python.last)) ms, swift bare \(f(bare.last)) ms, pipeline \(f(sequential.last?.total)) ms, pipelined \(f(pipelined.last)) ms")
+                }
+                let median = sequential.sorted { $0.total < $1.total }[sequential.count / 2]
+                rows.append(VisionRow(model: name, threads: threads, python: python.median, swiftBare: bare.median,
+                                      pipeline: median, pipelined: pipelined.median))
+            }
+        }
+        let decoded = try ImageCodec.decode(jpeg)
+        let report = VisionRow.markdown(rows, photo: (photoPath as NSString).lastPathComponent, size: (decoded.width, decoded.height),
+                                        frames: frames, rounds: rounds, runtime: try ImageClassifier(configuration: models[0].configuration).runtimeVersion)
+        print(report)
+        if !dryRun {
+            try VisionRow.replaceSection("Vision", in: output, with: report)
+            print("wrote the Vision section of \(output)")
+        }
+    }
+
+    private func f(_ value: Double?) -> String { value.map { String(format: "%.2f", $0) } ?? "-" }
+}
+
+extension Array where Element == Double {
+    var median: Double { isEmpty ? .nan : sorted()[count / 2] }
+}
+
+/// The measurements.
+enum VisionMeasure {
+    struct Stages {
+        var decode = 0.0, preprocess = 0.0, inference = 0.0, postprocess = 0.0
+        var total: Double { decode + preprocess + inference + postprocess }
+    }
+
+    static func ms(_ d: Duration) -> Double {
+        Double(d.components.seconds) * 1000 + Double(d.components.attoseconds) / 1e15
+    }
+
+    /// Mean ms per `session.run` in Python onnxruntime, same model, tensor and thread count.
+    static func python(python: String, model: String, tensor: String, threads: Int, frames: Int) throws -> Double {
+        let script = """
+            import sys, time, numpy as np, onnxruntime as ort
+            model, tensor, threads, frames = sys.argv[1], sys.argv[2], int(sys.argv[3]), int(sys.argv[4])
+            o = ort.SessionOptions()
+            o.intra_op_num_threads = threads
+            o.inter_op_num_threads = 1
+            o.execution_mode = ort.ExecutionMode.ORT_SEQUENTIAL
+            o.graph_optimization_level = ort.GraphOptimizationLevel.ORT_ENABLE_ALL
+            s = ort.InferenceSession(model, o, providers=["CPUExecutionProvider"])
+            name = s.get_inputs()[0].name
+            x = np.fromfile(tensor, dtype=np.float32).reshape(1, 3, 224, 224)
+            for _ in range(10): s.run(None, {name: x})
+            t = time.perf_counter()
+            for _ in range(frames): s.run(None, {name: x})
+            print((time.perf_counter() - t) / frames * 1000)
+            """
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: python)
+        process.arguments = ["-c", script, model, tensor, String(threads), String(frames)]
+        let pipe = Pipe()
+        process.standardOutput = pipe
+        try process.run()
+        let data = pipe.fileHandleForReading.readDataToEndOfFile()
+        process.waitUntilExit()
+        guard process.terminationStatus == 0,
+              let value = Double(String(decoding: data, as: UTF8.self).trimmingCharacters(in: .whitespacesAndNewlines)) else {
+            throw ValidationError("the Python baseline failed (exit \(process.terminationStatus))")
+        }
+        return value
+    }
+
+    /// Mean ms per inference through EdgeFactor's ONNX Runtime binding on a ready tensor.
+    static func swiftBare(_ classifier: ImageClassifier, tensor: [Float], frames: Int) throws -> Double {
+        var input = tensor
+        let clock = ContinuousClock()
+        let start = clock.now
+        for _ in 0..<frames { _ = try classifier.infer(&input) }
+        return ms(clock.now - start) / Double(frames)
+    }
+
+    /// Mean ms per frame of the sequential pipeline, by stage.
+    static func swiftPipeline(_ classifier: ImageClassifier, jpeg: Data, frames: Int) async throws -> Stages {
+        let clock = ContinuousClock()
+        var stages = Stages()
+        let options = classifier.decodingOptions
+        for _ in 0..<frames {
+            let t0 = clock.now
+            let image = try ImageCodec.decode(jpeg, options: options)
+            let t1 = clock.now
+            let result = try classifier.classifyWithDetails(image, topK: 5)
+            stages.decode += ms(t1 - t0)
+            stages.preprocess += ms(result.timings.preprocess)
+            stages.inference += ms(result.timings.inference)
+            stages.postprocess += ms(result.timings.postprocess)
+        }
+        let n = Double(frames)
+        return Stages(decode: stages.decode / n, preprocess: stages.preprocess / n, inference: stages.inference / n, postprocess: stages.postprocess / n)
+    }
+
+    /// Mean ms per frame when the next frame's decode + pre-process overlaps this frame's inference.
+    static func swiftPipelined(_ classifier: ImageClassifier, jpeg: Data, frames: Int) async throws -> Double {
+        let clock = ContinuousClock()
+        let start = clock.now
+        let options = classifier.decodingOptions
+        let (stream, continuation) = AsyncThrowingStream.makeStream(of: [Float].self, bufferingPolicy: .bufferingOldest(1))
+        try await withThrowingTaskGroup(of: Void.self) { group in
+            group.addTask {
+                for _ in 0..<frames {
+                    let tensor = try classifier.makeTensor(ImageCodec.decode(jpeg, options: options))
+                    // Wait while the hand-off slot is full (one frame ahead at most).
+                    while case .dropped = continuation.yield(tensor) { try await Task.sleep(for: .microseconds(200)) }
+                }
+                continuation.finish()
+            }
+            group.addTask {
+                for try await var tensor in stream {
+                    let raw = try classifier.infer(&tensor)
+                    _ = classifier.topClasses(classifier.activate(raw), k: 5)
+                }
+            }
+            try await group.waitForAll()
+        }
+        return ms(clock.now - start) / Double(frames)
+    }
+}
+
+/// One table row and the report around it.
+struct VisionRow {
+    var model: String
+    var threads: Int
+    var python: Double
+    var swiftBare: Double
+    var pipeline: VisionMeasure.Stages
+    var pipelined: Double
+
+    static func markdown(_ rows: [VisionRow], photo: String, size: (Int, Int), frames: Int, rounds: Int, runtime: String) -> String {
+        func f(_ v: Double) -> String { String(format: "%.2f", v) }
+        func pct(_ v: Double, _ base: Double) -> String { String(format: "%+.0f%%", (v / base - 1) * 100) }
+        var lines = [
+            "Command: `swift build -c release --product edgefactor-bench && .build/release/edgefactor-bench vision` (after `scripts/setup.sh --test`).",
+            "",
+            "Per frame, mean of \(frames) frames, median of \(rounds) interleaved rounds; ONNX Runtime \(runtime) (the same library for Python and Swift); input \(photo) (\(size.0)x\(size.1) JPEG) decoded from memory each frame. Baseline: Python onnxruntime's bare `session.run` on a ready tensor, same model and thread count, measured in the same run.",
+            "",
+            "| Model | Threads | Python `session.run` (baseline) | Swift bare run | Swift whole pipeline | vs baseline | Swift pipelined | vs baseline |",
+            "|---|---:|---:|---:|---:|---:|---:|---:|",
+        ]
+        for r in rows {
+            lines.append("| \(r.model) | \(r.threads) | \(f(r.python)) ms (\(f(1000 / r.python)) FPS) | \(f(r.swiftBare)) ms | \(f(r.pipeline.total)) ms (\(f(1000 / r.pipeline.total)) FPS) | \(pct(r.pipeline.total, r.python)) | \(f(r.pipelined)) ms (\(f(1000 / r.pipelined)) FPS) | \(pct(r.pipelined, r.python)) |")
+        }
+        lines += [
+            "",
+            "Where the time goes in the whole pipeline (ms per frame):",
+            "",
+            "| Model | Threads | decode | pre-process | inference | post-process |",
+            "|---|---:|---:|---:|---:|---:|",
+        ]
+        for r in rows {
+            lines.append("| \(r.model) | \(r.threads) | \(f(r.pipeline.decode)) | \(f(r.pipeline.preprocess)) | \(f(r.pipeline.inference)) | \(f(r.pipeline.postprocess)) |")
+        }
+        return lines.joined(separator: "\n")
+    }
+
+    /// Replaces the body of `## title` in a Markdown file (up to the next `## ` heading).
+    static func replaceSection(_ title: String, in path: String, with body: String) throws {
+        let text = (try? String(contentsOfFile: path, encoding: .utf8)) ?? "# Benchmarks\n"
+        var lines = text.components(separatedBy: "\n")
+        let heading = "## \(title)"
+        if let start = lines.firstIndex(of: heading) {
+            let end = lines[(start + 1)...].firstIndex { $0.hasPrefix("## ") } ?? lines.count
+            lines.replaceSubrange((start + 1)..<end, with: [""] + body.components(separatedBy: "\n") + [""])
+        } else {
+            lines += ["", heading, "", body, ""]
+        }
+        try lines.joined(separator: "\n").write(toFile: path, atomically: true, encoding: .utf8)
     }
 }

@@ -57,7 +57,8 @@ public struct DeviceAgentService: Service {
                     }
                 }
                 await agent.run()
-                group.cancelAll()
+                // The health server stops by itself on a graceful shutdown; cancel it otherwise.
+                if !Task.isShuttingDownGracefully { group.cancelAll() }
             }
         } onGracefulShutdown: { [agent] in
             Task { await agent.shutdown(grace: grace) }

@@ -1,10 +1,177 @@
 import ArgumentParser
+import AzureStorage
+import DeviceAgent
+import EdgeModule
+import Foundation
+import FrontEnd
+import HubService
+import IoTHub
+import Logging
+import ServiceLifecycle
+import StorageService
+import Verification
+import Vision
 
-/// `edgefactor demo`: Run the whole system in one process on the built-in services.
+/// `edgefactor demo`: the whole system in one process on the built-in services.
 struct DemoCommand: AsyncParsableCommand {
-    static let configuration = CommandConfiguration(commandName: "demo", abstract: "Run the whole system in one process on the built-in services.")
+    static let configuration = CommandConfiguration(
+        commandName: "demo",
+        abstract: "Run the whole system in one process on the built-in services.",
+        discussion: """
+            Starts the built-in storage and hub, the front-end, the edge module and the device agent, \
+            with a demo account, generated keys and connection strings, the default model and a camera \
+            (by default a folder of sample photos, one of which shows the demo account's object). \
+            It prints the URL and the credentials. State lives in --data-dir and is reused by the next \
+            run; Ctrl-C stops everything cleanly.
+            """
+    )
+
+    @Option(help: ArgumentHelp("Directory for all demo state (default: $EDGEFACTOR_HOME/demo, else ./var/demo).", valueName: "path"))
+    var dataDir: String?
+
+    @Option(help: "Address the front-end listens on.")
+    var host = "127.0.0.1"
+
+    @Option(help: "Port the front-end listens on (0 = any free port).")
+    var port = 8080
+
+    @Option(help: ArgumentHelp("Camera source URI: an image, a folder or glob, v4l2:///dev/videoN, a video file, rtsp://…, synthetic:// (default: the sample photos, $EDGEFACTOR_HOME/photos, else ./var/photos).", valueName: "uri"))
+    var camera: String?
+
+    @Option(help: "Frames per second read from an image folder (a real camera sets its own rate).")
+    var frameRate = 4.0
+
+    @Option(help: "The demo account's name.")
+    var user = "demo"
+
+    @Option(name: .customLong("class"), help: ArgumentHelp("Object class the demo account enrols (a label of the model).", valueName: "label"))
+    var enrolledClass = "espresso"
+
+    @Option(help: "Confidence threshold in percent for the demo account.")
+    var threshold = 60.0
+
+    @Option(help: "Log level: trace, debug, info, notice, warning, error, critical.")
+    var logLevel = "notice"
+
+    func validate() throws {
+        guard Logger.Level(rawValue: logLevel) != nil else {
+            throw ValidationError("--log-level must be one of trace, debug, info, notice, warning, error, critical")
+        }
+        guard (1...100).contains(threshold) else { throw ValidationError("--threshold must be 1 to 100") }
+        guard frameRate > 0, frameRate <= 120 else { throw ValidationError("--frame-rate must be above 0 and at most 120") }
+    }
 
     func run() async throws {
-        throw NotBuiltYet(command: "demo")
+        var logger = Logger(label: "edgefactor.demo")
+        logger.logLevel = Logger.Level(rawValue: logLevel) ?? .notice
+        let layout = DemoLayout(dataDir: dataDir)
+        try layout.create()
+
+        // The model first: without it there is nothing to demonstrate.
+        let classifier: ImageClassifier
+        do {
+            classifier = try ImageClassifier(configuration: ClassifierConfiguration.defaultModel())
+        } catch {
+            throw ValidationError("cannot load the default model: \(error)\nRun scripts/setup.sh, which installs ONNX Runtime and converts the model.")
+        }
+        guard let classIndex = classifier.labels.index(matching: enrolledClass) else {
+            throw ValidationError("'\(enrolledClass)' is not a class of the model; see \(layout.home.path)/models/labels.txt")
+        }
+        let className = classifier.labels[classIndex]
+
+        let storage = try await StorageServer.start(StorageServerConfiguration(
+            dataDirectory: layout.storage.path, blobPort: 0, queuePort: 0, logger: logger.labelled("storage")))
+        let hub: HubServer
+        do {
+            hub = try await HubServer.start(HubConfiguration(
+                dataDirectory: layout.hub, mqttTLSPort: 0, restPort: 0, logger: logger.labelled("hub")))
+        } catch {
+            await storage.stop()
+            throw error
+        }
+
+        do {
+            try await runSystem(layout: layout, storage: storage, hub: hub, classifier: classifier, className: className, logger: logger)
+        } catch {
+            await hub.shutdown()
+            await storage.stop()
+            throw error
+        }
+        await hub.shutdown()
+        await storage.stop()
+        print("demo: stopped; state kept in \(layout.root.path)")
+    }
+
+    private func runSystem(
+        layout: DemoLayout, storage: StorageServer, hub: HubServer, classifier: ImageClassifier, className: String, logger: Logger
+    ) async throws {
+        let deviceId = "demo-camera", moduleId = "edgefactor"
+        // Both return the existing identity on later runs.
+        let deviceConnection = try await hub.addDevice(deviceId)
+        let moduleConnection = try await hub.addModule(deviceId: deviceId, moduleId: moduleId)
+
+        let secrets = SecretsStore(directory: layout.secrets.path)
+        let deviceSecret = try secrets.readOrCreate(.init(deviceId: deviceId))
+        let moduleSecret = try secrets.readOrCreate(.init(deviceId: deviceId, moduleId: moduleId))
+
+        let database = try FrontEndDatabase(path: layout.frontendDatabase.path)
+        let credentials = try await DemoAccount.ensure(
+            username: user, className: className, threshold: threshold, deviceId: deviceId, moduleId: moduleId,
+            database: database, credentialsFile: layout.credentials
+        )
+
+        let cameraURI = camera ?? layout.photos.path
+        var agentConfiguration = DeviceAgentConfiguration(
+            hub: deviceConnection, hubOptions: hub.clientOptions(), storage: storage.storageConnectionString,
+            deviceSecret: deviceSecret, moduleSecrets: [moduleId: moduleSecret], camera: cameraURI,
+            cameraOptions: FrameSourceOptions(loop: true, frameRate: frameRate)
+        )
+        agentConfiguration.healthEndpoint = ("127.0.0.1", 0)
+        let agent = try DeviceAgentService(configuration: agentConfiguration, classifier: classifier, logger: logger.labelled("agent"))
+
+        var moduleConfiguration = EdgeModuleConfiguration(
+            hub: .connectionString(moduleConnection, hub.clientOptions()),
+            storage: storage.storageConnectionString, moduleSecret: moduleSecret
+        )
+        // In one process the module can wake the agent at once instead of waiting for its next poll.
+        moduleConfiguration.onRequestQueued = { await agent.requestQueued() }
+        let module = EdgeModuleService(configuration: moduleConfiguration, logger: logger.labelled("module"))
+
+        let container = BlobContainerClient(
+            connectionString: storage.storageConnectionString, containerName: ResultLocation.defaultResponsesContainer)
+        try await container.create()
+        let frontEnd = FrontEnd(
+            configuration: FrontEndConfiguration(host: host, port: port),
+            database: database,
+            backend: AzureVerificationBackend(hub: hub.serviceClient(), container: container),
+            secrets: StaticDeviceSecrets([deviceId: deviceSecret]),
+            logger: logger.labelled("frontend")
+        )
+        let banner = DemoBanner(
+            host: host, credentials: credentials, className: className, camera: cameraURI,
+            storageConnectionString: storage.connectionString, hubServiceConnectionString: hub.serviceConnectionString.stringValue,
+            caFile: hub.caCertificateFile.path, metricsPort: { agent.healthPort }, dataDir: layout.root.path
+        )
+        let frontEndService = FrontEndService(frontEnd) { port in banner.print(port: port) }
+
+        let group = ServiceGroup(configuration: .init(
+            services: [
+                .init(service: agent),
+                .init(service: module),
+                .init(service: frontEndService),
+            ],
+            gracefulShutdownSignals: [.sigterm, .sigint],
+            logger: logger
+        ))
+        try await group.run()
+    }
+}
+
+extension Logger {
+    /// A copy of this logger for one component, keeping its level.
+    func labelled(_ component: String) -> Logger {
+        var logger = Logger(label: "edgefactor.\(component)")
+        logger.logLevel = logLevel
+        return logger
     }
 }

@@ -1,10 +1,91 @@
 import ArgumentParser
+import EdgeModule
+import Foundation
+import IoTHub
+import Logging
+import ServiceLifecycle
+import Verification
 
-/// `edgefactor module`: Run the edge module that accepts ProcessRequest and queues verification requests.
+/// `edgefactor module`: the edge module that accepts `ProcessRequest` and queues verification requests.
 struct ModuleCommand: AsyncParsableCommand {
-    static let configuration = CommandConfiguration(commandName: "module", abstract: "Run the edge module that accepts ProcessRequest and queues verification requests.")
+    static let configuration = CommandConfiguration(
+        commandName: "module",
+        abstract: "Run the edge module that accepts ProcessRequest and queues verification requests.",
+        discussion: """
+            Connects to the IoT hub as module --module-id of device --device-id (or with
+            --hub-connection-string, or from the IoT Edge environment with --edge), answers the direct
+            method ProcessRequest, and puts each request on the requests queue sealed with the module's
+            secret (create it with `edgefactor secrets new --device ID --module ID`). The twin's desired
+            properties defaultThreshold, requestLifetimeSeconds, requestsQueue, responsesContainer and
+            model are applied and acknowledged in the reported properties. Stops on SIGTERM or SIGINT.
+            """
+    )
+
+    @OptionGroup var connections: EdgeConnectionOptions
+
+    @Flag(help: "Use the IoT Edge environment (EdgeHubConnectionString, EdgeModuleCACertificateFile) instead of a connection string.")
+    var edge = false
+
+    @Option(help: "File with the module's secret (default: the secrets store's modules/<device>/<module>.secret).")
+    var moduleSecretFile: String?
+
+    @Option(help: "Queue to put requests on.")
+    var requestsQueue = ResultLocation.defaultRequestsQueue
+
+    @Option(help: "Threshold (percent) for payloads without ThresholdPercentage.")
+    var defaultThreshold: Double = 70
+
+    @Option(help: "Longest a request may wait on the queue (e.g. 60s); requests expire earlier if they say so.")
+    var requestLifetime = "60s"
+
+    @Option(help: "How long ProcessRequest waits for storage before answering 503.")
+    var enqueueTimeout = "10s"
+
+    @Flag(help: "Also queue the original unsigned payloads, in the original pipe format (migration only; the agent needs --accept-legacy-messages).")
+    var acceptUnsignedRequests = false
+
+    @OptionGroup var logging: EdgeLogOptions
 
     func run() async throws {
-        throw NotBuiltYet(command: "module")
+        let logger = logging.bootstrap(label: "edgefactor.module")
+        let secret: SharedSecret
+        if let moduleSecretFile {
+            secret = try SharedSecret(contentsOf: URL(fileURLWithPath: moduleSecretFile))
+        } else {
+            secret = try connections.secrets.read(.init(deviceId: connections.deviceId, moduleId: connections.moduleId))
+        }
+        let hub: EdgeModuleConfiguration.HubIdentity
+        if edge || (connections.hubConnectionString == nil && ProcessInfo.processInfo.environment["EdgeHubConnectionString"] != nil) {
+            hub = .edgeEnvironment
+        } else {
+            let (connectionString, options) = try await connections.hub(module: true)
+            var clientOptions = options
+            clientOptions.logger = logger
+            hub = .connectionString(connectionString, clientOptions)
+        }
+        var configuration = EdgeModuleConfiguration(hub: hub, storage: try connections.storage(), moduleSecret: secret)
+        configuration.settings.requestsQueue = requestsQueue
+        configuration.settings.defaultThreshold = defaultThreshold
+        configuration.settings.requestLifetime = try EdgeConnectionOptions.duration(requestLifetime, option: "--request-lifetime").seconds
+        configuration.enqueueTimeout = try EdgeConnectionOptions.duration(enqueueTimeout, option: "--enqueue-timeout")
+        configuration.acceptUnsignedRequests = acceptUnsignedRequests
+        let service = EdgeModuleService(configuration: configuration, logger: logger)
+        let group = ServiceGroup(configuration: .init(services: [service], gracefulShutdownSignals: [.sigterm, .sigint], logger: logger))
+        try await group.run()
     }
+
+    func validate() throws {
+        guard defaultThreshold.isFinite, (1...100).contains(defaultThreshold) else {
+            throw ValidationError("--default-threshold must be 1…100.")
+        }
+        let lifetime = try EdgeConnectionOptions.duration(requestLifetime, option: "--request-lifetime")
+        guard lifetime >= .seconds(1), lifetime <= .seconds(Int(VerificationRequest.maximumLifetime)) else {
+            throw ValidationError("--request-lifetime must be 1 s … \(Int(VerificationRequest.maximumLifetime)) s.")
+        }
+    }
+}
+
+extension Duration {
+    /// Whole and fractional seconds.
+    var seconds: Double { Double(components.seconds) + Double(components.attoseconds) / 1e18 }
 }

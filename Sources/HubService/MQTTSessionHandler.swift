@@ -307,7 +307,7 @@ final class MQTTSessionHandler: ChannelInboundHandler {
             }
         }
         if publish.retain { properties["mqtt-retain"] = "true" }
-        core.telemetry.enqueue(TelemetryStore.Pending(
+        let accepted = core.telemetry.enqueue(TelemetryStore.Pending(
             deviceId: connection.identity.deviceId,
             moduleId: connection.identity.moduleId,
             properties: properties,
@@ -317,5 +317,9 @@ final class MQTTSessionHandler: ChannelInboundHandler {
                 if stored { ack() } else { connection.close() }
             }
         ))
+        if !accepted {
+            core.logger.warning("telemetry queue full; closing \(connection.clientId), which is sending faster than the hub stores")
+            close(context: context)
+        }
     }
 }

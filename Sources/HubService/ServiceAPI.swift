@@ -4,6 +4,7 @@ import Hummingbird
 import IoTHub
 import Logging
 import NIOCore
+import Synchronization
 
 /// The hub's service REST API (IoT Hub api-version 2021-04-12 subset): direct methods, registry,
 /// twins; plus EdgeFactor's telemetry read-out (`/edgefactor/telemetry[/stream]`).
@@ -12,6 +13,8 @@ struct ServiceAPI: Sendable {
     let policyName: String
     let policyKeys: [String]
     let restPort: @Sendable () -> Int
+    /// Tokens already verified (clients reuse one token for many requests).
+    let verifiedTokens = VerifiedTokenCache()
 
     func makeRouter() -> Router<BasicRequestContext> {
         let router = Router(context: BasicRequestContext.self)
@@ -88,20 +91,23 @@ struct ServiceAPI: Sendable {
     private func invokeMethod(_ request: Request, _ context: BasicRequestContext, moduleId: String?) async throws -> Response {
         let deviceId = try device(context)
         let body = try await request.body.collect(upTo: 256 * 1024)
-        guard let object = try? JSONDecoder().decode([String: JSONValue].self, from: Data(body.readableBytesView)),
-              case .string(let name)? = object["methodName"], !name.isEmpty
+        // JSONSerialization: this is the hot path of method calls, and `payload` is passed on as is.
+        guard let object = (try? JSONSerialization.jsonObject(with: Data(body.readableBytesView))) as? [String: Any],
+              let name = object["methodName"] as? String, !name.isEmpty
         else {
             throw HubError.badRequest("body must be {\"methodName\": \"...\", \"payload\": ..., \"responseTimeoutInSeconds\": n}")
         }
         guard name.utf8.count <= 100, !name.contains("/") else { throw HubError.badRequest("method name must be 1-100 characters without '/'") }
         let responseTimeout = Self.seconds(object["responseTimeoutInSeconds"], default: 30, range: 5...300)
         let connectTimeout = Self.seconds(object["connectTimeoutInSeconds"], default: 0, range: 0...300)
-        let payload = try JSONEncoder().encode(object["payload"] ?? .null)
+        let payload = (try? JSONSerialization.data(withJSONObject: object["payload"] ?? NSNull(), options: [.fragmentsAllowed, .withoutEscapingSlashes]))
+            ?? Data("null".utf8)
         guard payload.count <= 128 * 1024 else { throw HubError.tooLarge("method payloads are limited to 128 KiB") }
-        guard try await core.registry.identity(deviceId: deviceId, moduleId: moduleId) != nil else {
+        let clientId = moduleId.map { "\(deviceId)/\($0)" } ?? deviceId
+        // A connected identity exists; only an offline one needs the registry (404001 vs 404103).
+        if !core.broker.isConnected(clientId), try await core.registry.identity(deviceId: deviceId, moduleId: moduleId) == nil {
             throw moduleId.map { HubError.moduleNotFound(deviceId, $0) } ?? HubError.deviceNotFound(deviceId)
         }
-        let clientId = moduleId.map { "\(deviceId)/\($0)" } ?? deviceId
         let outcome = await core.broker.invokeMethod(
             clientId: clientId, name: name, payload: ByteBuffer(bytes: payload),
             responseTimeout: .seconds(responseTimeout), connectTimeout: .seconds(connectTimeout)
@@ -124,12 +130,9 @@ struct ServiceAPI: Sendable {
         }
     }
 
-    private static func seconds(_ value: JSONValue?, default fallback: Int, range: ClosedRange<Int>) -> Int {
-        switch value {
-        case .int(let number)?: min(max(Int(number), range.lowerBound), range.upperBound)
-        case .double(let number)?: min(max(Int(number), range.lowerBound), range.upperBound)
-        default: fallback
-        }
+    private static func seconds(_ value: Any?, default fallback: Int, range: ClosedRange<Int>) -> Int {
+        guard let number = value as? NSNumber, !(value is Bool) else { return fallback }
+        return min(max(number.intValue, range.lowerBound), range.upperBound)
     }
 
     // MARK: Registry
@@ -373,6 +376,7 @@ struct ServiceAuthMiddleware: RouterMiddleware {
         guard let header = request.headers[.authorization] else {
             throw .unauthorized("missing Authorization header; send a SharedAccessSignature signed with the \(api.policyName) policy key")
         }
+        if api.verifiedTokens.contains(header, at: Date()) { return }
         guard let token = try? SharedAccessSignature(parsing: header) else {
             throw .unauthorized("Authorization is not a SharedAccessSignature token")
         }
@@ -389,9 +393,30 @@ struct ServiceAuthMiddleware: RouterMiddleware {
         guard allowed.contains(resource) || allowed.contains(resource.trimmingSuffixSlash) else {
             throw .unauthorized("SAS token is for \(token.resourceURI), not this hub (\(api.core.configuration.hostName))")
         }
+        api.verifiedTokens.insert(header, expiresOn: token.expiresOn)
     }
 }
 
 extension String {
     var trimmingSuffixSlash: String { hasSuffix("/") ? String(dropLast()) : self }
+}
+
+/// A small set of recently verified service tokens with their expiry, so that a client reusing its
+/// token does not cost an HMAC per request. Bounded; an expired entry never matches.
+final class VerifiedTokenCache: Sendable {
+    private let entries = Mutex<[String: Date]>([:])
+
+    func contains(_ token: String, at now: Date) -> Bool {
+        entries.withLock { entries in
+            guard let expiry = entries[token] else { return false }
+            return now < expiry
+        }
+    }
+
+    func insert(_ token: String, expiresOn: Date) {
+        entries.withLock { entries in
+            if entries.count >= 256 { entries.removeAll() }
+            entries[token] = expiresOn
+        }
+    }
 }

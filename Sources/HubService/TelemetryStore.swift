@@ -45,10 +45,18 @@ final class TelemetryStore: Sendable {
         (wakeups, wakeup) = AsyncStream.makeStream(of: Void.self, bufferingPolicy: .bufferingNewest(1))
     }
 
-    /// Queues a message for the next commit.
-    func enqueue(_ message: Pending) {
-        state.withLock { $0.queue.append(message) }
-        wakeup.yield()
+    /// Messages waiting for a commit beyond which new ones are refused (QoS 0 floods).
+    static let queueLimit = 100_000
+
+    /// Queues a message for the next commit; `false` when the queue is full.
+    func enqueue(_ message: Pending) -> Bool {
+        let accepted = state.withLock { state -> Bool in
+            guard state.queue.count < Self.queueLimit else { return false }
+            state.queue.append(message)
+            return true
+        }
+        if accepted { wakeup.yield() }
+        return accepted
     }
 
     /// Writes queued messages until the task is cancelled (then drains what is left).

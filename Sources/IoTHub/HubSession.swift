@@ -366,18 +366,18 @@ actor HubSession {
         }
     }
 
-    private func sendMethodResponse(_ response: MethodResponse, requestId: String) async {
-        do {
-            var payload = ByteBuffer()
-            payload.writeBytes(response.payload.isEmpty ? Data("null".utf8) : response.payload)
-            try await publish(
-                topic: IoTHubTopic.methodResponse(status: response.status, requestId: requestId),
-                payload: payload,
-                operation: "method response"
-            )
-        } catch {
-            logger.warning("could not send the method response: \(error)")
+    /// Method responses go at QoS 0 (IoT Hub accepts it): a response lost with its connection is
+    /// not worth re-sending, the caller's method call times out either way.
+    private func sendMethodResponse(_ response: MethodResponse, requestId: String) {
+        guard let transport, isConnected else {
+            logger.warning("connection lost before the response to method request \(requestId) could be sent")
+            return
         }
+        var payload = ByteBuffer()
+        payload.writeBytes(response.payload.isEmpty ? Data("null".utf8) : response.payload)
+        transport.send(.publish(MQTTPublish(
+            topic: IoTHubTopic.methodResponse(status: response.status, requestId: requestId), payload: payload
+        )))
     }
 
     private func allocatePacketId() -> UInt16 {

@@ -3,6 +3,7 @@ public import Foundation
 import NIOCore
 import NIOHTTP1
 import NIOSSL
+import Synchronization
 
 /// The IoT Hub service API over HTTPS REST (api-version 2021-04-12): direct methods, the
 /// identity registry and twins. Works against Azure IoT Hub and the built-in hub alike.
@@ -13,6 +14,7 @@ public struct ServiceClient: Sendable {
     public let options: ServiceClientOptions
     let baseURL: String
     let tlsConfiguration: TLSConfiguration?
+    private let tokenCache = ServiceTokenCache()
 
     /// A client for the hub named by a service connection string
     /// (`HostName=..;SharedAccessKeyName=..;SharedAccessKey=..`).
@@ -175,14 +177,20 @@ public struct ServiceClient: Sendable {
     }
 
     /// A service SAS token for `Authorization` (signed with the policy key).
+    /// Tokens are reused until a tenth of their lifetime is left.
     public func authorizationToken() throws(IoTHubServiceError) -> String {
+        let now = Date()
+        if let cached = tokenCache.token(validAt: now) { return cached }
         do {
-            return try SharedAccessSignature.make(
+            let lifetime = options.sasTokenTimeToLive.timeInterval
+            let token = try SharedAccessSignature.make(
                 resourceURI: connectionString.hostName,
                 key: connectionString.sharedAccessKey,
                 keyName: connectionString.sharedAccessKeyName,
-                expiresOn: Date() + options.sasTokenTimeToLive.timeInterval
+                expiresOn: now + lifetime
             ).token
+            tokenCache.store(token, renewAt: now + lifetime * 0.9)
+            return token
         } catch {
             throw IoTHubServiceError(status: 0, message: error.description)
         }
@@ -249,5 +257,21 @@ public struct ServiceClient: Sendable {
         let message = object?["message"] as? String ?? object?["Message"] as? String
             ?? String(decoding: body.prefix(500), as: UTF8.self)
         return IoTHubServiceError(status: status, errorCode: code, message: message.isEmpty ? "HTTP \(status)" : message)
+    }
+}
+
+/// The service client's current SAS token, shared by its copies.
+final class ServiceTokenCache: Sendable {
+    private let state = Mutex<(token: String, renewAt: Date)?>(nil)
+
+    func token(validAt now: Date) -> String? {
+        state.withLock { cached in
+            guard let cached, now < cached.renewAt else { return nil }
+            return cached.token
+        }
+    }
+
+    func store(_ token: String, renewAt: Date) {
+        state.withLock { $0 = (token, renewAt) }
     }
 }

@@ -87,6 +87,14 @@ public struct SecretsStore: Sendable {
         }
     }
 
+    /// The stored secret of `identity`, creating and storing a new one if there is none.
+    public func readOrCreate(_ identity: Identity) throws -> SharedSecret {
+        if try exists(identity) { return try read(identity) }
+        let secret = SharedSecret.generate()
+        try write(secret, for: identity)
+        return secret
+    }
+
     public func delete(_ identity: Identity) throws {
         let url = try file(for: identity)
         guard FileManager.default.fileExists(atPath: url.path) else { throw SecretsError("no secret for \(identity)") }

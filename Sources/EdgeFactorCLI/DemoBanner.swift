@@ -1,0 +1,35 @@
+import Foundation
+
+/// What the demo prints once the front-end listens: where to go, how to sign in, and how to reach
+/// each built-in service with other tools.
+struct DemoBanner: Sendable {
+    let host: String
+    let credentials: DemoAccount
+    let className: String
+    let camera: String
+    let storageConnectionString: String
+    let hubServiceConnectionString: String
+    let caFile: String
+    let metricsPort: @Sendable () -> Int?
+    let dataDir: String
+
+    func print(port: Int) {
+        let url = "http://\(host == "0.0.0.0" ? "127.0.0.1" : host):\(port)/"
+        var lines = [
+            "",
+            "EdgeFactor demo is running.",
+            "",
+            "  Open       \(url)",
+            "  Sign in    user \(credentials.username)   password \(credentials.password)",
+            "  Then show  \(className) to the camera (\(camera))",
+            "",
+            "  Storage    \(storageConnectionString)",
+            "  Hub        \(hubServiceConnectionString)",
+            "  Hub CA     \(caFile)",
+        ]
+        if let metrics = metricsPort() { lines.append("  Agent      http://127.0.0.1:\(metrics)/metrics") }
+        lines += ["  State      \(dataDir)", "", "Press Ctrl-C to stop.", ""]
+        // Unbuffered, in one write: scripts and tests wait for the "Open" line.
+        FileHandle.standardOutput.write(Data(lines.joined(separator: "\n").utf8))
+    }
+}

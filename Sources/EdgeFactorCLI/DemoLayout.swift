@@ -1,0 +1,28 @@
+import Foundation
+
+/// Where `edgefactor demo` keeps its state: one directory that the next run reuses.
+struct DemoLayout {
+    /// `$EDGEFACTOR_HOME`, else `./var`: where set-up put the model and the photos.
+    let home: URL
+    /// The demo's own state.
+    let root: URL
+
+    init(dataDir: String?) {
+        let environment = ProcessInfo.processInfo.environment["EDGEFACTOR_HOME"].flatMap { $0.isEmpty ? nil : $0 }
+        home = URL(fileURLWithPath: environment ?? "var", isDirectory: true)
+        root = dataDir.map { URL(fileURLWithPath: $0, isDirectory: true) } ?? home.appendingPathComponent("demo", isDirectory: true)
+    }
+
+    var storage: URL { root.appendingPathComponent("storage", isDirectory: true) }
+    var hub: URL { root.appendingPathComponent("hub", isDirectory: true) }
+    var secrets: URL { root.appendingPathComponent("secrets", isDirectory: true) }
+    var frontendDatabase: URL { root.appendingPathComponent("frontend.sqlite") }
+    /// The demo account's name and password, readable by the owner only.
+    var credentials: URL { root.appendingPathComponent("demo-credentials.json") }
+    /// The sample photos installed by scripts/setup.sh.
+    var photos: URL { home.appendingPathComponent("photos", isDirectory: true) }
+
+    func create() throws {
+        try FileManager.default.createDirectory(at: root, withIntermediateDirectories: true, attributes: [.posixPermissions: 0o700])
+    }
+}
