@@ -14,6 +14,7 @@ from pathlib import Path
 from selenium import webdriver
 from selenium.webdriver.chrome.options import Options
 from selenium.webdriver.chrome.service import Service
+from selenium.common.exceptions import NoSuchElementException, StaleElementReferenceException
 from selenium.webdriver.common.by import By
 from selenium.webdriver.support.ui import WebDriverWait
 
@@ -181,11 +182,19 @@ def sign_in(driver, base_url: str, user: str, password: str = PASSWORD):
 
 
 def wait_for_headline(driver, words, timeout: float = 60.0) -> str:
-    """Waits until the page's h1 contains one of `words`; returns it."""
+    """Waits until a server-rendered page (not a live page mid-update) has an h1 containing one
+    of `words`; returns the h1's text."""
     words = [words] if isinstance(words, str) else list(words)
-    WebDriverWait(driver, timeout, poll_frequency=0.1).until(
-        lambda d: any(w in d.find_element(By.TAG_NAME, "h1").text for w in words))
-    return driver.find_element(By.TAG_NAME, "h1").text
+
+    def settled(d):
+        live = d.find_elements(By.CSS_SELECTOR, "[data-verification][data-terminal=false]")
+        if live:
+            return False
+        text = d.find_element(By.TAG_NAME, "h1").text
+        return text if any(w in text for w in words) else False
+
+    return WebDriverWait(driver, timeout, poll_frequency=0.05,
+                         ignored_exceptions=(StaleElementReferenceException, NoSuchElementException)).until(settled)
 
 
 def screenshot(driver, name: str) -> Path:
