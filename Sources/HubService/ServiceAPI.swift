@@ -131,7 +131,9 @@ struct ServiceAPI: Sendable {
     }
 
     private static func seconds(_ value: Any?, default fallback: Int, range: ClosedRange<Int>) -> Int {
-        guard let number = value as? NSNumber, !(value is Bool) else { return fallback }
+        // No `is Bool` check: on Linux an NSNumber of 0 or 1 also casts to Bool, which turned a
+        // 1-second timeout into the default. A JSON `true` simply counts as 1 (then the minimum).
+        guard let number = value as? NSNumber else { return fallback }
         return min(max(number.intValue, range.lowerBound), range.upperBound)
     }
 
