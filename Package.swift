@@ -219,6 +219,7 @@ let package = Package(
             name: "FrontEndTests",
             dependencies: [
                 "FrontEnd", "StorageService", "HubService", "IoTHub", "AzureStorage", "Verification",
+                "EdgeModule", "DeviceAgent", "Vision",
                 .product(name: "HummingbirdTesting", package: "hummingbird"),
             ]
         ),

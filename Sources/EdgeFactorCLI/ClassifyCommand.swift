@@ -63,39 +63,33 @@ struct ClassifyCommand: AsyncParsableCommand {
         }
         var stats = PipelineStatistics()
         let clock = ContinuousClock()
-        var index = 0
-        defer { Task { await frameSource.close() } }
-        while frames.map({ index < $0 }) ?? true {
-            let t0 = clock.now
-            let frame: RGBImage
-            do {
-                guard let next = try await frameSource.nextFrame() else { break }
-                frame = next
-            } catch let error as FrameSourceError {
-                if case .badFrame = error {
-                    printError("skipped: \(error)")
-                    continue
+        // Decoding and pre-processing of the next frame overlap inference of this one.
+        let pipeline = ClassificationPipeline(classifier: classifier, topK: topk)
+        var last = clock.now
+        do {
+            for try await frame in pipeline.frames(from: frameSource, maximumFrames: frames, skipped: { printError("skipped: \($0)") }) {
+                let t0 = clock.now
+                if output != nil, let best = frame.result.top.first {
+                    var annotated = frame.image
+                    let scale = TextOverlay.automaticScale(for: annotated)
+                    TextOverlay.draw(TextOverlay.caption(for: best), on: &annotated, at: (5 * scale, 5 * scale), scale: scale)
+                    try await sink.write(annotated, index: frame.index)
                 }
-                throw error
+                let now = clock.now
+                stats.add(capture: frame.capture, stages: frame.result.timings, output: now - t0, total: now - last)
+                last = now
+                if !quiet {
+                    let line = frame.result.top.map { "\(Classification.percent($0.confidence)) \($0.label) (\($0.classIndex))" }.joined(separator: " | ")
+                    print("frame \(frame.index) \(frame.image.width)x\(frame.image.height): \(line)")
+                    if statsEvery > 0, (frame.index + 1) % statsEvery == 0 { print(stats.line) }
+                }
             }
-            let t1 = clock.now
-            let result = try classifier.classifyWithDetails(frame, topK: topk)
-            let t2 = clock.now
-            if output != nil, let best = result.top.first {
-                var annotated = frame
-                let scale = TextOverlay.automaticScale(for: annotated)
-                TextOverlay.draw(TextOverlay.caption(for: best), on: &annotated, at: (5 * scale, 5 * scale), scale: scale)
-                try await sink.write(annotated, index: index)
-            }
-            let t3 = clock.now
-            stats.add(capture: t1 - t0, stages: result.timings, output: t3 - t2, total: t3 - t0)
-            if !quiet {
-                let line = result.top.map { "\(Classification.percent($0.confidence)) \($0.label) (\($0.classIndex))" }.joined(separator: " | ")
-                print("frame \(index) \(frame.width)x\(frame.height): \(line)")
-                if statsEvery > 0, (index + 1) % statsEvery == 0 { print(stats.line) }
-            }
-            index += 1
+        } catch {
+            await frameSource.close()
+            await sink.close()
+            throw error
         }
+        await frameSource.close()
         await sink.close()
         guard stats.frames > 0 else {
             throw ValidationError("no frames could be read from \(input)")
@@ -109,6 +103,8 @@ struct PipelineStatistics {
     private(set) var frames = 0
     private var capture = Duration.zero, preprocess = Duration.zero, inference = Duration.zero
     private var postprocess = Duration.zero, output = Duration.zero, total = Duration.zero
+    // Stages overlap (the next frame is prepared during inference), so the wall time per frame
+    // can be less than the sum of the stages.
 
     mutating func add(capture: Duration, stages: StageTimings, output: Duration, total: Duration) {
         frames += 1
@@ -131,7 +127,7 @@ struct PipelineStatistics {
     }
 
     var line: String {
-        "timing (mean of \(frames) frames, ms): capture+decode \(ms(capture)) | pre-process \(ms(preprocess)) | inference \(ms(inference)) | post-process \(ms(postprocess)) | overlay+output \(ms(output)) | total \(ms(total)) | \(String(format: "%.1f", fps)) FPS"
+        "timing (mean of \(frames) frames, ms): capture+decode \(ms(capture)) | pre-process \(ms(preprocess)) | inference \(ms(inference)) | post-process \(ms(postprocess)) | overlay+output \(ms(output)) | wall \(ms(total)) per frame | \(String(format: "%.1f", fps)) FPS"
     }
 
     var summary: String { "\(frames) frames. " + line }

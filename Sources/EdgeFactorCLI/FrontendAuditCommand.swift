@@ -28,7 +28,11 @@ struct FrontendAuditCommand: AsyncParsableCommand {
         let events = try await AuditLog(database: store.open()).recent(username: user, since: since, limit: limit)
         if json {
             let encoder = JSONEncoder()
-            encoder.dateEncodingStrategy = .iso8601
+            // Milliseconds: several events of one sign-in fall within the same second.
+            encoder.dateEncodingStrategy = .custom { date, encoder in
+                var container = encoder.singleValueContainer()
+                try container.encode(date.formatted(Date.ISO8601FormatStyle(includingFractionalSeconds: true)))
+            }
             encoder.outputFormatting = [.sortedKeys]
             for event in events { print(String(decoding: try encoder.encode(event), as: UTF8.self)) }
             return

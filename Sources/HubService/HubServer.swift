@@ -297,7 +297,7 @@ public final class HubServer: Sendable {
     @discardableResult
     public func addModule(deviceId: String, moduleId: String) async throws -> IoTHubConnectionString {
         if try await core.registry.identity(deviceId: deviceId, moduleId: nil) == nil {
-            try await add(deviceId: deviceId, moduleId: nil)
+            _ = try await add(deviceId: deviceId, moduleId: nil)
         }
         return try await add(deviceId: deviceId, moduleId: moduleId)
     }

@@ -56,7 +56,7 @@ final class IdentityRegistry: Sendable {
             }
         }
         return try await database.write { db in
-            if let moduleId {
+            if moduleId != nil {
                 guard try Row.fetchOne(db, sql: "SELECT 1 FROM identities WHERE device_id = ? AND module_id = ''", arguments: [deviceId]) != nil else {
                     throw HubError.deviceNotFound(deviceId)
                 }

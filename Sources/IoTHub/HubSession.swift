@@ -344,7 +344,7 @@ actor HubSession {
             Task {
                 let response = await handler?(request)
                     ?? .json(501, ["message": "no handler for method \(name)"])
-                await self.sendMethodResponse(response, requestId: rid)
+                self.sendMethodResponse(response, requestId: rid)
             }
         } else if topic.hasPrefix("$iothub/twin/res/") {
             let segments = topic.split(separator: "/")

@@ -61,10 +61,27 @@ struct QueueStore: Sendable {
     }
 
     func deleteQueue(account: String, name: String) async throws {
+        let id = try await pool.read { db in try Self.queueID(db, account: account, name: name) }
+        // Messages first, in batches (see deleteMessages); the final delete cascades to any that
+        // arrived meanwhile.
+        try await deleteMessages(queueID: id)
         try await pool.write { db in
-            let id = try Self.queueID(db, account: account, name: name)
-            try db.execute(sql: "DELETE FROM messages WHERE queue_id = ?", arguments: [id])
             try db.execute(sql: "DELETE FROM queues WHERE id = ?", arguments: [id])
+        }
+    }
+
+    /// Deletes a queue's messages in batches, so no single transaction holds the writer for long
+    /// (the queue hot path waits for the writer on its calling thread).
+    private func deleteMessages(queueID id: Int64) async throws {
+        while true {
+            let deleted = try await pool.write { db in
+                try db.execute(
+                    sql: "DELETE FROM messages WHERE seq IN (SELECT seq FROM messages WHERE queue_id = ? LIMIT 5000)",
+                    arguments: [id]
+                )
+                return db.changesCount
+            }
+            if deleted < 5000 { return }
         }
     }
 
@@ -197,10 +214,8 @@ struct QueueStore: Sendable {
     }
 
     func clear(account: String, queue: String) async throws {
-        try await pool.write { db in
-            let id = try Self.queueID(db, account: account, name: queue)
-            try db.execute(sql: "DELETE FROM messages WHERE queue_id = ?", arguments: [id])
-        }
+        let id = try await pool.read { db in try Self.queueID(db, account: account, name: queue) }
+        try await deleteMessages(queueID: id)
     }
 
     /// Deletes expired messages in batches; returns how many.

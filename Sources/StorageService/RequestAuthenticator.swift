@@ -136,6 +136,14 @@ struct RequestAuthenticator: Sendable {
                 throw .authenticationFailed("Signed start time [\(fields.start)] is in the future; wait or create a SAS with an earlier start.")
             }
         }
+        if !fields.ip.isEmpty {
+            guard let range = SASAddressRange(fields.ip) else {
+                throw .authenticationFailed("The SAS IP range sip='\(fields.ip.prefix(40))' is not an IPv4 address or range.")
+            }
+            guard let client = request.clientIPv4, range.contains(client) else {
+                throw StorageServiceError(403, "AuthorizationSourceIPMismatch", "This request is not authorized: the SAS allows only the addresses \(fields.ip.prefix(40)).")
+            }
+        }
         if !fields.protocols.isEmpty, !fields.protocols.split(separator: ",").contains("http") {
             throw StorageServiceError(403, "AuthorizationProtocolMismatch", "This SAS allows HTTPS only, and this service is plain HTTP.")
         }

@@ -19,9 +19,12 @@ struct StorageHTTPRequest: Sendable {
     /// and the rest of the path as the blob name (blob).
     let segments: [String]
     let request: Request
+    /// The client's IPv4 address (for SAS `sip`), if known.
+    let clientIPv4: UInt32?
 
-    init(_ request: Request) throws(StorageServiceError) {
+    init(_ request: Request, clientIPv4: UInt32? = nil) throws(StorageServiceError) {
         self.request = request
+        self.clientIPv4 = clientIPv4
         method = request.method.rawValue
         let target = request.head.path ?? "/"
         if let mark = target.firstIndex(of: "?") {

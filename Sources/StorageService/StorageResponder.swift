@@ -16,18 +16,18 @@ struct StorageServiceCore: Sendable {
 /// The Hummingbird responder of one endpoint: parses the request, dispatches to the queue or
 /// blob handler, turns every failure into an Azure error response, adds the common headers.
 struct StorageResponder: HTTPResponder {
-    typealias Context = BasicRequestContext
+    typealias Context = StorageRequestContext
     enum Service: Sendable { case queue, blob }
 
     let service: Service
     let core: StorageServiceCore
 
-    func respond(to request: Request, context: BasicRequestContext) async throws -> Response {
+    func respond(to request: Request, context: StorageRequestContext) async throws -> Response {
         let requestId = UUID().uuidString.lowercased()
         let isHead = request.method == .head
         var response: Response
         do {
-            let parsed = try StorageHTTPRequest(request)
+            let parsed = try StorageHTTPRequest(request, clientIPv4: context.clientIPv4)
             switch service {
             case .queue: response = try await QueueHandler(core: core).handle(parsed)
             case .blob: response = try await BlobHandler(core: core).handle(parsed)

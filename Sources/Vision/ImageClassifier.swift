@@ -160,6 +160,19 @@ public final class ImageClassifier: Sendable {
                                     timings: StageTimings(preprocess: t1 - t0, inference: t2 - t1, postprocess: t3 - t2))
     }
 
+    /// Inference, softmax and top-K for a tensor made by ``makeTensor(_:)`` (pre-processing time
+    /// is left at zero).
+    public func classify(tensor: inout [Float], topK: Int = 5) throws(ClassifierError) -> ClassificationResult {
+        let clock = ContinuousClock()
+        let t0 = clock.now
+        let raw = try infer(&tensor)
+        let t1 = clock.now
+        let probabilities = activate(raw)
+        let top = topClasses(probabilities, k: topK)
+        return ClassificationResult(top: top, probabilities: probabilities,
+                                    timings: StageTimings(inference: t1 - t0, postprocess: clock.now - t1))
+    }
+
     /// The model input tensor for `image` (NCHW floats, batch of one).
     public func makeTensor(_ image: RGBImage) throws(ClassifierError) -> [Float] {
         do {

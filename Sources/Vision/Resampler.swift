@@ -28,6 +28,12 @@ struct Resampler: Sendable {
         let tmpPlane = rows.count * ow
         let tmp = UnsafeMutablePointer<Float>.allocate(capacity: tmpPlane * 3)
         defer { tmp.deallocate() }
+        let columns = horizontal.inputRange
+        // One source row as floats (plus one pixel of padding, so a 4-lane load at the last
+        // pixel stays inside the buffer): converted once per row instead of once per tap.
+        let rowFloats = UnsafeMutablePointer<Float>.allocate(capacity: columns.count * 3 + 4)
+        rowFloats.initialize(repeating: 0, count: columns.count * 3 + 4)
+        defer { rowFloats.deallocate() }
         image.pixels.withUnsafeBufferPointer { pixelBuffer in
             guard let pixels = pixelBuffer.baseAddress else { return }
             horizontal.start.withUnsafeBufferPointer { hs in
@@ -35,25 +41,26 @@ struct Resampler: Sendable {
             horizontal.weights.withUnsafeBufferPointer { hw in
                 let taps = horizontal.taps
                 let rowBytes = image.width * 3
+                let floatsPerRow = columns.count * 3
+                let raw = UnsafeRawPointer(rowFloats)
                 for (r, y) in rows.enumerated() {
-                    let src = pixels + y * rowBytes
+                    let src = pixels + y * rowBytes + columns.lowerBound * 3
+                    for i in 0..<floatsPerRow { rowFloats[i] = Float(src[i]) }
                     let outR = tmp + r * ow
                     let outG = outR + tmpPlane
                     let outB = outG + tmpPlane
                     for x in 0..<ow {
-                        var p = src + hs[x] * 3
+                        // RGB of consecutive pixels are 12 bytes apart; lane 3 (the next pixel's
+                        // red) is ignored.
+                        let first = (hs[x] - columns.lowerBound) * 12
                         let w = x * taps
-                        var red: Float = 0, green: Float = 0, blue: Float = 0
+                        var sum = SIMD4<Float>()
                         for k in 0..<hc[x] {
-                            let weight = hw[w + k]
-                            red += weight * Float(p[0])
-                            green += weight * Float(p[1])
-                            blue += weight * Float(p[2])
-                            p += 3
+                            sum += hw[w + k] * raw.loadUnaligned(fromByteOffset: first + k * 12, as: SIMD4<Float>.self)
                         }
-                        outR[x] = red
-                        outG[x] = green
-                        outB[x] = blue
+                        outR[x] = sum[0]
+                        outG[x] = sum[1]
+                        outB[x] = sum[2]
                     }
                 }
             }}}

@@ -101,3 +101,28 @@ import Testing
         #expect(ServiceClient.parseError(status: 500, body: Data("oops".utf8)).message == "oops")
     }
 }
+
+@Suite struct EdgeEnvironmentTests {
+    @Test func readsTheLocalDevelopmentVariables() throws {
+        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("edge-env-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: directory) }
+        let caFile = directory.appendingPathComponent("ca.pem")
+        try "-----BEGIN CERTIFICATE-----\n-----END CERTIFICATE-----\n".write(to: caFile, atomically: true, encoding: .utf8)
+        let key = ConnectionStringTests.key
+        _ = try ModuleClient.fromEdgeEnvironment([
+            "EdgeHubConnectionString": "HostName=h;GatewayHostName=localhost;DeviceId=d;ModuleId=m;SharedAccessKey=\(key)",
+            "EdgeModuleCACertificateFile": caFile.path,
+        ])
+        #expect(throws: IoTHubConfigurationError.self) { try ModuleClient.fromEdgeEnvironment([:]) }
+        #expect(throws: IoTHubConfigurationError.self) {
+            try ModuleClient.fromEdgeEnvironment(["EdgeHubConnectionString": "HostName=h;DeviceId=d;SharedAccessKey=\(key)"])
+        }
+        #expect(throws: IoTHubConfigurationError.self) {
+            try ModuleClient.fromEdgeEnvironment([
+                "EdgeHubConnectionString": "HostName=h;DeviceId=d;ModuleId=m;SharedAccessKey=\(key)",
+                "EdgeModuleCACertificateFile": directory.appendingPathComponent("missing.pem").path,
+            ])
+        }
+    }
+}

@@ -14,6 +14,7 @@ from pathlib import Path
 from selenium import webdriver
 from selenium.webdriver.chrome.options import Options
 from selenium.webdriver.chrome.service import Service
+from selenium.common.exceptions import NoSuchElementException, StaleElementReferenceException
 from selenium.webdriver.common.by import By
 from selenium.webdriver.support.ui import WebDriverWait
 
@@ -39,6 +40,10 @@ class EdgeFactorSystem:
         self.logs = tmp / "logs"
         self.logs.mkdir(parents=True, exist_ok=True)
         self.home.mkdir(parents=True, exist_ok=True)
+        # The model and ONNX Runtime come from set-up; the data of this run stays in `home`.
+        for shared in ("runtime", "models"):
+            if (base_home() / shared).exists() and not (self.home / shared).exists():
+                (self.home / shared).symlink_to((base_home() / shared).resolve())
         self.env = dict(os.environ, EDGEFACTOR_HOME=str(self.home))
         self.env.pop("IOTHUB_CONNECTION_STRING", None)
         self.env.pop("AZURE_STORAGE_CONNECTION_STRING", None)
@@ -78,8 +83,11 @@ class EdgeFactorSystem:
         self.run("secrets", "new", "--device", DEVICE)
         self.run("secrets", "new", "--device", DEVICE, "--module", MODULE)
         if with_device:
+            # One after the other: both register their identity in the hub on first start.
             self.start_module()
+            self.wait_until_connected(agent=False)
             self.start_agent()
+            self.wait_until_connected()
 
         self.port = free_port()
         frontend = self.spawn("frontend", "frontend", "--port", str(self.port),
@@ -104,6 +112,24 @@ class EdgeFactorSystem:
         self.spawn("agent", "agent", "--device-id", DEVICE, "--camera", str(camera), "--camera-loop",
                    "--model", str(self.models / "efficientnet-lite0.onnx"), "--labels", str(self.labels),
                    "--storage-connection-string", self.storage_connection_string, "--health-address", "off")
+
+    def wait_until_connected(self, timeout: float = 60.0, agent: bool = True):
+        """Until the module and the agent's device show as connected in the hub's registry."""
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            modules = self.run("hub", "modules", "list", DEVICE, "--data-dir", str(self.home / "hub"), check=False).stdout
+            devices = self.run("hub", "devices", "list", "--data-dir", str(self.home / "hub"), check=False).stdout
+            module_line = next((l for l in modules.splitlines() if MODULE in l), "")
+            device_line = next((l for l in devices.splitlines() if DEVICE in l), "")
+            module_up = "Disconnected" not in module_line and "Connected" in module_line
+            device_up = "Disconnected" not in device_line and "Connected" in device_line
+            if module_up and (device_up or not agent):
+                return
+            for name in ("module", "agent") if agent else ("module",):
+                if self.servers[name].proc.poll() is not None:
+                    raise AssertionError(f"{name} exited:\n{self.logs_text()}")
+            time.sleep(0.3)
+        raise AssertionError(f"module/agent not connected within {timeout}s:\n{self.logs_text()}")
 
     @property
     def labels(self) -> Path:
@@ -156,11 +182,19 @@ def sign_in(driver, base_url: str, user: str, password: str = PASSWORD):
 
 
 def wait_for_headline(driver, words, timeout: float = 60.0) -> str:
-    """Waits until the page's h1 contains one of `words`; returns it."""
+    """Waits until a server-rendered page (not a live page mid-update) has an h1 containing one
+    of `words`; returns the h1's text."""
     words = [words] if isinstance(words, str) else list(words)
-    WebDriverWait(driver, timeout, poll_frequency=0.1).until(
-        lambda d: any(w in d.find_element(By.TAG_NAME, "h1").text for w in words))
-    return driver.find_element(By.TAG_NAME, "h1").text
+
+    def settled(d):
+        live = d.find_elements(By.CSS_SELECTOR, "[data-verification][data-terminal=false]")
+        if live:
+            return False
+        text = d.find_element(By.TAG_NAME, "h1").text
+        return text if any(w in text for w in words) else False
+
+    return WebDriverWait(driver, timeout, poll_frequency=0.05,
+                         ignored_exceptions=(StaleElementReferenceException, NoSuchElementException)).until(settled)
 
 
 def screenshot(driver, name: str) -> Path:

@@ -61,6 +61,7 @@ def test_login_live_waiting_page_result_image_protected_page(system, browser):
     sign_in(browser, system.base_url, "alice")
     # The live waiting page: the challenge and the steps, updated without reloads (SSE).
     WebDriverWait(browser, 10).until(lambda d: "/verify/" in d.current_url)
+    assert browser.find_elements(By.CSS_SELECTOR, ".challenge-object"), browser.find_element(By.TAG_NAME, "h1").text + system.logs_text()
     assert "espresso" in browser.find_element(By.CSS_SELECTOR, ".challenge-object").text
     screenshot(browser, "browser-2-waiting")
     headline = wait_for_headline(browser, ["Verified", "not recognised", "expired", "offline"], timeout=60)

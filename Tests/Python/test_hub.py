@@ -1,7 +1,9 @@
 """Conformance of the built-in hub with the official Azure IoT SDKs (azure-iot-device over MQTT/TLS,
 azure-iot-hub over HTTPS REST). The hub runs as a real `edgefactor hub` process on loopback."""
 import base64
+import json
 import os
+import subprocess
 import threading
 import time
 import uuid
@@ -215,3 +217,31 @@ def test_admin_verbs_print_connection_strings(hub):
     hub.cli("devices", "remove", device_id)
     missing = hub.cli("connection-string", device_id, check=False)
     assert missing.returncode != 0 and "404001" in missing.stderr
+
+
+def test_telemetry_follow_streams_new_messages(hub, registry):
+    device_id = f"sse-{uuid.uuid4().hex[:8]}"
+    key = new_key()
+    registry.create_device_with_sas(device_id, key, new_key(), "enabled")
+    follower = subprocess.Popen(
+        [hub.binary, "hub", "telemetry", "--follow", "--device-id", device_id, "--data-dir", str(hub.data_dir)],
+        stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    lines = []
+    reader = threading.Thread(target=lambda: lines.append(follower.stdout.readline()), daemon=True)
+    reader.start()
+    client = IoTHubDeviceClient.create_from_connection_string(
+        f"HostName=localhost;DeviceId={device_id};SharedAccessKey={key}", server_verification_cert=hub.ca_pem)
+    try:
+        client.connect()
+        time.sleep(0.5)  # the stream is open before the message is sent
+        message = Message("streamed")
+        message.custom_properties["k"] = "v"
+        client.send_message(message)
+        reader.join(15)
+        assert lines and lines[0].strip(), "nothing streamed by `edgefactor hub telemetry --follow`"
+        event = json.loads(lines[0])
+        assert event["deviceId"] == device_id and event["body"] == "streamed" and event["properties"] == {"k": "v"}
+    finally:
+        client.shutdown()
+        follower.terminate()
+        follower.wait(10)

@@ -237,6 +237,17 @@ def test_blob_sas_read_only_write_only_and_expired(storage):
     with pytest.raises(HttpResponseError):
         BlobClient.from_blob_url(f"{storage.blob_url}/sas/img/photo.jpg?{future_sas}").download_blob().readall()
 
+    for ip, allowed in [("127.0.0.1", True), ("127.0.0.0-127.0.0.255", True), ("10.1.2.3", False)]:
+        ip_sas = generate_blob_sas(DEV_ACCOUNT, "sas", "img/photo.jpg", account_key=DEV_KEY,
+                                   permission=BlobSasPermissions(read=True), expiry=expiry, ip=ip)
+        client = BlobClient.from_blob_url(f"{storage.blob_url}/sas/img/photo.jpg?{ip_sas}")
+        if allowed:
+            assert client.download_blob().readall() == b"jpeg bytes"
+        else:
+            with pytest.raises(HttpResponseError) as wrong_ip:
+                client.download_blob().readall()
+            assert wrong_ip.value.status_code == 403 and wrong_ip.value.error_code == "AuthorizationSourceIPMismatch"
+
     write_sas = generate_blob_sas(DEV_ACCOUNT, "sas", "upload.bin", account_key=DEV_KEY,
                                   permission=BlobSasPermissions(create=True, write=True), expiry=expiry)
     writer = BlobClient.from_blob_url(f"{storage.blob_url}/sas/upload.bin?{write_sas}")

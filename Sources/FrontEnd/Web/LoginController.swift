@@ -165,7 +165,8 @@ struct LoginController: Sendable {
             return state.renderer.message("Please try again", "The sign-out form expired or was not sent from this site.", status: .forbidden)
         }
         await state.sessions.store.destroy(session.key)
-        if let username = session.username {
+        // "Start again" after a failed second factor also lands here; only a real sign-out is audited as one.
+        if case .authenticated(let username, _) = session.stage {
             await state.record(AuditEvent(kind: .signedOut, username: username, address: state.clientAddress(request, context), outcome: "ok"))
         }
         return .seeOther("/", cookie: state.sessions.expiredCookie())

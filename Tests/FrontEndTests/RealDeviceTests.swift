@@ -1,0 +1,115 @@
+import DeviceAgent
+import EdgeModule
+import Foundation
+@testable import FrontEnd
+import HubService
+import IoTHub
+import Logging
+import ServiceLifecycle
+import StorageService
+import Testing
+import Verification
+import Vision
+
+/// The whole system in one process, nothing simulated but the camera (an image folder with the
+/// sample photos: `coffee.jpg` is an espresso at about 95 %): the built-in hub and storage, the
+/// real edge module and device agent with the default model, and the front-end.
+@Suite("Front-end with the real edge module and device agent", .serialized)
+struct RealDeviceTests {
+    static let classifier: Result<ImageClassifier, any Error> = Result {
+        try ImageClassifier(configuration: ClassifierConfiguration.defaultModel())
+    }
+
+    final class Device: @unchecked Sendable {
+        let services: LiveServices
+        let moduleSecret = SharedSecret.generate()
+        var groups: [(ServiceGroup, Task<Void, any Error>)] = []
+
+        init(_ services: LiveServices) { self.services = services }
+
+        func start(camera photos: [String]) async throws {
+            let hub = services.hub
+            let moduleConnection = try #require(try await hub.connectionString(deviceId: LiveServices.deviceId, moduleId: LiveServices.moduleId))
+            let deviceConnection = try #require(try await hub.connectionString(deviceId: LiveServices.deviceId))
+            let module = EdgeModuleService(
+                configuration: EdgeModuleConfiguration(
+                    hub: .connectionString(moduleConnection, hub.clientOptions(plainTCP: true)),
+                    storage: services.storage.storageConnectionString, moduleSecret: moduleSecret),
+                logger: services.logger)
+            var agentConfiguration = DeviceAgentConfiguration(
+                hub: deviceConnection, hubOptions: hub.clientOptions(plainTCP: true), storage: services.storage.storageConnectionString,
+                deviceSecret: services.deviceSecret, moduleSecrets: [LiveServices.moduleId: moduleSecret], camera: try camera(photos),
+                cameraOptions: FrameSourceOptions(loop: true))
+            agentConfiguration.healthEndpoint = nil
+            let agent = try DeviceAgentService(configuration: agentConfiguration, classifier: try RealDeviceTests.classifier.get(), logger: services.logger)
+            for service in [module, agent] as [any Service] {
+                let group = ServiceGroup(configuration: .init(services: [service], gracefulShutdownSignals: [], logger: services.logger))
+                groups.append((group, Task { try await group.run() }))
+            }
+        }
+
+        func stop() async {
+            for (group, task) in groups.reversed() {
+                await group.triggerGracefulShutdown()
+                _ = await task.result
+            }
+            groups = []
+        }
+
+        private func camera(_ photos: [String]) throws -> String {
+            let folder = services.root.appendingPathComponent("camera", isDirectory: true)
+            try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
+            let home = ProcessInfo.processInfo.environment["EDGEFACTOR_HOME"] ?? "var"
+            for (index, photo) in photos.enumerated() {
+                try FileManager.default.copyItem(
+                    at: URL(fileURLWithPath: home).appendingPathComponent("photos/\(photo)"),
+                    to: folder.appendingPathComponent(String(format: "%02d-", index) + photo))
+            }
+            return folder.path
+        }
+    }
+
+    @Test("espresso shown: the module queues, the agent finds it, the front-end validates and signs in")
+    func found() async throws {
+        let services = try await LiveServices()
+        let device = Device(services)
+        try await device.start(camera: ["coffee.jpg"])
+        let harness = try await FrontEndHarness(backend: services.backend, secrets: services.secrets)
+        try await harness.users.update(username: "alice", changes: .init(classes: ["espresso"], threshold: 50))
+        try await harness.test { client in
+            let browser = BrowserSession(client)
+            let requestId = try #require(try await browser.signIn().requestId)
+            let outcome = try await browser.waitForOutcome(requestId, timeout: .seconds(60))
+            #expect(outcome["phase"] as? String == "found")
+            let image = try await browser.get("/verify/\(requestId)/image")
+            #expect(image.status == .ok)
+            #expect(Array(image.body.readableBytesView.prefix(2)) == [0xFF, 0xD8], "a JPEG")
+            #expect(try await browser.get("/verify/\(requestId)").text.contains("Verified"))
+            let completed = try await browser.post("/verify/\(requestId)/complete", form: ["csrf": try #require(browser.csrf)])
+            #expect(completed.location == "/account")
+        }
+        let completed = try #require(try await AuditLog(database: harness.database).recent().first { $0.kind == .verificationCompleted })
+        #expect(completed.outcome == "found")
+        #expect((completed.confidence ?? 0) >= 50)
+        await device.stop()
+        await services.tearDown()
+    }
+
+    @Test("a class the camera never shows ends as not found at expiry")
+    func notFound() async throws {
+        let services = try await LiveServices()
+        let device = Device(services)
+        try await device.start(camera: ["coffee.jpg"])
+        let harness = try await FrontEndHarness(backend: services.backend, secrets: services.secrets) {
+            $0.verification.requestLifetime = .seconds(6)
+        }
+        try await harness.test { client in
+            let browser = BrowserSession(client)
+            let requestId = try #require(try await browser.signIn().requestId)  // alice: banana
+            let outcome = try await browser.waitForOutcome(requestId, timeout: .seconds(60))
+            #expect(outcome["phase"] as? String == "not-found")
+        }
+        await device.stop()
+        await services.tearDown()
+    }
+}
