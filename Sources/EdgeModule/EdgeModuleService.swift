@@ -27,7 +27,8 @@ public struct EdgeModuleService: Service {
     }
 }
 
-/// The module's hub session: connect, register, sync the twin, watch for loss, reconnect.
+/// The module's hub session: connect (with backoff), serve the method, sync the twin and apply
+/// desired-property patches; after the first connection the client reconnects by itself.
 actor ModuleConnection {
     private let configuration: EdgeModuleConfiguration
     private let logger: Logger
