@@ -20,13 +20,13 @@ struct LiveServicesTests {
             try await backend.invokeProcessRequest(deviceId: "no-such-device", moduleId: nil, payload: Data("{}".utf8), timeout: .seconds(2))
         }
         // IoT Hub (and the built-in hub) wait at least 5 s for a method answer.
-        let module = try await services.connectStandInModule(delay: .seconds(7))
+        let module = try await services.connectStandInModule(delay: .seconds(30))
         defer { Task { await module.close() } }
         let request = try VerificationRequest.make(deviceId: LiveServices.deviceId, moduleId: LiveServices.moduleId, className: "banana", threshold: 70)
         let envelope = try SignedEnvelope.seal(request, kind: .request, keyId: LiveServices.deviceId, secret: services.deviceSecret)
         let payload = try ProcessRequestPayload(request: request, envelope: envelope).jsonData()
         await #expect(throws: VerificationBackendError.timedOut) {
-            try await backend.invokeProcessRequest(deviceId: LiveServices.deviceId, moduleId: LiveServices.moduleId, payload: payload, timeout: .seconds(1))
+            try await backend.invokeProcessRequest(deviceId: LiveServices.deviceId, moduleId: LiveServices.moduleId, payload: payload, timeout: .seconds(5))
         }
         // Blobs: absent is nil, present is returned, oversize is refused.
         #expect(try await backend.readBlob(named: "0123/result.json", maximumSize: 100) == nil)

@@ -38,6 +38,8 @@ public struct AzureVerificationBackend: VerificationBackend {
             switch error.status {
             case 404: .deviceUnknown
             case 429: .throttled
+            // No HTTP answer before the client's own deadline: to the user, the device did not answer.
+            case 0 where error.message.contains("deadlineExceeded") || error.message.contains("timeout"): .timedOut
             default: .unavailable(error.description)
             }
         }
