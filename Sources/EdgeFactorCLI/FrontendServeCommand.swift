@@ -100,34 +100,7 @@ struct FrontendServeCommand: AsyncParsableCommand {
     }
 
     private func hubClient() throws -> ServiceClient {
-        var text = hubConnectionString ?? ProcessInfo.processInfo.environment["IOTHUB_CONNECTION_STRING"]
-        var options = ServiceClientOptions()
-        var caPath = hubCaFile
-        if text == nil {
-            let directory = hubDataDir.map { URL(fileURLWithPath: $0) } ?? HubConfiguration.defaultDataDirectory
-            let description: HubDescription
-            do {
-                description = try HubDescription.read(from: directory)
-            } catch {
-                throw ValidationError("no hub to talk to: start `edgefactor hub` (it writes hub.json), or pass --hub-connection-string. (\(error))")
-            }
-            text = description.serviceConnectionString
-            caPath = caPath ?? description.caCertificateFile
-            if description.restScheme == "http" {
-                options.baseURL = URL(string: "http://\(description.bindHost):\(description.restPort)")
-            }
-        }
-        if let caPath {
-            guard let pem = try? String(contentsOfFile: caPath, encoding: .utf8) else {
-                throw ValidationError("cannot read the hub CA file \(caPath)")
-            }
-            options.trustRootsPEM = pem
-        }
-        do {
-            return ServiceClient(connectionString: try IoTHubConnectionString(text ?? ""), options: options)
-        } catch {
-            throw ValidationError("invalid hub connection string: \(error)")
-        }
+        try HubTarget.serviceClient(connectionString: hubConnectionString, caFile: hubCaFile, dataDir: hubDataDir)
     }
 
     private func storageConnection() throws -> StorageConnectionString {

@@ -15,6 +15,12 @@ struct HubTarget: ParsableArguments {
     var dataDir: String?
 
     func serviceClient() throws -> ServiceClient {
+        try Self.serviceClient(connectionString: connectionString, caFile: caFile, dataDir: dataDir)
+    }
+
+    /// A service client from an explicit connection string (or `$IOTHUB_CONNECTION_STRING`), else
+    /// from the local hub's hub.json; shared by the admin verbs and the front-end.
+    static func serviceClient(connectionString: String?, caFile: String?, dataDir: String?) throws -> ServiceClient {
         var text = connectionString ?? ProcessInfo.processInfo.environment["IOTHUB_CONNECTION_STRING"]
         var options = ServiceClientOptions()
         var caPath = caFile
@@ -24,7 +30,7 @@ struct HubTarget: ParsableArguments {
             do {
                 description = try HubDescription.read(from: directory)
             } catch {
-                throw ValidationError("\(error)")
+                throw ValidationError("no hub to talk to: start `edgefactor hub` (it writes hub.json), or pass a service connection string. (\(error))")
             }
             text = description.serviceConnectionString
             caPath = caPath ?? description.caCertificateFile

@@ -1,27 +1,27 @@
-/// Exponential backoff with full jitter for reconnecting to the hub and retrying storage.
+/// Exponential backoff with jitter, for the applications' reconnect and retry loops.
 /// (Hand-written: a dozen lines, and the libraries in the package offer none for plain async code.)
-struct Backoff: Sendable {
-    var initial: Duration = .milliseconds(100)
-    var maximum: Duration = .seconds(10)
-    private(set) var attempt = 0
+public struct Backoff: Sendable {
+    public var initial: Duration = .milliseconds(100)
+    public var maximum: Duration = .seconds(10)
+    public private(set) var attempt = 0
 
-    init(initial: Duration = .milliseconds(100), maximum: Duration = .seconds(10)) {
+    public init(initial: Duration = .milliseconds(100), maximum: Duration = .seconds(10)) {
         self.initial = initial
         self.maximum = maximum
     }
 
     /// The next delay: a random duration up to `initial × 2^attempt`, capped at `maximum`.
-    mutating func next() -> Duration {
+    public mutating func next() -> Duration {
         let ceiling = min(maximum, initial * Int(1 << min(attempt, 20)))
         attempt += 1
         let millis = max(1, Int(ceiling / .milliseconds(1)))
         return .milliseconds(Int.random(in: (millis / 2)...millis))
     }
 
-    mutating func reset() { attempt = 0 }
+    public mutating func reset() { attempt = 0 }
 
     /// Sleeps for the next delay; false when the task was cancelled.
-    mutating func sleep() async -> Bool {
+    public mutating func sleep() async -> Bool {
         do {
             try await Task.sleep(for: next())
             return true
