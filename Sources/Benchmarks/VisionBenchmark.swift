@@ -43,6 +43,7 @@ struct VisionBenchmark: AsyncParsableCommand {
             ("ResNet-18 (1000 classes, random weights)", ClassifierConfiguration(
                 modelPath: home + "/models/test/resnet18-1000.onnx", preprocessing: .jetson)),
         ]
+        let loadBefore = VisionRow.loadAverage()
         var rows: [VisionRow] = []
         for (name, base) in models {
             for threads in [1, 2] {
@@ -72,7 +73,8 @@ struct VisionBenchmark: AsyncParsableCommand {
         }
         let decoded = try ImageCodec.decode(jpeg)
         let report = VisionRow.markdown(rows, photo: (photoPath as NSString).lastPathComponent, size: (decoded.width, decoded.height),
-                                        frames: frames, rounds: rounds, runtime: try ImageClassifier(configuration: models[0].configuration).runtimeVersion)
+                                        frames: frames, rounds: rounds, runtime: try ImageClassifier(configuration: models[0].configuration).runtimeVersion,
+                                        load: (loadBefore, VisionRow.loadAverage()))
         print(report)
         if !dryRun {
             try VisionRow.replaceSection("Vision", in: output, with: report)
@@ -201,7 +203,12 @@ struct VisionRow {
     var pipeline: VisionMeasure.Stages
     var pipelined: Double
 
-    static func markdown(_ rows: [VisionRow], photo: String, size: (Int, Int), frames: Int, rounds: Int, runtime: String) -> String {
+    /// The 1-minute load average (Linux), to show how busy the shared machine was.
+    static func loadAverage() -> String {
+        (try? String(contentsOfFile: "/proc/loadavg", encoding: .utf8))?.split(separator: " ").first.map(String.init) ?? "?"
+    }
+
+    static func markdown(_ rows: [VisionRow], photo: String, size: (Int, Int), frames: Int, rounds: Int, runtime: String, load: (String, String)) -> String {
         func f(_ v: Double) -> String { String(format: "%.2f", v) }
         func pct(_ v: Double, _ base: Double) -> String { String(format: "%+.0f%%", (v / base - 1) * 100) }
         var lines = [
@@ -225,6 +232,12 @@ struct VisionRow {
         for r in rows {
             lines.append("| \(r.model) | \(r.threads) | \(f(r.pipeline.decode)) | \(f(r.pipeline.preprocess)) | \(f(r.pipeline.inference)) | \(f(r.pipeline.postprocess)) |")
         }
+        lines += [
+            "",
+            "Machine load (1-minute average) at the start and end of the run: \(load.0) and \(load.1) on 2 cores. Other work on the machine competes with ONNX Runtime's threads, which is why 2 threads can be slower than 1 here; compare each row's columns with each other, not rows across runs.",
+            "",
+            "Reading: \"Swift bare run\" against the baseline is the cost of EdgeFactor's ONNX Runtime binding (the same library, called through its C API): none to speak of. \"Whole pipeline\" adds JPEG decoding and pre-processing (resize, crop, normalise) one frame after another; \"pipelined\" is `ClassificationPipeline`, which prepares the next frame while the current one is in inference, so those stages can hide behind inference when a core is idle (on this busy 2-core machine there rarely is one, and the difference is within the noise). Post-processing (softmax, top-5) is negligible.",
+        ]
         return lines.joined(separator: "\n")
     }
 
