@@ -14,17 +14,14 @@ enum FrontendPaths {
 
     /// `frontend/frontend.sqlite`: accounts, throttle state, audit log.
     static var database: String { home.appendingPathComponent("frontend/frontend.sqlite").path }
-
-    /// `secrets/devices`: one `<deviceId>.key` per device.
-    static var deviceSecrets: String { home.appendingPathComponent("secrets/devices").path }
 }
 
 /// The `--database` option shared by `frontend`, `frontend audit` and `users`.
 struct FrontendDatabaseOptions: ParsableArguments {
-    @Option(name: .long, help: ArgumentHelp("The front-end's SQLite database.", valueName: "path"))
-    var database: String = FrontendPaths.database
+    @Option(name: .long, help: ArgumentHelp("The front-end's SQLite database (default: $EDGEFACTOR_HOME/frontend/frontend.sqlite, else ./var/frontend/frontend.sqlite).", valueName: "path"))
+    var database: String?
 
     func open() throws -> FrontEndDatabase {
-        try FrontEndDatabase(path: database)
+        try FrontEndDatabase(path: database ?? FrontendPaths.database)
     }
 }
