@@ -4,7 +4,6 @@ image folder with the sample photos (coffee: espresso ~95 %).
 
 Screenshots of each step are saved under var/artifacts/ as test artefacts.
 """
-import subprocess
 import time
 
 import pytest
@@ -15,18 +14,11 @@ from browser_support import (DEVICE, PASSWORD, EdgeFactorSystem, make_browser, s
                              wait_for_headline)
 
 
-def command_built(binary: str, name: str) -> bool:
-    out = subprocess.run([binary, name, "--help"], capture_output=True, text=True, timeout=30).stdout
-    return "--camera" in out or "--requests-queue" in out
-
-
 @pytest.fixture(scope="module")
 def system(edgefactor_bin, tmp_path_factory):
-    device_side = command_built(edgefactor_bin, "agent") and command_built(edgefactor_bin, "module")
     system = EdgeFactorSystem(edgefactor_bin, tmp_path_factory.mktemp("browser"), request_lifetime=20)
     try:
-        system.start(with_device=device_side)
-        system.device_side = device_side
+        system.start(with_device=True)
         system.add_user("alice", ["espresso"], threshold=50)     # the camera shows coffee
         system.add_user("bob", ["banana"], threshold=50)         # never shown
         system.add_user("erin", ["espresso"])                    # for throttling
@@ -50,13 +42,7 @@ def browser():
     driver.quit()
 
 
-def needs_device(system):
-    if not system.device_side:
-        pytest.skip("`edgefactor module` / `edgefactor agent` are not built in this tree yet")
-
-
 def test_login_live_waiting_page_result_image_protected_page(system, browser):
-    needs_device(system)
     started = time.monotonic()
     sign_in(browser, system.base_url, "alice")
     # The live waiting page: the challenge and the steps, updated without reloads (SSE).
@@ -122,7 +108,6 @@ def test_offline_device_message(system, browser):
 
 
 def test_not_found_and_expired(system, browser):
-    needs_device(system)
     sign_in(browser, system.base_url, "bob")
     headline = wait_for_headline(browser, ["not recognised", "Request expired", "Verified"], timeout=60)
     assert headline in ("Object not recognised", "Request expired"), system.logs_text()
@@ -131,7 +116,6 @@ def test_not_found_and_expired(system, browser):
 
 
 def test_without_javascript_the_flow_still_works(system):
-    needs_device(system)
     driver = make_browser(javascript=False)
     try:
         sign_in(driver, system.base_url, "alice")

@@ -57,7 +57,7 @@ class Edge:
         for name in ("models", "runtime", "photos"):
             source = ROOT / "var" / name
             if not source.exists():
-                pytest.skip(f"var/{name} missing: run scripts/setup.sh --test")
+                pytest.fail(f"var/{name} missing: run scripts/setup.sh --test")
             (home / name).symlink_to(source)
         self.env = dict(os.environ, EDGEFACTOR_HOME=str(home))
         self.storage = start_storage(binary, home / "storage", home / "storage.log")
