@@ -67,8 +67,10 @@ import Verification
         #expect(try await flow.waitForTelemetry(request.requestId).count == 1)
         let metrics = try await flow.metrics()
         #expect(metricValue(metrics, "edgefactor_agent_requests_expired_total") == 1)
-        // The camera stops being read once nothing is pending.
-        let frames = metricValue(metrics, "edgefactor_agent_frames_total") ?? 0
+        // The camera stops being read once nothing is pending (a frame already in inference when
+        // the request expired may still be counted, so measure after it has settled).
+        try await Task.sleep(for: .milliseconds(500))
+        let frames = metricValue(try await flow.metrics(), "edgefactor_agent_frames_total") ?? 0
         try await Task.sleep(for: .milliseconds(500))
         #expect(metricValue(try await flow.metrics(), "edgefactor_agent_frames_total") == frames)
     }

@@ -90,9 +90,12 @@ def test_wrong_password_then_throttling(system, browser):
     screenshot(browser, "browser-1-wrong-password")
     for attempt in range(5):
         sign_in(browser, system.base_url, "erin", f"wrong password {attempt}")
-    # Six consecutive failures: the next attempt must wait (1 s at first), whatever the password.
-    # Submit it from the page already shown, at once: re-loading and typing can outlast that wait
-    # on a loaded machine.
+    # Six consecutive failures start the waits (1 s, then doubling). Two more failures, each after
+    # the previous wait, make the wait 4 s: long enough that a loaded machine cannot outlast it
+    # before the next attempt, which must then be refused whatever the password.
+    for attempt, wait in enumerate((1.2, 2.2)):
+        time.sleep(wait)
+        sign_in(browser, system.base_url, "erin", f"still wrong {attempt}")
     browser.execute_script(
         "document.getElementById('username').value = arguments[0];"
         "document.getElementById('password').value = arguments[1];"
