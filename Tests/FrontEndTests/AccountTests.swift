@@ -109,6 +109,53 @@ struct AccountTests {
         #expect(try await reopened.check("alice") == .allowed)
     }
 
+    @Test("an admitted attempt counts at once, so a concurrent one meets the wait it will earn")
+    func admittedAttemptsCountAtOnce() async throws {
+        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("ef-frontend-\(UUID().uuidString)")
+        defer { try? FileManager.default.removeItem(at: directory) }
+        let policy = ThrottlePolicy(accountFreeFailures: 1, lockoutAfter: 3, baseDelay: 10)
+        let throttle = AccountThrottle(database: try FrontEndDatabase(path: directory.appendingPathComponent("f.sqlite").path), policy: policy)
+        let now = Date()
+        #expect(try await throttle.begin("alice", now: now) == .allowed)
+        #expect(try await throttle.confirmFailure("alice", now: now) == (1, false))
+        // The second attempt is admitted; a third arriving before the second's answer waits.
+        #expect(try await throttle.begin("alice", now: now) == .allowed)
+        #expect(Self.waitEnd(try await throttle.begin("alice", now: now.addingTimeInterval(0.5)), is: now.addingTimeInterval(10)))
+        // Its failure moves the wait to start at the answer.
+        #expect(try await throttle.confirmFailure("alice", now: now.addingTimeInterval(1)) == (2, false))
+        #expect(Self.waitEnd(try await throttle.check("alice", now: now.addingTimeInterval(10.5)), is: now.addingTimeInterval(11)))
+        // A success clears it all.
+        #expect(try await throttle.begin("alice", now: now.addingTimeInterval(12)) == .allowed)
+        try await throttle.reset("alice")
+        #expect(try await throttle.status("alice") == (0, false))
+        // Many at once: exactly one admitted once waits apply.
+        try await throttle.recordFailure("bob", now: now)
+        let admitted = try await withThrowingTaskGroup(of: Bool.self) { group in
+            for _ in 0..<16 { group.addTask { try await throttle.begin("bob", now: now) == .allowed } }
+            return try await group.reduce(0) { $0 + ($1 ? 1 : 0) }
+        }
+        #expect(admitted == 1)
+    }
+
+    /// Whether `decision` is a wait ending at `end` (SQLite keeps dates to the millisecond).
+    static func waitEnd(_ decision: ThrottleDecision, is end: Date) -> Bool {
+        guard case .wait(let until) = decision else { return false }
+        return abs(until.timeIntervalSince(end)) < 0.01
+    }
+
+    @Test("the address throttle admits one attempt at a time once waits apply; a refused account attempt is given back")
+    func addressAttempts() async {
+        let throttle = AddressThrottle(policy: ThrottlePolicy(addressFreeFailures: 1, baseDelay: 10))
+        let now = Date()
+        #expect(await throttle.begin("10.0.0.1", now: now) == .allowed)
+        #expect(await throttle.begin("10.0.0.1", now: now) == .allowed)
+        #expect(await throttle.begin("10.0.0.1", now: now) == .wait(until: now.addingTimeInterval(10)))
+        await throttle.release("10.0.0.1")
+        #expect(await throttle.check("10.0.0.1", now: now) == .allowed)
+        await throttle.confirmFailure("10.0.0.1", now: now.addingTimeInterval(1))
+        #expect(await throttle.check("10.0.0.1", now: now) == .allowed)
+    }
+
     @Test("sessions: rotation invalidates the old token; idle sessions expire; the store is bounded")
     func sessions() async {
         let store = SessionStore(limits: .init(idleTimeout: 10, absoluteTimeout: 100, capacity: 20))

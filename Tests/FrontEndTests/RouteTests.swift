@@ -119,6 +119,33 @@ struct RouteTests {
         }
     }
 
+    @Test("concurrent sign-ins cannot slip past a wait: once waits apply, one attempt at a time is checked")
+    func concurrentAttemptsMeetTheWait() async throws {
+        let harness = try await FrontEndHarness(device: SimulatedDevice()) {
+            $0.throttle = ThrottlePolicy(accountFreeFailures: 1, addressFreeFailures: 50, baseDelay: 60)
+        }
+        try await harness.test { client in
+            let first = BrowserSession(client)
+            #expect(try await first.signIn("alice", "wrong password 1").status == .unauthorized)
+            // Eight guesses and the right password at once: the first admitted earns a 60 s wait
+            // that every other one must meet, the right password included.
+            var browsers: [BrowserSession] = []
+            for _ in 0..<9 {
+                let browser = BrowserSession(client)
+                try await browser.get("/")
+                browsers.append(browser)
+            }
+            let statuses = try await withThrowingTaskGroup(of: HTTPResponse.Status.self) { group in
+                for (index, browser) in browsers.enumerated() {
+                    let password = index == 4 ? FrontEndHarness.password : "wrong password \(index)"
+                    group.addTask { try await browser.signIn("alice", password).status }
+                }
+                return try await group.reduce(into: [HTTPResponse.Status]()) { $0.append($1) }
+            }
+            #expect(statuses.filter { $0 != .tooManyRequests }.count == 1, "checked: \(statuses)")
+        }
+    }
+
     @Test("failures back off per client address across account names")
     func addressThrottling() async throws {
         let harness = try await FrontEndHarness(device: SimulatedDevice()) {

@@ -16,6 +16,7 @@ from selenium.webdriver.chrome.options import Options
 from selenium.webdriver.chrome.service import Service
 from selenium.common.exceptions import NoSuchElementException, StaleElementReferenceException
 from selenium.webdriver.common.by import By
+from selenium.webdriver.support import expected_conditions
 from selenium.webdriver.support.ui import WebDriverWait
 
 from conftest import ROOT, Server, free_port, wait_for_port
@@ -174,11 +175,15 @@ def make_browser(width: int = 1200, height: int = 900, javascript: bool = True):
 
 
 def sign_in(driver, base_url: str, user: str, password: str = PASSWORD):
+    """Fills and posts the sign-in form, then waits until the answer has replaced the form's page:
+    a click may return before the post is answered, and the next navigation would then race it."""
     driver.get(base_url + "/")
     driver.find_element(By.ID, "username").clear()
     driver.find_element(By.ID, "username").send_keys(user)
     driver.find_element(By.ID, "password").send_keys(password)
-    driver.find_element(By.CSS_SELECTOR, "form.form button[type=submit]").click()
+    button = driver.find_element(By.CSS_SELECTOR, "form.form button[type=submit]")
+    button.click()
+    WebDriverWait(driver, 30).until(expected_conditions.staleness_of(button))
 
 
 def wait_for_headline(driver, words, timeout: float = 60.0) -> str:

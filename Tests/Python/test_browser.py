@@ -83,8 +83,6 @@ def test_login_live_waiting_page_result_image_protected_page(system, browser):
     assert completed["confidence"] >= 50 and completed["deviceId"] == DEVICE
 
 
-@pytest.mark.xfail(strict=False, reason="known flaky in the full suite (passes alone): after eight "
-                   "failures the correct password is sometimes admitted; open on issue 6")
 def test_wrong_password_then_throttling(system, browser):
     sign_in(browser, system.base_url, "erin", "not the right password")
     alert = browser.find_element(By.CSS_SELECTOR, "[role=alert]")

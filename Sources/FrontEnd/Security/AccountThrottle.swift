@@ -13,42 +13,79 @@ struct AccountThrottle: Sendable {
     let database: FrontEndDatabase
     let policy: ThrottlePolicy
 
-    /// Whether `username` may try now.
+    /// Whether `username` may try now (read only; sign-ins use ``begin(_:now:)``).
     func check(_ username: String, now: Date = Date()) async throws -> ThrottleDecision {
         let key = Self.key(username)
-        let row: (consecutive: Int, last: Date, locked: Bool)? = try await database.writer.read { db in
-            guard let row = try Row.fetchOne(db, sql: "SELECT consecutive, lastFailureAt, lockedAt FROM loginFailure WHERE username = ?", arguments: [key]) else {
-                return nil
-            }
-            return (row["consecutive"], row["lastFailureAt"], (row["lockedAt"] as Date?) != nil)
+        let policy = self.policy
+        return try await database.writer.read { db in try Self.decision(db, key: key, policy: policy, now: now) }
+    }
+
+    /// Admits one attempt for `username`, or says why not, in one transaction.
+    ///
+    /// An admitted attempt is counted as a failure at once, before the password is checked:
+    /// otherwise concurrent attempts would all pass the check while the first was still being
+    /// verified, and the waits would never apply to them. A success then clears the count
+    /// (``reset(_:)``); a failure is confirmed with ``confirmFailure(_:now:)``.
+    func begin(_ username: String, now: Date = Date()) async throws -> ThrottleDecision {
+        let key = Self.key(username)
+        let policy = self.policy
+        return try await database.writer.write { db in
+            let decision = try Self.decision(db, key: key, policy: policy, now: now)
+            guard decision == .allowed else { return decision }
+            try Self.countFailure(db, key: key, now: now)
+            return .allowed
         }
-        guard let row else { return .allowed }
-        if row.locked { return .locked }
-        let wait = policy.accountDelay(afterFailures: row.consecutive)
+    }
+
+    /// Confirms the failure that ``begin(_:now:)`` counted: the wait runs from now, and the name
+    /// is locked if this was one failure too many.
+    @discardableResult
+    func confirmFailure(_ username: String, now: Date = Date()) async throws -> (consecutive: Int, locked: Bool) {
+        let key = Self.key(username)
+        let lockoutAfter = policy.lockoutAfter
+        return try await database.writer.write { db in
+            try db.execute(sql: "UPDATE loginFailure SET lastFailureAt = ? WHERE username = ?", arguments: [now, key])
+            return try Self.lockIfDue(db, key: key, lockoutAfter: lockoutAfter, now: now)
+        }
+    }
+
+    private static func decision(_ db: Database, key: String, policy: ThrottlePolicy, now: Date) throws -> ThrottleDecision {
+        guard let row = try Row.fetchOne(db, sql: "SELECT consecutive, lastFailureAt, lockedAt FROM loginFailure WHERE username = ?", arguments: [key]) else {
+            return .allowed
+        }
+        if (row["lockedAt"] as Date?) != nil { return .locked }
+        let wait = policy.accountDelay(afterFailures: row["consecutive"])
         guard wait > 0 else { return .allowed }
-        let until = row.last.addingTimeInterval(wait)
+        let until = (row["lastFailureAt"] as Date).addingTimeInterval(wait)
         return until > now ? .wait(until: until) : .allowed
     }
 
-    /// Counts one more failure; returns the count and whether the name is now locked.
+    private static func countFailure(_ db: Database, key: String, now: Date) throws {
+        try db.execute(
+            sql: """
+                INSERT INTO loginFailure (username, consecutive, lastFailureAt) VALUES (?, 1, ?)
+                ON CONFLICT(username) DO UPDATE SET consecutive = consecutive + 1, lastFailureAt = excluded.lastFailureAt
+                """,
+            arguments: [key, now]
+        )
+    }
+
+    private static func lockIfDue(_ db: Database, key: String, lockoutAfter: Int, now: Date) throws -> (consecutive: Int, locked: Bool) {
+        let count = try Int.fetchOne(db, sql: "SELECT consecutive FROM loginFailure WHERE username = ?", arguments: [key]) ?? 0
+        guard count >= lockoutAfter else { return (count, false) }
+        try db.execute(sql: "UPDATE loginFailure SET lockedAt = COALESCE(lockedAt, ?) WHERE username = ?", arguments: [now, key])
+        return (count, true)
+    }
+
+    /// Counts one more failure that was not admitted through ``begin(_:now:)`` (a failed second
+    /// factor); returns the count and whether the name is now locked.
     @discardableResult
     func recordFailure(_ username: String, now: Date = Date()) async throws -> (consecutive: Int, locked: Bool) {
         let key = Self.key(username)
         let lockoutAfter = policy.lockoutAfter
         return try await database.writer.write { db in
-            try db.execute(
-                sql: """
-                    INSERT INTO loginFailure (username, consecutive, lastFailureAt) VALUES (?, 1, ?)
-                    ON CONFLICT(username) DO UPDATE SET consecutive = consecutive + 1, lastFailureAt = excluded.lastFailureAt
-                    """,
-                arguments: [key, now]
-            )
-            let count = try Int.fetchOne(db, sql: "SELECT consecutive FROM loginFailure WHERE username = ?", arguments: [key]) ?? 1
-            if count >= lockoutAfter {
-                try db.execute(sql: "UPDATE loginFailure SET lockedAt = COALESCE(lockedAt, ?) WHERE username = ?", arguments: [now, key])
-                return (count, true)
-            }
-            return (count, false)
+            try Self.countFailure(db, key: key, now: now)
+            return try Self.lockIfDue(db, key: key, lockoutAfter: lockoutAfter, now: now)
         }
     }
 

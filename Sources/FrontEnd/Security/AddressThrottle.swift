@@ -25,6 +25,27 @@ actor AddressThrottle {
         return until > now ? .wait(until: until) : .allowed
     }
 
+    /// Admits one attempt from `address`, counting it as a failure at once (see
+    /// ``AccountThrottle/begin(_:now:)``), or says how long to wait.
+    func begin(_ address: String, now: Date = Date()) -> ThrottleDecision {
+        let decision = check(address, now: now)
+        if decision == .allowed { recordFailure(address, now: now) }
+        return decision
+    }
+
+    /// The failure that ``begin(_:now:)`` counted happened: the wait runs from now.
+    func confirmFailure(_ address: String, now: Date = Date()) {
+        entries[address]?.lastFailureAt = now
+    }
+
+    /// Takes back an attempt that ``begin(_:now:)`` counted but that was never checked (the
+    /// account throttle refused it).
+    func release(_ address: String) {
+        guard var entry = entries[address] else { return }
+        entry.consecutive -= 1
+        entries[address] = entry.consecutive > 0 ? entry : nil
+    }
+
     func recordFailure(_ address: String, now: Date = Date()) {
         var entry = entries[address] ?? Entry(consecutive: 0, lastFailureAt: now)
         entry.consecutive += 1

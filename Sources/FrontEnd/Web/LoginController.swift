@@ -71,13 +71,17 @@ struct LoginController: Sendable {
                              error: .init(title: "Enter your user name and password.", text: "Both are required."))
         }
 
-        // Throttles: per address first (cheap, in memory), then per account name.
-        if case .wait(let until) = await state.addressThrottle.check(address) {
+        // Throttles: per address first (cheap, in memory), then per account name. Each admits
+        // the attempt and counts it before the password is checked, so concurrent attempts
+        // cannot slip past a wait that the first of them is about to earn.
+        if case .wait(let until) = await state.addressThrottle.begin(address) {
             await state.record(AuditEvent(kind: .throttled, username: username, address: address, outcome: "address-wait"))
             return throttledPage(csrf: session.csrfToken, username: username, until: until,
                                  text: "Too many failed sign-ins from your network.")
         }
-        switch try await state.accountThrottle.check(username) {
+        let accountDecision = try await state.accountThrottle.begin(username)
+        if accountDecision != .allowed { await state.addressThrottle.release(address) }
+        switch accountDecision {
         case .allowed:
             break
         case .wait(let until):
@@ -97,8 +101,8 @@ struct LoginController: Sendable {
         let hasher = PasswordHasher(cost: state.configuration.bcryptCost)
         let matches = try await hasher.verify(password, against: account?.passwordHash ?? state.dummyHash)
         guard let account, matches else {
-            let (count, locked) = try await state.accountThrottle.recordFailure(username)
-            await state.addressThrottle.recordFailure(address)
+            let (count, locked) = try await state.accountThrottle.confirmFailure(username)
+            await state.addressThrottle.confirmFailure(address)
             await state.record(AuditEvent(kind: .passwordRejected, username: username, address: address,
                                           outcome: locked ? "locked" : "failed", detail: "consecutive failures: \(count)"))
             return loginPage(
