@@ -40,6 +40,9 @@ struct StorageBenchmark: AsyncParsableCommand {
     @Flag(help: "Print the table only; leave docs/benchmarks.md alone.")
     var dryRun = false
 
+    @Flag(help: "Measure the queue throughput figures only (for quick iterations; implies --dry-run).")
+    var queueOnly = false
+
     func validate() throws {
         guard seconds > 0, seconds <= 120 else { throw ValidationError("--seconds must be in (0, 120].") }
         guard (1...64).contains(concurrency) else { throw ValidationError("--concurrency must be 1…64.") }
@@ -62,6 +65,19 @@ struct StorageBenchmark: AsyncParsableCommand {
             say("queue throughput, Swift client, \(concurrency) workers, \(seconds) s")
             report.swiftCycles = try await runner.queueThroughput(workers: concurrency, seconds: seconds)
             say("  \(Int(report.swiftCycles)) cycles/s")
+
+            say("queue, batched consumers: \(concurrency / 2) producers, \(concurrency / 2) consumers taking 32 at a time")
+            report.batchedMessages = try await runner.batchedThroughput(producers: max(1, concurrency / 2), consumers: max(1, concurrency / 2), seconds: seconds)
+            say("  \(Int(report.batchedMessages)) messages/s")
+
+            say("HTTP floor: empty round trips through the same client and server stacks, \(concurrency) workers")
+            report.httpFloor = try await HTTPFloor.roundTripsPerSecond(workers: concurrency, seconds: seconds)
+            say("  \(Int(report.httpFloor)) round trips/s")
+            if queueOnly {
+                await server.stop()
+                print(report.markdown(command: "(queue only)"))
+                return
+            }
 
             say("queue and blob reference, Python SDK")
             report.python = try StorageBenchmarkPython.run(

@@ -63,6 +63,39 @@ struct StorageBenchmarkRunner: Sendable {
         return Double(total) / Self.seconds(elapsed)
     }
 
+    /// Messages/s through a queue the way a busy consumer drains it: `producers` loops send,
+    /// `consumers` loops receive up to 32 at a time and delete each. Counts deleted messages.
+    func batchedThroughput(producers: Int, consumers: Int, seconds: Double) async throws -> Double {
+        let queue = QueueClient(connectionString: connection, queueName: "bench-batched")
+        try await queue.create()
+        let clock = ContinuousClock()
+        let deadline = clock.now + .milliseconds(Int(seconds * 1000))
+        let start = clock.now
+        let deleted = try await withThrowingTaskGroup(of: Int.self) { group in
+            for _ in 0..<producers {
+                group.addTask {
+                    while clock.now < deadline { try await queue.send(Self.payload) }
+                    return 0
+                }
+            }
+            for _ in 0..<consumers {
+                group.addTask {
+                    var count = 0
+                    while clock.now < deadline {
+                        let batch = try await queue.receive(maxMessages: 32)
+                        for message in batch { try await queue.delete(message) }
+                        count += batch.count
+                        if batch.isEmpty { try await Task.sleep(for: .milliseconds(1)) }
+                    }
+                    return count
+                }
+            }
+            return try await group.reduce(0, +)
+        }
+        let elapsed = start.duration(to: clock.now)
+        return Double(deleted) / Self.seconds(elapsed)
+    }
+
     /// Sequential cycle times on a queue with `preload` messages waiting (the depth stays constant:
     /// each cycle adds one and removes one).
     func cycleLatency(preload: Int, cycles: Int) async throws -> StorageLatency {

@@ -39,16 +39,11 @@ struct BlobHandler: Sendable {
     }
 
     private func listContainers(_ request: StorageHTTPRequest) async throws -> Response {
-        let prefix = request.query["prefix"] ?? ""
-        let marker = request.query["marker"] ?? ""
-        let limit = Int(try request.integer("maxresults", in: 1...Int64.max, default: 5000) ?? 5000)
-        let (containers, next) = try await core.blobs.listContainers(account: request.account, prefix: prefix, marker: marker, limit: min(limit, 5000))
-        let includeMetadata = (request.query["include"] ?? "").contains("metadata")
+        let listing = try ListingRequest(request)
+        let (containers, next) = try await core.blobs.listContainers(account: request.account, prefix: listing.prefix, marker: listing.marker, limit: listing.limit)
+        let includeMetadata = listing.includes.contains("metadata")
         var writer = StorageXMLWriter()
-        writer.open("EnumerationResults", attributes: [("ServiceEndpoint", serviceEndpoint(request))])
-        if request.query["prefix"] != nil { writer.element("Prefix", prefix) }
-        if request.query["marker"] != nil { writer.element("Marker", marker) }
-        if request.query["maxresults"] != nil { writer.element("MaxResults", String(limit)) }
+        listing.openEnumeration(&writer)
         writer.open("Containers")
         for container in containers {
             writer.open("Container")
@@ -72,10 +67,6 @@ struct BlobHandler: Sendable {
         writer.element("NextMarker", next ?? "")
         writer.close("EnumerationResults")
         return StorageResponses.xml(200, writer)
-    }
-
-    func serviceEndpoint(_ request: StorageHTTPRequest) -> String {
-        "http://\(request.header("host") ?? "127.0.0.1")/\(request.account)/"
     }
 
     // MARK: Container
@@ -119,19 +110,14 @@ struct BlobHandler: Sendable {
     }
 
     private func listBlobs(_ request: StorageHTTPRequest, container: String) async throws -> Response {
-        let prefix = request.query["prefix"] ?? ""
+        let listing = try ListingRequest(request)
         let delimiter = request.query["delimiter"]
-        let marker = request.query["marker"] ?? ""
-        let limit = Int(try request.integer("maxresults", in: 1...Int64.max, default: 5000) ?? 5000)
-        let includes = Set((request.query["include"] ?? "").split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) })
+        let includes = listing.includes
         let (entries, next) = try await core.blobs.listBlobs(
-            account: request.account, container: container, prefix: prefix, delimiter: delimiter, marker: marker, limit: min(limit, 5000)
+            account: request.account, container: container, prefix: listing.prefix, delimiter: delimiter, marker: listing.marker, limit: listing.limit
         )
         var writer = StorageXMLWriter()
-        writer.open("EnumerationResults", attributes: [("ServiceEndpoint", serviceEndpoint(request)), ("ContainerName", container)])
-        if request.query["prefix"] != nil { writer.element("Prefix", prefix) }
-        if request.query["marker"] != nil { writer.element("Marker", marker) }
-        if request.query["maxresults"] != nil { writer.element("MaxResults", String(limit)) }
+        listing.openEnumeration(&writer, attributes: [("ContainerName", container)])
         if let delimiter { writer.element("Delimiter", delimiter) }
         writer.open("Blobs")
         for entry in entries {

@@ -159,16 +159,11 @@ struct QueueHandler: Sendable {
     }
 
     private func listQueues(_ request: StorageHTTPRequest) async throws -> Response {
-        let prefix = request.query["prefix"] ?? ""
-        let marker = request.query["marker"] ?? ""
-        let limit = Int(try request.integer("maxresults", in: 1...Int64.max, default: 5000) ?? 5000)
-        let (queues, next) = try await core.queues.listQueues(account: request.account, prefix: prefix, marker: marker, limit: min(limit, 5000))
-        let includeMetadata = (request.query["include"] ?? "").contains("metadata")
+        let listing = try ListingRequest(request)
+        let (queues, next) = try await core.queues.listQueues(account: request.account, prefix: listing.prefix, marker: listing.marker, limit: listing.limit)
+        let includeMetadata = listing.includes.contains("metadata")
         var writer = StorageXMLWriter()
-        writer.open("EnumerationResults", attributes: [("ServiceEndpoint", serviceEndpoint(request))])
-        if request.query["prefix"] != nil { writer.element("Prefix", prefix) }
-        if request.query["marker"] != nil { writer.element("Marker", marker) }
-        if request.query["maxresults"] != nil { writer.element("MaxResults", String(limit)) }
+        listing.openEnumeration(&writer)
         writer.open("Queues")
         for (name, metadata) in queues {
             writer.open("Queue")
@@ -184,9 +179,5 @@ struct QueueHandler: Sendable {
         writer.element("NextMarker", next ?? "")
         writer.close("EnumerationResults")
         return StorageResponses.xml(200, writer)
-    }
-
-    private func serviceEndpoint(_ request: StorageHTTPRequest) -> String {
-        "http://\(request.header("host") ?? "127.0.0.1")/\(request.account)/"
     }
 }

@@ -36,7 +36,7 @@ struct StorageServerTests {
     @Test("an unusable data directory is a clear start-up error")
     func badDataDirectory() async throws {
         let file = FileManager.default.temporaryDirectory.appendingPathComponent("not-a-dir-\(UUID().uuidString)").path
-        FileManager.default.createFile(atPath: file, contents: Data("x".utf8))
+        #expect(FileManager.default.createFile(atPath: file, contents: Data("x".utf8)))
         defer { try? FileManager.default.removeItem(atPath: file) }
         do {
             let server = try await StorageServer.start(StorageServerConfiguration(dataDirectory: file, blobPort: 0, queuePort: 0))
