@@ -63,16 +63,20 @@ struct StorageBenchmark: AsyncParsableCommand {
         do {
             let runner = StorageBenchmarkRunner(connection: connection, server: server)
             say("queue throughput, Swift client, \(concurrency) workers, \(seconds) s")
-            report.swiftCycles = try await runner.queueThroughput(workers: concurrency, seconds: seconds)
-            say("  \(Int(report.swiftCycles)) cycles/s")
+            let (cycles, cyclesCPU) = try await ProcessCPUTime.measure { try await runner.queueThroughput(workers: concurrency, seconds: seconds) }
+            report.swiftCycles = cycles
+            report.cpuPerCycle = cyclesCPU / max(1, cycles * seconds)
+            say("  \(Int(report.swiftCycles)) cycles/s, \(Int(report.cpuPerCycle * 1e6)) µs CPU per cycle")
 
             say("queue, batched consumers: \(concurrency / 2) producers, \(concurrency / 2) consumers taking 32 at a time")
             report.batchedMessages = try await runner.batchedThroughput(producers: max(1, concurrency / 2), consumers: max(1, concurrency / 2), seconds: seconds)
             say("  \(Int(report.batchedMessages)) messages/s")
 
             say("HTTP floor: empty round trips through the same client and server stacks, \(concurrency) workers")
-            report.httpFloor = try await HTTPFloor.roundTripsPerSecond(workers: concurrency, seconds: seconds)
-            say("  \(Int(report.httpFloor)) round trips/s")
+            let (floor, floorCPU) = try await ProcessCPUTime.measure { try await HTTPFloor.roundTripsPerSecond(workers: concurrency, seconds: seconds) }
+            report.httpFloor = floor
+            report.cpuPerFloorRoundTrip = floorCPU / max(1, floor * seconds)
+            say("  \(Int(report.httpFloor)) round trips/s, \(Int(report.cpuPerFloorRoundTrip * 1e6)) µs CPU per round trip")
             if queueOnly {
                 await server.stop()
                 print(report.markdown(command: "(queue only)"))
