@@ -35,10 +35,10 @@ import Testing
     }
 
     @Test func storageNamesFollowAzureRules() {
-        #expect(ModuleSettings.isValidStorageName("iot-edge-object-classification-requests", queue: true))
-        #expect(!ModuleSettings.isValidStorageName("ab", queue: true))
-        #expect(!ModuleSettings.isValidStorageName("a--b", queue: true))
-        #expect(!ModuleSettings.isValidStorageName("-ab", queue: true))
-        #expect(!ModuleSettings.isValidStorageName("UPPER", queue: true))
+        #expect(AgentSettings.isValidStorageName("iot-edge-object-classification-requests"))
+        #expect(!AgentSettings.isValidStorageName("ab"))
+        #expect(!AgentSettings.isValidStorageName("a--b"))
+        #expect(!AgentSettings.isValidStorageName("-ab"))
+        #expect(!AgentSettings.isValidStorageName("UPPER"))
     }
 }
