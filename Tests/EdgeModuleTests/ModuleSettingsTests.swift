@@ -1,5 +1,6 @@
 import Foundation
 import Testing
+import Verification
 
 @testable import EdgeModule
 
@@ -40,5 +41,18 @@ import Testing
         #expect(!AgentSettings.isValidStorageName("a--b"))
         #expect(!AgentSettings.isValidStorageName("-ab"))
         #expect(!AgentSettings.isValidStorageName("UPPER"))
+    }
+
+    @Test func agentSettingsChangeOnlyWithQueueContainerOrModel() {
+        let base = ModuleSettings()
+        var other = base
+        other.defaultThreshold = 90
+        other.requestLifetime = 20
+        #expect(other.sameAgentSettings(as: base))
+        for change in [\ModuleSettings.requestsQueue, \ModuleSettings.responsesContainer, \ModuleSettings.model] {
+            var changed = base
+            changed[keyPath: change] = "something-else"
+            #expect(!changed.sameAgentSettings(as: base))
+        }
     }
 }
