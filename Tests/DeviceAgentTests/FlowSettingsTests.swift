@@ -25,7 +25,7 @@ import Verification
 
         try await flow.patchModuleDesired(#"{"model":"barista-net"}"#)
         try await waitUntil(timeout: .seconds(60)) { try await flow.agentReported()["model"] == .string("barista-net") }
-        #expect(try await flow.agentReported()["modelError"] == .null)
+        #expect(try await flow.agentReported()["modelError"] == nil)
 
         // The new model's labels: the same photo is now found as "ristretto".
         let (after, response) = try await flow.invoke(className: "ristretto", threshold: 80)
@@ -88,13 +88,14 @@ import Verification
         let permissions = try FileManager.default.attributesOfItem(atPath: file.path)[.posixPermissions] as? Int
         #expect(permissions == 0o600)
 
-        // Forged (another key) and replayed (older revision) settings, on both queues.
+        // Forged (another key) and replayed (older revision) settings, on the queue now in use.
         let newQueue = flow.queue("edge-requests-5")
         _ = try await newQueue.send(try flow.sealedSettings(revision: 9, queue: "forged-queue", secret: .generate()))
         _ = try await newQueue.send(try flow.sealedSettings(revision: 3, queue: "old-queue"))
-        _ = try await queue.send(try flow.sealedSettings(revision: 4, container: "old-container"))
+        _ = try await newQueue.send(try flow.sealedSettings(revision: 4, container: "old-container"))
         try await waitUntil { try await newQueue.approximateMessageCount() == 0 }
-        try await waitUntil { try await queue.approximateMessageCount() == 0 }
+        // The old queue was empty, so the agent no longer reads it.
+        try await waitUntil { try await flow.agentReported()["drainingQueues"] == .array([]) }
         let dead = try await flow.deadLetterQueue.peek(maxMessages: 32)
         let reasons = dead.compactMap { message -> String? in
             (try? JSONSerialization.jsonObject(with: Data(message.text.utf8)) as? [String: Any])?["reason"] as? String
