@@ -18,7 +18,8 @@ extension DeviceAgent {
         drainingQueues.removeAll { $0 === source }
         applied.drainingQueues.removeAll { $0 == source.queueName }
         logger.info("old requests queue drained; no longer reading it", metadata: ["queue": "\(source.queueName)"])
-        await persistAndReport()
+        persist()
+        await hub.report(applied.reportedPatch)
     }
 
     /// Loads the saved model when it is not the one the agent started with.
@@ -106,18 +107,18 @@ extension DeviceAgent {
         applied.revision = settings.revision
         applied.moduleId = message.moduleId
         applied.appliedAt = Date()
-        await persistAndReport()
+        persist()
+        // Reported once the message is gone, so that the report means "applied and acknowledged".
         await delete(queued, from: source, log: log)
+        await hub.report(applied.reportedPatch)
     }
 
-    /// Saves the settings in the state folder (when there is one) and reports them to the hub.
-    func persistAndReport() async {
-        if let directory = configuration.stateDirectory {
-            do { try applied.save(to: directory) } catch {
-                logger.error("cannot save the applied settings; a restart would go back to the previous ones", metadata: ["error": "\(error)"])
-            }
+    /// Saves the settings in the state folder, when there is one.
+    private func persist() {
+        guard let directory = configuration.stateDirectory else { return }
+        do { try applied.save(to: directory) } catch {
+            logger.error("cannot save the applied settings; a restart would go back to the previous ones", metadata: ["error": "\(error)"])
         }
-        await hub.report(applied.reportedPatch)
     }
 
     /// Puts `model` in use from the next frame; watching requests look for their class in it.

@@ -17,6 +17,17 @@ extension FlowHarness {
         return settings
     }
 
+    /// Waits until the agent has applied (and removed from its queue) the settings the module
+    /// sends after connecting.
+    func waitForModuleSettings(timeout: Duration = .seconds(30)) async throws {
+        try await waitUntil(timeout: timeout) { try await agentReported()["revision"].map { $0 != .null } ?? false }
+    }
+
+    /// Queue messages that are requests, not the module's settings (peeked: visible ones only).
+    func visibleRequests(on queue: QueueClient) async throws -> Int {
+        try await queue.peek(maxMessages: 32).filter { !$0.text.contains(#""kind":"agent-settings""#) }.count
+    }
+
     /// A models folder holding the set-up's model under its own name and under `alias`, with
     /// labels for `alias` in which `espresso` is renamed to `renamedEspresso`: a request for that
     /// class can only be found by the aliased model.

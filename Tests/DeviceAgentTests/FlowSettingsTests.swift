@@ -18,7 +18,7 @@ import Verification
         try flow.startAgent(configuration)
 
         // The module announces its settings after connecting; the agent applies and reports them.
-        try await waitUntil(timeout: .seconds(30)) { try await flow.agentReported()["revision"].map { $0 != .null } ?? false }
+        try await flow.waitForModuleSettings()
         // The starting model has no class "ristretto": answered not found at once.
         let (before, _) = try await flow.invokeWhenOnline(className: "ristretto", threshold: 80)
         #expect(try await flow.result(for: before).0.outcome == .notFound)
