@@ -24,7 +24,7 @@ struct AgentCommand: AsyncParsableCommand {
             as messages sealed with the module's secret on the requests queue; the agent applies each
             newer revision, saves it in --state-dir (a restart resumes it; the options below are only
             the starting values), and reports it in the device twin. A model named by the module is
-            loaded from --models-dir: <model>.onnx with <model>.labels.txt, else labels.txt.
+            loaded from --models-dir: MODEL.onnx with MODEL.labels.txt, else labels.txt.
             """
     )
 
@@ -51,10 +51,10 @@ struct AgentCommand: AsyncParsableCommand {
     @Option(help: "Labels file of --model (one per line, or JSON).")
     var labels: String?
 
-    @Option(help: "Folder of the models the module's settings can name (<model>.onnx, <model>.labels.txt) (default: $EDGEFACTOR_HOME/models, else ./var/models).")
+    @Option(help: "Folder of the models the module's settings can name (MODEL.onnx, MODEL.labels.txt) (default: $EDGEFACTOR_HOME/models, else ./var/models).")
     var modelsDir: String?
 
-    @Option(help: "Folder where the agent keeps the settings the module sent (default: $EDGEFACTOR_HOME/agent/<device>, else ./var/agent/<device>).")
+    @Option(help: "Folder where the agent keeps the settings the module sent (default: $EDGEFACTOR_HOME/agent/DEVICE, else ./var/agent/DEVICE).")
     var stateDir: String?
 
     @Option(help: "Queue to take requests from, until the module's settings name another.")

@@ -17,7 +17,10 @@ struct ModuleCommand: AsyncParsableCommand {
             method ProcessRequest, and puts each request on the requests queue sealed with the module's
             secret (create it with `edgefactor secrets new --device ID --module ID`). The twin's desired
             properties defaultThreshold, requestLifetimeSeconds, requestsQueue, responsesContainer and
-            model are applied and acknowledged in the reported properties. Stops on SIGTERM or SIGINT.
+            model are applied and acknowledged in the reported properties; the last three are also sent
+            to the device agent, sealed with the module's secret, on the queue it reads (and on the new
+            queue when it changes), retried in the background while storage is away; the delivery is
+            reported as agentSettings. Stops on SIGTERM or SIGINT.
             """
     )
 
