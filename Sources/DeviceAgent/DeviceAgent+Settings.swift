@@ -9,7 +9,7 @@ extension DeviceAgent {
     /// The queues to read: the one in use first, then those being drained.
     var pollSources: [QueueClient] { [queue] + drainingQueues }
 
-    /// An old queue answered empty: stop reading it unless a request from it is still pending
+    /// An old queue holds no message: stop reading it unless a request from it is still pending
     /// (its message could come back if the agent released it).
     func drained(_ source: QueueClient) async {
         guard drainingQueues.contains(where: { $0 === source }),

@@ -188,10 +188,22 @@ actor DeviceAgent {
             }
             var messages: [(QueueMessage, QueueClient)] = []
             do {
+                let current = await queue
                 for source in await pollSources where messages.count < free {
-                    let received = try await source.receive(maxMessages: min(32, free - messages.count), visibilityTimeout: configuration.visibilityTimeout)
+                    let received: [QueueMessage]
+                    do {
+                        received = try await source.receive(maxMessages: min(32, free - messages.count), visibilityTimeout: configuration.visibilityTimeout)
+                    } catch let error as StorageError where error.status == 404 && source !== current {
+                        // An old queue an operator deleted has nothing left to drain.
+                        await drained(source)
+                        continue
+                    }
                     messages += received.map { ($0, source) }
-                    if received.isEmpty, source !== (await queue) { await drained(source) }
+                    // Empty counts invisible messages too (leased by another agent, or sent with a
+                    // delay): only a queue that holds none is drained.
+                    if received.isEmpty, source !== current, (try? await source.approximateMessageCount()) == 0 {
+                        await drained(source)
+                    }
                 }
                 await setStorageReachable(true)
                 backoff.reset()

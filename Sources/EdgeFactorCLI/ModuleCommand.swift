@@ -32,8 +32,14 @@ struct ModuleCommand: AsyncParsableCommand {
     @Option(help: "File with the module's secret (default: the secrets store's modules/<device>/<module>.secret).")
     var moduleSecretFile: String?
 
-    @Option(help: "Queue to put requests on.")
+    @Option(help: "Queue to put requests on (the agent must start reading the same one; the twin's requestsQueue replaces it).")
     var requestsQueue = ResultLocation.defaultRequestsQueue
+
+    @Option(help: "Container the agent is told to store results in (the twin's responsesContainer replaces it).")
+    var responsesContainer = ResultLocation.defaultResponsesContainer
+
+    @Option(help: "Model the agent is told to use, MODEL.onnx in its models folder (the twin's model replaces it).")
+    var model = ModuleSettings.defaultModel
 
     @Option(help: "Threshold (percent) for payloads without ThresholdPercentage.")
     var defaultThreshold: Double = 70
@@ -49,34 +55,6 @@ struct ModuleCommand: AsyncParsableCommand {
 
     @OptionGroup var logging: EdgeLogOptions
 
-    func run() async throws {
-        let logger = logging.bootstrap(label: "edgefactor.module")
-        let secret: SharedSecret
-        if let moduleSecretFile {
-            secret = try SharedSecret(contentsOf: URL(fileURLWithPath: moduleSecretFile))
-        } else {
-            secret = try connections.secrets.read(.init(deviceId: connections.deviceId, moduleId: connections.moduleId))
-        }
-        let hub: EdgeModuleConfiguration.HubIdentity
-        if edge || (connections.hubConnectionString == nil && ProcessInfo.processInfo.environment["EdgeHubConnectionString"] != nil) {
-            hub = .edgeEnvironment
-        } else {
-            let (connectionString, options) = try await connections.hub(module: true)
-            var clientOptions = options
-            clientOptions.logger = logger
-            hub = .connectionString(connectionString, clientOptions)
-        }
-        var configuration = EdgeModuleConfiguration(hub: hub, storage: try connections.storage(), moduleSecret: secret)
-        configuration.settings.requestsQueue = requestsQueue
-        configuration.settings.defaultThreshold = defaultThreshold
-        configuration.settings.requestLifetime = try EdgeConnectionOptions.duration(requestLifetime, option: "--request-lifetime").seconds
-        configuration.enqueueTimeout = try EdgeConnectionOptions.duration(enqueueTimeout, option: "--enqueue-timeout")
-        configuration.acceptUnsignedRequests = acceptUnsignedRequests
-        let service = EdgeModuleService(configuration: configuration, logger: logger)
-        let group = ServiceGroup(configuration: .init(services: [service], gracefulShutdownSignals: [.sigterm, .sigint], logger: logger))
-        try await group.run()
-    }
-
     func validate() throws {
         guard defaultThreshold.isFinite, (1...100).contains(defaultThreshold) else {
             throw ValidationError("--default-threshold must be 1…100.")
@@ -84,6 +62,12 @@ struct ModuleCommand: AsyncParsableCommand {
         let lifetime = try EdgeConnectionOptions.duration(requestLifetime, option: "--request-lifetime")
         guard lifetime >= .seconds(1), lifetime <= .seconds(Int(VerificationRequest.maximumLifetime)) else {
             throw ValidationError("--request-lifetime must be 1 s … \(Int(VerificationRequest.maximumLifetime)) s.")
+        }
+        for (name, option) in [(requestsQueue, "--requests-queue"), (responsesContainer, "--responses-container")] where !AgentSettings.isValidStorageName(name) {
+            throw ValidationError("\(option) must be 3–63 lowercase letters, digits and single hyphens (got \(name.prefix(63))).")
+        }
+        guard AgentSettings.isValidModelName(model) else {
+            throw ValidationError("--model must be 1–100 letters, digits, '-', '_' or '.', not starting with '.' (got \(model.prefix(100))).")
         }
     }
 }

@@ -81,12 +81,19 @@ import Verification
         let queue = flow.requestsQueue
         try await queue.create()
 
+        // A request still invisible on the old queue when the settings arrive (sent with a delay,
+        // as one leased by another agent would be).
+        let (late, lateRequest) = try FlowSecurityTests.queuedText(flow)
+        _ = try await queue.send(late, visibilityTimeout: .seconds(3))
         // Genuine settings of revision 5 are applied and saved (owner-only file).
         _ = try await queue.send(try flow.sealedSettings(revision: 5, queue: "edge-requests-5", container: "evidence-5"))
         try await waitUntil { try await flow.agentReported()["revision"] == .int(5) }
         let file = state.appendingPathComponent("agent-settings.json")
         let permissions = try FileManager.default.attributesOfItem(atPath: file.path)[.posixPermissions] as? Int
         #expect(permissions == 0o600)
+        // It is answered once it shows up: the old queue is read until it holds nothing.
+        let (lateResult, _) = try await flow.result(for: lateRequest, in: flow.container("evidence-5"))
+        #expect(lateResult.outcome == .found)
 
         // Forged (another key) and replayed (older revision) settings, on the queue now in use.
         let newQueue = flow.queue("edge-requests-5")
