@@ -55,6 +55,36 @@ struct ModuleCommand: AsyncParsableCommand {
 
     @OptionGroup var logging: EdgeLogOptions
 
+    func run() async throws {
+        let logger = logging.bootstrap(label: "edgefactor.module")
+        let secret: SharedSecret
+        if let moduleSecretFile {
+            secret = try SharedSecret(contentsOf: URL(fileURLWithPath: moduleSecretFile))
+        } else {
+            secret = try connections.secrets.read(.init(deviceId: connections.deviceId, moduleId: connections.moduleId))
+        }
+        let hub: EdgeModuleConfiguration.HubIdentity
+        if edge || (connections.hubConnectionString == nil && ProcessInfo.processInfo.environment["EdgeHubConnectionString"] != nil) {
+            hub = .edgeEnvironment
+        } else {
+            let (connectionString, options) = try await connections.hub(module: true)
+            var clientOptions = options
+            clientOptions.logger = logger
+            hub = .connectionString(connectionString, clientOptions)
+        }
+        var configuration = EdgeModuleConfiguration(hub: hub, storage: try connections.storage(), moduleSecret: secret)
+        configuration.settings.requestsQueue = requestsQueue
+        configuration.settings.responsesContainer = responsesContainer
+        configuration.settings.model = model
+        configuration.settings.defaultThreshold = defaultThreshold
+        configuration.settings.requestLifetime = try EdgeConnectionOptions.duration(requestLifetime, option: "--request-lifetime").seconds
+        configuration.enqueueTimeout = try EdgeConnectionOptions.duration(enqueueTimeout, option: "--enqueue-timeout")
+        configuration.acceptUnsignedRequests = acceptUnsignedRequests
+        let service = EdgeModuleService(configuration: configuration, logger: logger)
+        let group = ServiceGroup(configuration: .init(services: [service], gracefulShutdownSignals: [.sigterm, .sigint], logger: logger))
+        try await group.run()
+    }
+
     func validate() throws {
         guard defaultThreshold.isFinite, (1...100).contains(defaultThreshold) else {
             throw ValidationError("--default-threshold must be 1…100.")
