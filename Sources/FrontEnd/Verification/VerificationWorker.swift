@@ -130,16 +130,17 @@ struct VerificationWorker: Service {
         var lastError: String?
         let containers: [String?] = announcedContainer.map { [$0, nil] } ?? [nil]
         while Date() < deadline, !Task.isCancelled {
-            do {
-                for container in containers {
+            lastError = nil
+            // Each container on its own: one that cannot be read must not hide the other.
+            for container in containers {
+                do {
                     if let data = try await backend.readBlob(named: ResultLocation.resultBlob(for: request.requestId), container: container, maximumSize: SignedEnvelope.maximumEncodedSize) {
                         return await validate(data, for: request, secret: secret, foundIn: container)
                     }
+                } catch {
+                    lastError = error.description
+                    logger.debug("result poll failed: \(error)", metadata: ["requestId": "\(request.requestId)", "container": "\(container ?? "configured")"])
                 }
-                lastError = nil
-            } catch {
-                lastError = error.description
-                logger.debug("result poll failed: \(error)", metadata: ["requestId": "\(request.requestId)"])
             }
             try? await Task.sleep(for: interval)
             interval = min(interval * 3 / 2, settings.maximumPollInterval)
