@@ -423,6 +423,10 @@ actor DeviceAgent {
             }
             backoff.reset()
             await setCameraWorking(true)
+            // Classification is long synchronous work, and the hops around it run inline when the
+            // actor is free: without a real suspension point, two agents in one process (the
+            // tests, the demo) would hold every cooperative thread and starve deadlines and I/O.
+            await Task.yield()
             let inferenceStart = clock.now
             let probabilities: [Float]
             // The model in use now; a swap takes effect from the next frame.
