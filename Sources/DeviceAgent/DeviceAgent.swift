@@ -19,16 +19,26 @@ actor DeviceAgent {
     let metrics: AgentMetrics
     let hub: HubLink
 
-    private let queue: QueueClient
+    /// The requests queue in use (the module's settings can change it).
+    var queue: QueueClient
+    /// Earlier requests queues, read until empty so that no request queued there is lost.
+    var drainingQueues: [QueueClient]
     private let deadLetters: QueueClient
-    private let container: BlobContainerClient
-    private let intake: RequestIntake
-    private let publisher: ResultPublisher
-    private let classifier: ImageClassifier
+    /// The responses container in use, and the publisher storing results there.
+    var container: BlobContainerClient
+    var publisher: ResultPublisher
+    let intake: RequestIntake
+    /// The model in use; `modelGeneration` counts swaps so a frame scored by a replaced model is not matched.
+    var classifier: ImageClassifier
+    var modelGeneration = 0
+    /// The settings in force and where they came from (saved in the state folder).
+    var applied: AppliedSettings
+    let models: ModelLoader
+    let retry: RetryPolicy
     private let frames: any FrameSource
     private let replayGuard = ReplayGuard()
 
-    private var book: RequestBook<QueueMessageLease>
+    var book: RequestBook<QueueMessageLease>
     /// Messages this agent put back on the queue itself: their redelivery is not a replay.
     private var releasedMessages: Set<String> = []
     private var stopping = false
@@ -36,8 +46,8 @@ actor DeviceAgent {
     private(set) var cameraWorking = true
 
     private let pollBell = Doorbell()
-    private let cameraBell = Doorbell()
-    private let deadlineBell = Doorbell()
+    let cameraBell = Doorbell()
+    let deadlineBell = Doorbell()
     private let slotBell = Doorbell()
     private let jobs: AsyncStream<PublishJob>
     private let jobSink: AsyncStream<PublishJob>.Continuation
@@ -59,9 +69,17 @@ actor DeviceAgent {
         // Short retries: the agent's own loops back off and retry, and a poll must not hang for the
         // library's default 90 s while storage is away.
         let retry = RetryPolicy(maximumAttempts: 2, baseDelay: .milliseconds(100), maximumDelay: .seconds(1), attemptTimeout: .seconds(10), callTimeout: .seconds(15))
-        queue = QueueClient(connectionString: configuration.storage, queueName: configuration.requestsQueue, retry: retry)
+        self.retry = retry
+        // Settings saved by an earlier run (the module's) win over the command line's.
+        let applied = try configuration.stateDirectory.flatMap { directory throws(DeviceAgentError) in try AppliedSettings.load(from: directory) }
+            ?? AppliedSettings(requestsQueue: configuration.requestsQueue, responsesContainer: configuration.responsesContainer, model: configuration.model)
+        self.applied = applied
+        models = ModelLoader(directory: configuration.modelsDirectory)
+        queue = QueueClient(connectionString: configuration.storage, queueName: applied.requestsQueue, retry: retry)
+        drainingQueues = applied.drainingQueues.map { QueueClient(connectionString: configuration.storage, queueName: $0, retry: retry) }
         deadLetters = QueueClient(connectionString: configuration.storage, queueName: configuration.deadLetterQueue, retry: retry)
-        container = BlobContainerClient(connectionString: configuration.storage, containerName: configuration.responsesContainer, retry: retry)
+        let container = BlobContainerClient(connectionString: configuration.storage, containerName: applied.responsesContainer, retry: retry)
+        self.container = container
         intake = RequestIntake(
             deviceId: deviceId, deviceSecret: configuration.deviceSecret, moduleSecrets: configuration.moduleSecrets,
             acceptLegacy: configuration.acceptLegacyMessages, legacyLifetime: configuration.legacyRequestLifetime.seconds)
@@ -77,6 +95,8 @@ actor DeviceAgent {
     /// Runs until ``shutdown()`` has released or finished every request, or the task is cancelled.
     func run() async {
         await prepareStorage()
+        await restoreModel()
+        await hub.report(applied.reportedPatch)
         await withDiscardingTaskGroup { group in
             group.addTask { await self.hub.run() }
             group.addTask { await self.receiveLoop() }
@@ -166,9 +186,25 @@ actor DeviceAgent {
                 await slotBell.wait(upTo: .seconds(1))
                 continue
             }
-            let messages: [QueueMessage]
+            var messages: [(QueueMessage, QueueClient)] = []
             do {
-                messages = try await queue.receive(maxMessages: min(32, free), visibilityTimeout: configuration.visibilityTimeout)
+                let current = await queue
+                for source in await pollSources where messages.count < free {
+                    let received: [QueueMessage]
+                    do {
+                        received = try await source.receive(maxMessages: min(32, free - messages.count), visibilityTimeout: configuration.visibilityTimeout)
+                    } catch let error as StorageError where error.status == 404 && source !== current {
+                        // An old queue an operator deleted has nothing left to drain.
+                        await drained(source)
+                        continue
+                    }
+                    messages += received.map { ($0, source) }
+                    // Empty counts invisible messages too (leased by another agent, or sent with a
+                    // delay): only a queue that holds none is drained.
+                    if received.isEmpty, source !== current, (try? await source.approximateMessageCount()) == 0 {
+                        await drained(source)
+                    }
+                }
                 await setStorageReachable(true)
                 backoff.reset()
             } catch {
@@ -191,29 +227,33 @@ actor DeviceAgent {
             lastMessage = ContinuousClock.now
             let receivedAt = ContinuousClock.now
             await withDiscardingTaskGroup { group in
-                for message in messages {
-                    group.addTask { await self.accept(message, receivedAt: receivedAt) }
+                for (message, source) in messages {
+                    group.addTask { await self.accept(message, from: source, receivedAt: receivedAt) }
                 }
             }
         }
     }
 
-    /// Opens one message and admits, acknowledges or rejects it.
-    private func accept(_ message: QueueMessage, receivedAt: ContinuousClock.Instant) async {
+    /// Opens one message and admits, acknowledges or rejects it (or applies the module's settings).
+    private func accept(_ message: QueueMessage, from source: QueueClient, receivedAt: ContinuousClock.Instant) async {
         let log = logger.with("messageId", message.messageId)
         if message.dequeueCount > configuration.maxAttempts {
-            await reject(message, RequestRejection(.tooManyAttempts, "delivered \(message.dequeueCount) times (limit \(configuration.maxAttempts)); the agent failed to answer it every time"))
+            await reject(message, from: source, RequestRejection(.tooManyAttempts, "delivered \(message.dequeueCount) times (limit \(configuration.maxAttempts)); the agent failed to answer it every time"))
             return
         }
         let accepted: RequestIntake.Accepted
         do {
+            if let settings = try intake.openSettings(message.text) {
+                await applySettings(settings, message: message, from: source)
+                return
+            }
             accepted = try intake.open(message.text)
         } catch {
-            await reject(message, error)
+            await reject(message, from: source, error)
             return
         }
         let request = accepted.request
-        let lease = QueueMessageLease(message: message, enqueuedAt: accepted.enqueuedAt, receivedAt: receivedAt)
+        let lease = QueueMessageLease(queue: source, message: message, enqueuedAt: accepted.enqueuedAt, receivedAt: receivedAt)
         if book.entry(request.requestId) != nil {
             await admitKnown(request, lease: lease, log: log)
             return
@@ -224,7 +264,7 @@ actor DeviceAgent {
                 if message.dequeueCount == 1, !releasedMessages.contains(message.messageId) {
                     metrics.rejected(.replayed)
                 }
-                await delete(message, log: log)
+                await delete(message, from: source, log: log)
                 return
             }
         } catch {
@@ -241,7 +281,7 @@ actor DeviceAgent {
         } catch VerificationError.replayed where releasedMessages.contains(message.messageId) {
             releasedMessages.remove(message.messageId)
         } catch {
-            await reject(message, RequestRejection(error, context: "request \(request.requestId)"))
+            await reject(message, from: source, RequestRejection(error, context: "request \(request.requestId)"))
             return
         }
         guard !stopping else {
@@ -278,39 +318,39 @@ actor DeviceAgent {
         case .duplicate:
             log.warning("second message for a pending request (duplicate or replay); deleting it", metadata: ["requestId": "\(request.requestId)"])
             metrics.rejected(.replayed)
-            await delete(lease.message, log: log)
+            await delete(lease.message, from: lease.queue, log: log)
         case .admitted, .full:
             break
         }
     }
 
-    private func reject(_ message: QueueMessage, _ rejection: RequestRejection) async {
+    func reject(_ message: QueueMessage, from source: QueueClient, _ rejection: RequestRejection) async {
         let log = logger.with("messageId", message.messageId)
         metrics.rejected(rejection.reason)
-        log.warning("rejected a queue message", metadata: ["reason": "\(rejection.reason.rawValue)", "detail": "\(rejection.detail)"])
+        log.warning("rejected a queue message", metadata: ["reason": "\(rejection.reason.rawValue)", "detail": "\(rejection.detail)", "queue": "\(source.queueName)"])
         if rejection.deadLetters {
-            await deadLetter(message, reason: rejection, log: log)
+            await deadLetter(message, from: source, reason: rejection, log: log)
         } else {
-            await delete(message, log: log)
+            await delete(message, from: source, log: log)
         }
     }
 
-    private func deadLetter(_ message: QueueMessage, reason: RequestRejection, log: Logger) async {
+    private func deadLetter(_ message: QueueMessage, from source: QueueClient, reason: RequestRejection, log: Logger) async {
         let record = DeadLetterRecord(
             reason: reason.reason.rawValue, detail: reason.detail, messageId: message.messageId,
             dequeueCount: message.dequeueCount, insertedOn: message.insertedOn, deadLetteredOn: Date(), text: message.text)
         do {
             _ = try await deadLetters.send(record.jsonText())
-            try await queue.delete(message)
+            try await source.delete(message)
             metrics.deadLettered.increment()
         } catch {
             log.warning("cannot move the message to the dead-letter queue; it will be retried", metadata: ["error": "\(error)"])
         }
     }
 
-    private func delete(_ message: QueueMessage, log: Logger) async {
+    func delete(_ message: QueueMessage, from source: QueueClient, log: Logger) async {
         do {
-            try await queue.delete(message)
+            try await source.delete(message)
         } catch {
             log.warning("cannot delete the queue message; it will come back and be acknowledged then", metadata: ["error": "\(error)"])
         }
@@ -320,7 +360,7 @@ actor DeviceAgent {
     private func release(_ lease: QueueMessageLease) async {
         releasedMessages.insert(lease.messageId)
         do {
-            _ = try await queue.update(lease.message, visibilityTimeout: .zero)
+            _ = try await lease.queue.update(lease.message, visibilityTimeout: .zero)
         } catch {
             logger.warning("cannot release the queue message; it becomes visible when its lease lapses", metadata: ["messageId": "\(lease.messageId)", "error": "\(error)"])
         }
@@ -335,7 +375,7 @@ actor DeviceAgent {
             do { try await Task.sleep(for: period) } catch { return }
             for (requestId, lease) in await leases() {
                 do {
-                    let renewed = try await queue.update(lease.message, visibilityTimeout: timeout)
+                    let renewed = try await lease.queue.update(lease.message, visibilityTimeout: timeout)
                     await renewLease(requestId, message: renewed)
                 } catch {
                     logger.warning("cannot extend a request's visibility timeout", metadata: ["requestId": "\(requestId)", "error": "\(error)"])
@@ -383,8 +423,14 @@ actor DeviceAgent {
             }
             backoff.reset()
             await setCameraWorking(true)
+            // Classification is long synchronous work, and the hops around it run inline when the
+            // actor is free: without a real suspension point, two agents in one process (the
+            // tests, the demo) would hold every cooperative thread and starve deadlines and I/O.
+            await Task.yield()
             let inferenceStart = clock.now
             let probabilities: [Float]
+            // The model in use now; a swap takes effect from the next frame.
+            let (classifier, generation) = await currentModel
             do {
                 probabilities = try classifier.classifyWithDetails(frame, topK: 1).probabilities
             } catch {
@@ -394,20 +440,24 @@ actor DeviceAgent {
             let inference = clock.now - inferenceStart
             metrics.frameClassified(inference: inference)
             let scores = FrameScores(probabilities: probabilities)
-            await frameClassified(scores, frame: frame, startedAt: started, capturedAt: capturedAt, inference: inference)
+            await frameClassified(scores, generation: generation, frame: frame, startedAt: started, capturedAt: capturedAt, inference: inference)
         }
     }
 
+    private var currentModel: (ImageClassifier, Int) { (classifier, modelGeneration) }
+
     private func frameClassified(
-        _ scores: FrameScores, frame: RGBImage, startedAt: ContinuousClock.Instant, capturedAt: Date, inference: Duration
+        _ scores: FrameScores, generation: Int, frame: RGBImage, startedAt: ContinuousClock.Instant, capturedAt: Date, inference: Duration
     ) {
+        // Scores from a model replaced meanwhile use the old class indices: skip the frame.
+        guard generation == modelGeneration else { return }
         for match in book.match(capturedAfter: startedAt, confidence: scores.percent) {
             jobSink.yield(.found(match.entry, frame: frame, confidence: match.confidence, capturedAt: capturedAt, inferenceMilliseconds: inference.milliseconds))
         }
     }
 
     private func setCameraWorking(_ value: Bool) { cameraWorking = value }
-    private func setStorageReachable(_ value: Bool) {
+    func setStorageReachable(_ value: Bool) {
         storageReachable = value
         metrics.storageReachable.set(to: value ? 1 : 0)
     }
@@ -497,10 +547,10 @@ actor DeviceAgent {
     private func deleteAnswered(_ requestId: String, log: Logger) async {
         guard let first = book.entry(requestId)?.delivery else { return }
         do {
-            try await queue.delete(first.message)
+            try await first.queue.delete(first.message)
         } catch {
             if let latest = book.entry(requestId)?.delivery, latest.message.popReceipt != first.message.popReceipt,
-               (try? await queue.delete(latest.message)) != nil {
+               (try? await latest.queue.delete(latest.message)) != nil {
                 return
             }
             log.warning("cannot delete the answered request's message; its redelivery will only be acknowledged", metadata: ["error": "\(error)"])
@@ -513,7 +563,7 @@ actor DeviceAgent {
         finishIfDrained()
     }
 
-    private func updatePendingGauge() { metrics.pending.set(to: Double(book.count)) }
+    func updatePendingGauge() { metrics.pending.set(to: Double(book.count)) }
 
     private func telemetry(for published: ResultPublisher.Published) -> TelemetryMessage {
         let body = ResultTelemetry(result: published.envelope, timings: published.timings)

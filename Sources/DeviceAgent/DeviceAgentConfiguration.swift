@@ -24,6 +24,15 @@ public struct DeviceAgentConfiguration: Sendable {
     /// The secrets of the modules that may queue requests for this device, by module id.
     public var moduleSecrets: [String: SharedSecret]
 
+    /// Name of the model the agent starts with (the module's settings name models the same way).
+    public var model = "efficientnet-lite0"
+    /// Where models named by the module's settings are found: `<model>.onnx` and its labels
+    /// (`<model>.labels.txt`, else the shared `labels.txt`). Default: `$EDGEFACTOR_HOME/models`.
+    public var modelsDirectory = URL(fileURLWithPath: VisionHome.directory() + "/models", isDirectory: true)
+    /// Where the agent keeps the settings the module sent (`agent-settings.json`), so that a restart
+    /// resumes them; nil keeps them in memory only.
+    public var stateDirectory: URL?
+
     /// The camera, as a `FrameSources.open` URI (a V4L2 device, an image directory, …).
     public var camera: String
     public var cameraOptions: FrameSourceOptions

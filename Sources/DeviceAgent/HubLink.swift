@@ -5,7 +5,8 @@ import Logging
 /// The agent's connection to the IoT hub as a device. The client reconnects by itself after a
 /// drop; this keeps trying the first connection with backoff, and keeps telemetry that could not be
 /// sent (hub away longer than the client's operation timeout) for a later attempt, so a hub outage
-/// never holds up storing results and never loses a notification while the agent runs.
+/// never holds up storing results and never loses a notification while the agent runs. It also
+/// reports the settings in force in the device twin, retrying the same way.
 actor HubLink {
     private let connectionString: IoTHubConnectionString
     private let options: HubClientOptions
@@ -16,6 +17,9 @@ actor HubLink {
     private var backlog: [TelemetryMessage] = []
     private let backlogLimit = 1000
     private let backlogBell = Doorbell()
+    /// The latest reported-properties patch not yet accepted by the hub (each one is complete, so
+    /// only the newest matters).
+    private var pendingReport: Data?
     private(set) var isConnected = false
 
     init(connectionString: IoTHubConnectionString, options: HubClientOptions, logger: Logger, metrics: AgentMetrics) {
@@ -42,6 +46,7 @@ actor HubLink {
             }
         }
         while !Task.isCancelled {
+            await flushReport()
             await backlogBell.wait(upTo: .seconds(5))
             await flushBacklog()
         }
@@ -63,6 +68,23 @@ actor HubLink {
             logger.warning("telemetry not sent; will retry", metadata: ["error": "\(error)"])
             setConnected(false)
             hold(message)
+        }
+    }
+
+    /// Reports `patch` in the device twin's reported properties, now or once the hub is back;
+    /// returns at once. A newer patch replaces one not yet sent.
+    func report(_ patch: Data) async {
+        pendingReport = patch
+        await backlogBell.ring()
+    }
+
+    private func flushReport() async {
+        guard let client, let patch = pendingReport else { return }
+        do {
+            _ = try await client.updateReportedProperties(patch)
+            if pendingReport == patch { pendingReport = nil }
+        } catch {
+            logger.warning("reported properties not sent; will retry", metadata: ["error": "\(error)"])
         }
     }
 

@@ -156,6 +156,15 @@ struct RequestBook<Delivery: LeasedMessage>: Sendable {
         entries.removeValue(forKey: requestId)
     }
 
+    /// Points every watching request at its class in a newly loaded model (`index` gives nil, stored
+    /// as -1, when the new model lacks the class: the request then ends not found at its deadline).
+    mutating func reindex(_ index: (String) -> Int?) {
+        for (id, var entry) in entries where entry.phase == .watching {
+            entry.classIndex = index(entry.request.className) ?? -1
+            entries[id] = entry
+        }
+    }
+
     /// Every pending delivery, for the lease keeper.
     var deliveries: [(requestId: String, delivery: Delivery)] {
         entries.values.map { ($0.requestId, $0.delivery) }

@@ -7,6 +7,8 @@ public struct RequestRejection: Error, CustomStringConvertible, Sendable {
         case malformed, badSignature = "bad-signature", unknownKey = "unknown-key", wrongKind = "wrong-kind"
         case wrongDevice = "wrong-device", invalidField = "invalid-field", expired, notYetValid = "not-yet-valid"
         case replayed, legacyDisabled = "legacy-disabled", tooManyAttempts = "too-many-attempts"
+        /// Module settings of a revision not newer than the one applied (a replay or a late copy).
+        case staleSettings = "stale-settings"
     }
 
     public var reason: Reason
@@ -36,7 +38,7 @@ public struct RequestRejection: Error, CustomStringConvertible, Sendable {
     /// than being deleted. Expired and replayed messages carry nothing worth keeping.
     public var deadLetters: Bool {
         switch reason {
-        case .expired, .replayed: false
+        case .expired, .replayed, .staleSettings: false
         default: true
         }
     }

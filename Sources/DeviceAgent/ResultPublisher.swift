@@ -8,7 +8,8 @@ import Vision
 
 /// Stores a request's evidence and result and tells the hub: the annotated JPEG at
 /// `{requestId}/imageWithDetection.jpg`, the sealed result at `{requestId}/result.json`, then a
-/// `ResultTelemetry` message.
+/// `ResultTelemetry` message. The sealed result names the container, which the module's settings
+/// can change, so the front-end knows where the evidence is.
 ///
 /// `result.json` is written last and never overwritten, so it marks a request as answered: a
 /// redelivered or replayed request finds it and is only acknowledged, and two attempts can never
@@ -52,7 +53,8 @@ struct ResultPublisher: Sendable {
         let imageBlob = ResultLocation.imageBlob(for: request.requestId)
         let result = VerificationResult(
             requestId: request.requestId, deviceId: deviceId, className: request.className, outcome: .found,
-            confidence: confidence, imageSHA256: digest, blobName: imageBlob, capturedAt: capturedAt)
+            confidence: confidence, imageSHA256: digest, blobName: imageBlob, capturedAt: capturedAt,
+            container: container.containerName)
         let envelope = try SignedEnvelope.seal(result, kind: .result, keyId: deviceId, secret: deviceSecret)
         let encodeMs = clock.now - encodeStart
 
@@ -77,7 +79,8 @@ struct ResultPublisher: Sendable {
         let clock = ContinuousClock()
         let result = VerificationResult(
             requestId: request.requestId, deviceId: deviceId, className: request.className, outcome: .notFound,
-            confidence: min(100, max(0, bestConfidence)), imageSHA256: nil, blobName: nil, capturedAt: now)
+            confidence: min(100, max(0, bestConfidence)), imageSHA256: nil, blobName: nil, capturedAt: now,
+            container: container.containerName)
         let envelope = try SignedEnvelope.seal(result, kind: .result, keyId: deviceId, secret: deviceSecret)
         let uploadStart = clock.now
         let stored = try await storeResult(envelope, requestId: request.requestId)

@@ -19,6 +19,12 @@ struct AgentCommand: AsyncParsableCommand {
             signed result in the responses container and sends the result as telemetry. Health,
             readiness and Prometheus metrics are served on --health-address (/healthz, /readyz,
             /metrics). SIGTERM or SIGINT puts requests still being watched back on the queue.
+
+            The edge module's settings (requests queue, responses container, model) reach the agent
+            as messages sealed with the module's secret on the requests queue; the agent applies each
+            newer revision, saves it in --state-dir (a restart resumes it; the options below are only
+            the starting values), and reports it in the device twin. A model named by the module is
+            loaded from --models-dir: MODEL.onnx with MODEL.labels.txt, else labels.txt.
             """
     )
 
@@ -45,13 +51,19 @@ struct AgentCommand: AsyncParsableCommand {
     @Option(help: "Labels file of --model (one per line, or JSON).")
     var labels: String?
 
-    @Option(help: "Queue to take requests from.")
+    @Option(help: "Folder of the models the module's settings can name (MODEL.onnx, MODEL.labels.txt) (default: $EDGEFACTOR_HOME/models, else ./var/models).")
+    var modelsDir: String?
+
+    @Option(help: "Folder where the agent keeps the settings the module sent (default: $EDGEFACTOR_HOME/agent/DEVICE, else ./var/agent/DEVICE).")
+    var stateDir: String?
+
+    @Option(help: "Queue to take requests from, until the module's settings name another.")
     var requestsQueue = ResultLocation.defaultRequestsQueue
 
     @Option(help: "Queue for messages that failed too often or can never succeed.")
     var deadLetterQueue = ResultLocation.defaultDeadLetterQueue
 
-    @Option(help: "Container for result images and result.json files.")
+    @Option(help: "Container for result images and result.json files, until the module's settings name another.")
     var responsesContainer = ResultLocation.defaultResponsesContainer
 
     @Option(help: "Requests watched at once.")
@@ -122,6 +134,13 @@ struct AgentCommand: AsyncParsableCommand {
             try EdgeConnectionOptions.duration(pollMin, option: "--poll-min"), try EdgeConnectionOptions.duration(pollMax, option: "--poll-max"))
         configuration.acceptLegacyMessages = acceptLegacyMessages
         configuration.healthEndpoint = try healthEndpoint()
+        let home = VisionHome.directory()
+        configuration.modelsDirectory = URL(fileURLWithPath: modelsDir ?? home + "/models", isDirectory: true)
+        configuration.stateDirectory = URL(fileURLWithPath: stateDir ?? home + "/agent/" + connections.deviceId, isDirectory: true)
+        if let model {
+            // The module names models by file name without `.onnx`.
+            configuration.model = URL(fileURLWithPath: model).deletingPathExtension().lastPathComponent
+        }
 
         var classifier: ImageClassifier?
         if let model {

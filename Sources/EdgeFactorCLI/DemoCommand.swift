@@ -143,7 +143,7 @@ struct DemoCommand: AsyncParsableCommand {
         let frontEnd = FrontEnd(
             configuration: FrontEndConfiguration(host: host, port: port),
             database: database,
-            backend: AzureVerificationBackend(hub: hub.serviceClient(), container: container),
+            backend: AzureVerificationBackend(hub: hub.serviceClient(), container: container, storage: storage.storageConnectionString),
             secrets: StaticDeviceSecrets([deviceId: deviceSecret]),
             logger: logger.labelled("frontend")
         )

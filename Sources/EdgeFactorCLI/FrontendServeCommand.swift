@@ -87,7 +87,7 @@ struct FrontendServeCommand: AsyncParsableCommand {
         )
         let frontEnd = FrontEnd(
             configuration: configuration, database: try store.open(),
-            backend: AzureVerificationBackend(hub: hub, container: containerClient),
+            backend: AzureVerificationBackend(hub: hub, container: containerClient, storage: storage),
             secrets: Verification.SecretsStore(directory: secretsDir), logger: logger
         )
         let host = self.host

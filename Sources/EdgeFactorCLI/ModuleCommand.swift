@@ -17,7 +17,10 @@ struct ModuleCommand: AsyncParsableCommand {
             method ProcessRequest, and puts each request on the requests queue sealed with the module's
             secret (create it with `edgefactor secrets new --device ID --module ID`). The twin's desired
             properties defaultThreshold, requestLifetimeSeconds, requestsQueue, responsesContainer and
-            model are applied and acknowledged in the reported properties. Stops on SIGTERM or SIGINT.
+            model are applied and acknowledged in the reported properties; the last three are also sent
+            to the device agent, sealed with the module's secret, on the queue it reads (and on the new
+            queue when it changes), retried in the background while storage is away; the delivery is
+            reported as agentSettings. Stops on SIGTERM or SIGINT.
             """
     )
 
@@ -29,8 +32,14 @@ struct ModuleCommand: AsyncParsableCommand {
     @Option(help: "File with the module's secret (default: the secrets store's modules/<device>/<module>.secret).")
     var moduleSecretFile: String?
 
-    @Option(help: "Queue to put requests on.")
+    @Option(help: "Queue to put requests on (the agent must start reading the same one; the twin's requestsQueue replaces it).")
     var requestsQueue = ResultLocation.defaultRequestsQueue
+
+    @Option(help: "Container the agent is told to store results in (the twin's responsesContainer replaces it).")
+    var responsesContainer = ResultLocation.defaultResponsesContainer
+
+    @Option(help: "Model the agent is told to use, MODEL.onnx in its models folder (the twin's model replaces it).")
+    var model = ModuleSettings.defaultModel
 
     @Option(help: "Threshold (percent) for payloads without ThresholdPercentage.")
     var defaultThreshold: Double = 70
@@ -65,6 +74,8 @@ struct ModuleCommand: AsyncParsableCommand {
         }
         var configuration = EdgeModuleConfiguration(hub: hub, storage: try connections.storage(), moduleSecret: secret)
         configuration.settings.requestsQueue = requestsQueue
+        configuration.settings.responsesContainer = responsesContainer
+        configuration.settings.model = model
         configuration.settings.defaultThreshold = defaultThreshold
         configuration.settings.requestLifetime = try EdgeConnectionOptions.duration(requestLifetime, option: "--request-lifetime").seconds
         configuration.enqueueTimeout = try EdgeConnectionOptions.duration(enqueueTimeout, option: "--enqueue-timeout")
@@ -81,6 +92,12 @@ struct ModuleCommand: AsyncParsableCommand {
         let lifetime = try EdgeConnectionOptions.duration(requestLifetime, option: "--request-lifetime")
         guard lifetime >= .seconds(1), lifetime <= .seconds(Int(VerificationRequest.maximumLifetime)) else {
             throw ValidationError("--request-lifetime must be 1 s … \(Int(VerificationRequest.maximumLifetime)) s.")
+        }
+        for (name, option) in [(requestsQueue, "--requests-queue"), (responsesContainer, "--responses-container")] where !AgentSettings.isValidStorageName(name) {
+            throw ValidationError("\(option) must be 3–63 lowercase letters, digits and single hyphens (got \(name.prefix(63))).")
+        }
+        guard AgentSettings.isValidModelName(model) else {
+            throw ValidationError("--model must be 1–100 letters, digits, '-', '_' or '.', not starting with '.' (got \(model.prefix(100))).")
         }
     }
 }

@@ -33,6 +33,7 @@ actor ModuleConnection {
     private let configuration: EdgeModuleConfiguration
     private let logger: Logger
     private let handler: ProcessRequestHandler
+    private let courier: SettingsCourier
     private var client: ModuleClient?
 
     init(configuration: EdgeModuleConfiguration, logger: Logger) throws {
@@ -45,6 +46,9 @@ actor ModuleConnection {
             deviceId: deviceId, moduleId: moduleId, secret: configuration.moduleSecret, storage: configuration.storage,
             settings: configuration.settings, acceptUnsigned: configuration.acceptUnsignedRequests,
             enqueueTimeout: configuration.enqueueTimeout, onQueued: configuration.onRequestQueued, logger: logger)
+        courier = SettingsCourier(
+            storage: configuration.storage, moduleId: moduleId, secret: configuration.moduleSecret,
+            initialQueue: configuration.settings.requestsQueue, logger: logger)
     }
 
     static func identity(_ hub: EdgeModuleConfiguration.HubIdentity) throws -> (deviceId: String, moduleId: String) {
@@ -86,6 +90,7 @@ actor ModuleConnection {
         }
         guard let client = connected else { return }
         logger.info("connected to the IoT hub; serving ProcessRequest")
+        await courier.attach(client)
         let updates = await client.desiredPropertyUpdates()
         backoff.reset()
         while !Task.isCancelled {
@@ -103,6 +108,7 @@ actor ModuleConnection {
     }
 
     func close() async {
+        await courier.close()
         if let client { await client.close() }
         client = nil
     }
@@ -114,21 +120,30 @@ actor ModuleConnection {
         }
     }
 
-    /// Applies the twin's desired properties and reports the settings in force.
+    /// Applies the twin's desired properties, reports the settings in force, and tells the agent
+    /// the settings it must use (it may have started with other ones).
     private func syncTwin(_ client: ModuleClient) async throws {
         let twin = try await client.getTwin()
         var desired = Self.object(twin.desired)
         desired["$version"] = twin.desiredVersion
-        await apply(desired, client: client)
+        await apply(desired, client: client, announceAlways: true)
         _ = try await client.updateReportedProperties(handler.settings.reportedSnapshot)
     }
 
-    private func apply(_ desired: [String: Any], client: ModuleClient) async {
+    private func apply(_ desired: [String: Any], client: ModuleClient, announceAlways: Bool = false) async {
         var settings = handler.settings
+        let before = settings
         let acks = settings.apply(desired: desired)
+        let version = (desired["$version"] as? NSNumber)?.intValue
+        if announceAlways || !settings.sameAgentSettings(as: before) {
+            if let version {
+                await courier.send(settings, revision: version)
+            } else {
+                logger.warning("desired properties without $version; the agent's settings are not sent")
+            }
+        }
         guard !acks.isEmpty else { return }
         handler.update(settings)
-        let version = (desired["$version"] as? NSNumber)?.intValue
         for ack in acks {
             logger.info("desired property", metadata: ["key": "\(ack.key)", "applied": "\(ack.accepted)", "detail": "\(ack.description)"])
         }

@@ -8,9 +8,14 @@ enum MethodOutcome {
     struct Body: Encodable {
         var Response: String
         var Error: String?
+        /// Where the agent stores the result (the module's settings can move it).
+        var ResponsesContainer: String?
     }
 
-    static func ok() -> MethodResponse { response(200, Body(Response: executed)) }
+    /// 200: queued; the result will be stored in `container`.
+    static func ok(container: String? = nil) -> MethodResponse {
+        response(200, Body(Response: executed, ResponsesContainer: container))
+    }
 
     /// 400: the caller sent something the module will not queue.
     static func badRequest(_ why: String) -> MethodResponse {

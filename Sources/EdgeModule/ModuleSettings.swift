@@ -10,10 +10,14 @@ public struct ModuleSettings: Sendable, Equatable {
     public var requestLifetime: Double = 60
     /// The queue the module writes and the agent reads.
     public var requestsQueue: String = ResultLocation.defaultRequestsQueue
-    /// Where the agent stores results (reported for the operator; the agent has its own setting).
+    /// Where the agent stores results (sent to the agent as `AgentSettings`).
     public var responsesContainer: String = ResultLocation.defaultResponsesContainer
-    /// Which model the agent uses (reported for the operator; the agent has its own setting).
-    public var model: String = "efficientnet-lite0"
+    /// Which model the agent uses, `<models folder>/<model>.onnx` on the agent's machine (sent to
+    /// the agent as `AgentSettings`).
+    public var model: String = ModuleSettings.defaultModel
+
+    /// The set-up's default model, EfficientNet-Lite0.
+    public static let defaultModel = "efficientnet-lite0"
 
     public init() {}
 
@@ -51,8 +55,7 @@ public struct ModuleSettings: Sendable, Equatable {
         }
         for (key, keyPath) in [("requestsQueue", \ModuleSettings.requestsQueue), ("responsesContainer", \ModuleSettings.responsesContainer)] {
             guard desired[key] != nil else { continue }
-            let isQueue = key == "requestsQueue"
-            if let value = desired[key] as? String, Self.isValidStorageName(value, queue: isQueue) {
+            if let value = desired[key] as? String, AgentSettings.isValidStorageName(value) {
                 self[keyPath: keyPath] = value
                 acks.append(.init(key: key, value: value, accepted: true, description: "applied"))
             } else {
@@ -60,21 +63,19 @@ public struct ModuleSettings: Sendable, Equatable {
             }
         }
         if desired["model"] != nil {
-            if let value = desired["model"] as? String, (1...100).contains(value.count),
-               value.unicodeScalars.allSatisfy({ CharacterSet.alphanumerics.contains($0) || "-_.".unicodeScalars.contains($0) }) {
+            if let value = desired["model"] as? String, AgentSettings.isValidModelName(value) {
                 model = value
                 acks.append(.init(key: "model", value: value, accepted: true, description: "applied"))
             } else {
-                acks.append(.init(key: "model", value: model, accepted: false, description: "must be 1–100 letters, digits, '-', '_' or '.'; kept \(model)"))
+                acks.append(.init(key: "model", value: model, accepted: false, description: "must be 1–100 letters, digits, '-', '_' or '.', not starting with '.'; kept \(model)"))
             }
         }
         return acks
     }
 
-    /// Azure's naming rules for queues and containers.
-    static func isValidStorageName(_ name: String, queue: Bool) -> Bool {
-        guard (3...63).contains(name.count), !name.hasPrefix("-"), !name.hasSuffix("-"), !name.contains("--") else { return false }
-        return name.unicodeScalars.allSatisfy { ("a"..."z").contains($0) || ("0"..."9").contains($0) || $0 == "-" }
+    /// Whether the settings the agent follows (queue, container, model) are the same in both.
+    func sameAgentSettings(as other: ModuleSettings) -> Bool {
+        requestsQueue == other.requestsQueue && responsesContainer == other.responsesContainer && model == other.model
     }
 
     /// The reported-properties patch for a set of acknowledgements at desired version `version`.

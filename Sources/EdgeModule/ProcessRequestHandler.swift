@@ -84,7 +84,7 @@ final class ProcessRequestHandler: Sendable {
         }
         logger.info("queued request", metadata: ["requestId": "\(message.requestId)", "queue": "\(settings.requestsQueue)"])
         await onQueued?()
-        return MethodOutcome.ok()
+        return MethodOutcome.ok(container: settings.responsesContainer)
     }
 
     private func markQueueReady(_ queue: QueueClient) {

@@ -7,4 +7,6 @@ public enum EnvelopeKind: String, Codable, Sendable {
     case queuedRequest = "queued-request"
     /// A `VerificationResult`, sealed by the agent with the device's secret.
     case result
+    /// An `AgentSettings`, sealed by the module with the module's secret.
+    case agentSettings = "agent-settings"
 }

@@ -52,6 +52,24 @@ enum FieldRules {
         }
     }
 
+    /// Azure queue and blob container names: 3–63 lowercase letters, digits and single hyphens,
+    /// starting and ending with a letter or digit.
+    static func storageName(_ value: String, name: String) throws(VerificationError) {
+        let allowed = value.unicodeScalars.allSatisfy { ("a"..."z").contains($0) || ("0"..."9").contains($0) || $0 == "-" }
+        guard (3...63).contains(value.count), allowed, !value.hasPrefix("-"), !value.hasSuffix("-"), !value.contains("--") else {
+            throw .invalidField(name: name, reason: "must be 3–63 lowercase letters, digits and single hyphens, starting and ending with a letter or digit")
+        }
+    }
+
+    /// Model names: 1–100 ASCII letters, digits, `-`, `_` or `.`, not starting with `.` (a model
+    /// name becomes a file name in the models folder, so it can never climb out of it).
+    static func modelName(_ value: String) throws(VerificationError) {
+        let allowed = CharacterSet(charactersIn: "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789-_.")
+        guard (1...100).contains(value.count), !value.hasPrefix("."), value.unicodeScalars.allSatisfy({ allowed.contains($0) }) else {
+            throw .invalidField(name: "model", reason: "must be 1–100 letters, digits, '-', '_' or '.', not starting with '.'")
+        }
+    }
+
     /// A lowercase hex SHA-256 digest.
     static func sha256Hex(_ value: String) throws(VerificationError) {
         let hex = value.unicodeScalars.allSatisfy { CharacterSet(charactersIn: "0123456789abcdef").contains($0) }

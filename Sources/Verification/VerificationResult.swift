@@ -20,10 +20,13 @@ public struct VerificationResult: Codable, Sendable, Hashable {
     /// Where the image was stored (found only).
     public var blobName: String?
     public var capturedAt: Date
+    /// The container the agent stored the evidence in, when it is not the configured default (the
+    /// module's settings can move it); covered by the device's signature. Absent in older results.
+    public var container: String?
 
     public init(
         requestId: String, deviceId: String, className: String, outcome: VerificationOutcome,
-        confidence: Double, imageSHA256: String?, blobName: String?, capturedAt: Date
+        confidence: Double, imageSHA256: String?, blobName: String?, capturedAt: Date, container: String? = nil
     ) {
         self.requestId = requestId
         self.deviceId = deviceId
@@ -33,6 +36,7 @@ public struct VerificationResult: Codable, Sendable, Hashable {
         self.imageSHA256 = imageSHA256
         self.blobName = blobName
         self.capturedAt = capturedAt
+        self.container = container
     }
 
     /// Checks the fields, and that this result answers `request` (same id, device and class; a
@@ -41,6 +45,7 @@ public struct VerificationResult: Codable, Sendable, Hashable {
         try FieldRules.requestId(requestId)
         try FieldRules.identityId(deviceId, name: "deviceId")
         try FieldRules.confidence(confidence)
+        if let container { try FieldRules.storageName(container, name: "container") }
         guard requestId == request.requestId else { throw .invalidField(name: "requestId", reason: "answers another request") }
         guard deviceId == request.deviceId else { throw .invalidField(name: "deviceId", reason: "comes from another device") }
         guard className.caseInsensitiveCompare(request.className) == .orderedSame else {

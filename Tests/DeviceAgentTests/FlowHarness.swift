@@ -210,8 +210,10 @@ final class FlowHarness: @unchecked Sendable {
 
     /// Waits for `result.json`, checks its signature with the device secret and that it answers
     /// `request`, as the front-end does.
-    func result(for request: VerificationRequest, timeout: Duration = .seconds(30)) async throws -> (VerificationResult, SignedEnvelope) {
-        let blob = container.blob(ResultLocation.resultBlob(for: request.requestId))
+    func result(
+        for request: VerificationRequest, in container: BlobContainerClient? = nil, timeout: Duration = .seconds(30)
+    ) async throws -> (VerificationResult, SignedEnvelope) {
+        let blob = (container ?? self.container).blob(ResultLocation.resultBlob(for: request.requestId))
         let deadline = ContinuousClock.now + timeout
         while ContinuousClock.now < deadline {
             if let (data, _) = try? await blob.download() {

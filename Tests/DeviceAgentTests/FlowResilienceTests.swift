@@ -15,6 +15,8 @@ import Verification
         let (request, response) = try await flow.invokeWhenOnline(className: "espresso", threshold: 80, lifetime: .seconds(40))
         #expect(response.status == 200)
         try await waitUntil { agent.metricsText().contains("edgefactor_agent_requests_pending 1") }
+        // The module's settings message (sent after it connected) is applied and gone.
+        try await flow.waitForModuleSettings()
         await flow.killAgent()
         // Nothing was answered; the message is invisible, not lost.
         #expect(try await !flow.container.blob(ResultLocation.resultBlob(for: request.requestId)).exists())

@@ -1,5 +1,6 @@
 import Foundation
 import Testing
+import Verification
 
 @testable import EdgeModule
 
@@ -35,10 +36,23 @@ import Testing
     }
 
     @Test func storageNamesFollowAzureRules() {
-        #expect(ModuleSettings.isValidStorageName("iot-edge-object-classification-requests", queue: true))
-        #expect(!ModuleSettings.isValidStorageName("ab", queue: true))
-        #expect(!ModuleSettings.isValidStorageName("a--b", queue: true))
-        #expect(!ModuleSettings.isValidStorageName("-ab", queue: true))
-        #expect(!ModuleSettings.isValidStorageName("UPPER", queue: true))
+        #expect(AgentSettings.isValidStorageName("iot-edge-object-classification-requests"))
+        #expect(!AgentSettings.isValidStorageName("ab"))
+        #expect(!AgentSettings.isValidStorageName("a--b"))
+        #expect(!AgentSettings.isValidStorageName("-ab"))
+        #expect(!AgentSettings.isValidStorageName("UPPER"))
+    }
+
+    @Test func agentSettingsChangeOnlyWithQueueContainerOrModel() {
+        let base = ModuleSettings()
+        var other = base
+        other.defaultThreshold = 90
+        other.requestLifetime = 20
+        #expect(other.sameAgentSettings(as: base))
+        for change in [\ModuleSettings.requestsQueue, \ModuleSettings.responsesContainer, \ModuleSettings.model] {
+            var changed = base
+            changed[keyPath: change] = "something-else"
+            #expect(!changed.sameAgentSettings(as: base))
+        }
     }
 }

@@ -95,6 +95,50 @@ struct RealDeviceTests {
         await services.tearDown()
     }
 
+    @Test("results the module's settings moved to another container are still found and validated")
+    func movedContainer() async throws {
+        let services = try await LiveServices()
+        let service = services.hub.serviceClient()
+        _ = try await service.updateDesiredProperties(
+            deviceId: LiveServices.deviceId, moduleId: LiveServices.moduleId, Data(#"{"responsesContainer":"evidence-moved"}"#.utf8))
+        let device = Device(services)
+        try await device.start(camera: ["coffee.jpg"])
+        // The agent has applied the module's settings.
+        let deadline = ContinuousClock.now + .seconds(30)
+        while try await service.getTwin(deviceId: LiveServices.deviceId).properties?.reported["agentSettings"]?["responsesContainer"] != .string("evidence-moved") {
+            guard ContinuousClock.now < deadline else {
+                Issue.record("the agent never applied the module's settings")
+                break
+            }
+            try await Task.sleep(for: .milliseconds(100))
+        }
+        // The front-end is configured with the original container only.
+        let backend = AzureVerificationBackend(hub: service, container: services.container, storage: services.storage.storageConnectionString)
+        let harness = try await FrontEndHarness(backend: backend, secrets: services.secrets)
+        try await harness.users.update(username: "alice", changes: .init(classes: ["espresso"], threshold: 50))
+        try await harness.test { client in
+            let browser = BrowserSession(client)
+            let requestId = try #require(try await browser.signIn().requestId)
+            let outcome = try await browser.waitForOutcome(requestId, timeout: .seconds(60))
+            #expect(outcome["phase"] as? String == "found")
+            let image = try await browser.get("/verify/\(requestId)/image")
+            #expect(Array(image.body.readableBytesView.prefix(2)) == [0xFF, 0xD8], "a JPEG")
+            // The evidence is in the moved container, not the configured one.
+            #expect(try await services.container.blob(ResultLocation.resultBlob(for: requestId)).exists() == false)
+        }
+        await device.stop()
+        await services.tearDown()
+    }
+
+    @Test("announced containers are taken only when they are valid names")
+    func announcedContainerParsing() {
+        #expect(VerificationWorker.announcedContainer(Data(#"{"Response":"x","ResponsesContainer":"evidence-2"}"#.utf8)) == "evidence-2")
+        #expect(VerificationWorker.announcedContainer(Data(#"{"Response":"x"}"#.utf8)) == nil)
+        #expect(VerificationWorker.announcedContainer(Data(#"{"ResponsesContainer":"../secrets"}"#.utf8)) == nil)
+        #expect(VerificationWorker.announcedContainer(Data(#"{"ResponsesContainer":7}"#.utf8)) == nil)
+        #expect(VerificationWorker.announcedContainer(Data("not json".utf8)) == nil)
+    }
+
     @Test("a class the camera never shows ends as not found at expiry")
     func notFound() async throws {
         let services = try await LiveServices()

@@ -174,7 +174,10 @@ def test_sdk_front_end_gets_a_signed_result_image_and_telemetry(edge):
     request, payload = edge.request("espresso", threshold=80)
     response = edge.invoke(payload)
     assert response.status == 200, response.payload
-    assert response.payload == {"Response": "Executed direct method ProcessRequest"}
+    assert response.payload == {
+        "Response": "Executed direct method ProcessRequest",
+        "ResponsesContainer": "iot-edge-object-classification-responses",
+    }
 
     result = edge.result(request["requestId"])
     assert result["outcome"] == "found"

@@ -1,19 +1,24 @@
 public import AzureStorage
 public import Foundation
 public import IoTHub
+import Verification
 
 /// The real backend: `ProcessRequest` through the IoT Hub service API, results read from Blob
 /// storage by exact name. Works against Azure and against EdgeFactor's built-in services alike.
 public struct AzureVerificationBackend: VerificationBackend {
     let hub: ServiceClient
     let container: BlobContainerClient
+    let storage: StorageConnectionString?
 
     /// - Parameters:
     ///   - hub: a service client with a policy allowed to invoke methods (`service connect`).
     ///   - container: the private container the devices write results to.
-    public init(hub: ServiceClient, container: BlobContainerClient) {
+    ///   - storage: the account of `container`, to read results the module's settings moved to
+    ///     another container of the same account (nil: only `container` is read).
+    public init(hub: ServiceClient, container: BlobContainerClient, storage: StorageConnectionString? = nil) {
         self.hub = hub
         self.container = container
+        self.storage = storage
     }
 
     public func invokeProcessRequest(deviceId: String, moduleId: String?, payload: Data, timeout: Duration) async throws(VerificationBackendError) -> DeviceAnswer {
@@ -46,9 +51,21 @@ public struct AzureVerificationBackend: VerificationBackend {
     }
 
     public func readBlob(named name: String, maximumSize: Int) async throws(VerificationBackendError) -> Data? {
+        try await readBlob(named: name, container: nil, maximumSize: maximumSize)
+    }
+
+    public func readBlob(named name: String, container containerName: String?, maximumSize: Int) async throws(VerificationBackendError) -> Data? {
+        var source = container
+        if let containerName, containerName != container.containerName {
+            // Names come from the module's answer or a signed result; still, only valid names.
+            guard let storage, AgentSettings.isValidStorageName(containerName) else {
+                throw .unavailable("cannot read container \(containerName.prefix(63)): pass the storage account to the front-end's backend")
+            }
+            source = BlobContainerClient(connectionString: storage, containerName: containerName)
+        }
         do {
             // A ranged read bounds what a hostile or broken writer can make us hold in memory.
-            let data = try await container.blob(name).download(range: 0...maximumSize)
+            let data = try await source.blob(name).download(range: 0...maximumSize)
             guard data.count <= maximumSize else { throw VerificationBackendError.tooLarge(data.count) }
             return data
         } catch let error as StorageError {

@@ -17,6 +17,21 @@ public protocol VerificationBackend: Sendable {
     ///
     /// - Parameter maximumSize: larger blobs are refused with ``VerificationBackendError/tooLarge(_:)``.
     func readBlob(named name: String, maximumSize: Int) async throws(VerificationBackendError) -> Data?
+
+    /// The blob named exactly `name` in `container` (nil: the responses container), or nil when it
+    /// does not exist (yet). The module's settings can move results to another container; the
+    /// module's answer and the signed result name it.
+    func readBlob(named name: String, container: String?, maximumSize: Int) async throws(VerificationBackendError) -> Data?
+}
+
+extension VerificationBackend {
+    /// Backends that know only their responses container refuse any other.
+    public func readBlob(named name: String, container: String?, maximumSize: Int) async throws(VerificationBackendError) -> Data? {
+        guard container == nil else {
+            throw .unavailable("this backend reads only its responses container, not \(container?.prefix(63) ?? "")")
+        }
+        return try await readBlob(named: name, maximumSize: maximumSize)
+    }
 }
 
 /// A device's reply to a direct method: its status (200 means accepted) and JSON payload.

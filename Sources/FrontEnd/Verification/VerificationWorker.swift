@@ -7,6 +7,10 @@ import Verification
 /// Carries out each verification: seals the request, invokes `ProcessRequest` and awaits the
 /// device's answer, then reads `{requestId}/result.json` by name until it appears or the request
 /// expires, and validates it before anything is shown or accepted.
+///
+/// The module's settings can move results to another container: the module's answer names the
+/// container (`ResponsesContainer`), and the result is looked for there as well as in the
+/// configured one; the signed result names the container holding its evidence.
 struct VerificationWorker: Service {
     let tracker: VerificationTracker
     let backend: any VerificationBackend
@@ -39,9 +43,9 @@ struct VerificationWorker: Service {
             case .failure(let failed, let why):
                 phase = failed
                 detail = why
-            case .success:
+            case .success(let container):
                 await tracker.advance(request.requestId, to: .looking)
-                let outcome = await awaitResult(request, secret: secret)
+                let outcome = await awaitResult(request, secret: secret, announcedContainer: container)
                 phase = outcome.phase
                 confidence = outcome.confidence
                 image = outcome.image
@@ -69,7 +73,8 @@ struct VerificationWorker: Service {
     }
 
     private enum Invocation {
-        case success
+        /// Queued; the module named the container the result will be stored in, if it did.
+        case success(container: String?)
         case failure(VerificationPhase, String)
     }
 
@@ -89,7 +94,7 @@ struct VerificationWorker: Service {
                 let message = String(decoding: answer.payload.prefix(300), as: UTF8.self)
                 return .failure(.rejected, "device answered \(answer.status): \(message)")
             }
-            return .success
+            return .success(container: Self.announcedContainer(answer.payload))
         } catch {
             switch error {
             case .deviceOffline: return .failure(.deviceOffline, error.description)
@@ -108,20 +113,34 @@ struct VerificationWorker: Service {
         var detail: String?
     }
 
-    /// Reads the result blob by name with a gently growing interval, until the deadline.
-    private func awaitResult(_ request: VerificationRequest, secret: Verification.SharedSecret) async -> Outcome {
+    /// The container named in the module's answer, when it is a valid container name.
+    static func announcedContainer(_ payload: Data) -> String? {
+        guard payload.count <= 4096,
+              let object = (try? JSONSerialization.jsonObject(with: payload)) as? [String: Any],
+              let name = object["ResponsesContainer"] as? String, AgentSettings.isValidStorageName(name)
+        else { return nil }
+        return name
+    }
+
+    /// Reads the result blob by name with a gently growing interval, until the deadline: in the
+    /// container the module named (if any), then in the configured one (nil).
+    private func awaitResult(_ request: VerificationRequest, secret: Verification.SharedSecret, announcedContainer: String?) async -> Outcome {
         let deadline = request.expiresAt.addingTimeInterval(settings.resultGrace)
         var interval = settings.initialPollInterval
         var lastError: String?
+        let containers: [String?] = announcedContainer.map { [$0, nil] } ?? [nil]
         while Date() < deadline, !Task.isCancelled {
-            do {
-                if let data = try await backend.readBlob(named: ResultLocation.resultBlob(for: request.requestId), maximumSize: SignedEnvelope.maximumEncodedSize) {
-                    return await validate(data, for: request, secret: secret)
+            lastError = nil
+            // Each container on its own: one that cannot be read must not hide the other.
+            for container in containers {
+                do {
+                    if let data = try await backend.readBlob(named: ResultLocation.resultBlob(for: request.requestId), container: container, maximumSize: SignedEnvelope.maximumEncodedSize) {
+                        return await validate(data, for: request, secret: secret, foundIn: container)
+                    }
+                } catch {
+                    lastError = error.description
+                    logger.debug("result poll failed: \(error)", metadata: ["requestId": "\(request.requestId)", "container": "\(container ?? "configured")"])
                 }
-                lastError = nil
-            } catch {
-                lastError = error.description
-                logger.debug("result poll failed: \(error)", metadata: ["requestId": "\(request.requestId)"])
             }
             try? await Task.sleep(for: interval)
             interval = min(interval * 3 / 2, settings.maximumPollInterval)
@@ -131,7 +150,8 @@ struct VerificationWorker: Service {
     }
 
     /// Checks the signed result against the pending request, and the image against its digest.
-    private func validate(_ data: Data, for request: VerificationRequest, secret: Verification.SharedSecret) async -> Outcome {
+    /// The image is read from the container the signed result names, else where the result was found.
+    private func validate(_ data: Data, for request: VerificationRequest, secret: Verification.SharedSecret, foundIn container: String?) async -> Outcome {
         let result: VerificationResult
         do {
             let envelope = try SignedEnvelope.decode(data)
@@ -151,7 +171,7 @@ struct VerificationWorker: Service {
             return Outcome(phase: .invalid, confidence: result.confidence, detail: "result names image \(blobName.prefix(200)), not \(imageName)")
         }
         do {
-            guard let image = try await backend.readBlob(named: imageName, maximumSize: settings.maximumImageSize) else {
+            guard let image = try await backend.readBlob(named: imageName, container: result.container ?? container, maximumSize: settings.maximumImageSize) else {
                 return Outcome(phase: .invalid, confidence: result.confidence, detail: "the result says found but \(imageName) does not exist")
             }
             let digest = SHA256.hash(data: image).map { String(format: "%02x", $0) }.joined()

@@ -1,0 +1,87 @@
+import Foundation
+import Verification
+
+/// The settings the agent works with, and where they came from: the command line (revision nil)
+/// or the module's sealed `AgentSettings`. Kept in `<state>/agent-settings.json` (mode 0600) so a
+/// restart resumes them instead of the command line's values.
+struct AppliedSettings: Codable, Sendable, Equatable {
+    /// The file name in the agent's state folder.
+    static let fileName = "agent-settings.json"
+
+    var requestsQueue: String
+    var responsesContainer: String
+    var model: String
+    /// The revision of the module's settings in force; nil while the command line's apply.
+    var revision: Int?
+    /// The module whose settings these are.
+    var moduleId: String?
+    var appliedAt: Date?
+    /// Earlier requests queues still read until they are empty, so that no request is lost.
+    var drainingQueues: [String] = []
+    /// Why the module's model could not be loaded (the previous one stays in use).
+    var modelError: String?
+
+    /// Whether the module's `settings` are newer than these.
+    func isSuperseded(by settings: AgentSettings) -> Bool {
+        guard let revision else { return true }
+        return settings.revision > revision
+    }
+
+    /// The device twin's reported-properties patch for these settings.
+    var reportedPatch: Data {
+        var entry: [String: Any] = [
+            "requestsQueue": requestsQueue, "responsesContainer": responsesContainer, "model": model,
+            "drainingQueues": drainingQueues, "modelError": modelError ?? NSNull(),
+            "revision": revision ?? NSNull(), "moduleId": moduleId ?? NSNull(),
+        ]
+        if let appliedAt { entry["appliedAt"] = appliedAt.formatted(.iso8601) }
+        return (try? JSONSerialization.data(withJSONObject: ["agentSettings": entry], options: [.sortedKeys])) ?? Data("{}".utf8)
+    }
+
+    /// The settings stored in `directory`, or nil when there are none.
+    static func load(from directory: URL) throws(DeviceAgentError) -> AppliedSettings? {
+        let url = directory.appendingPathComponent(fileName)
+        guard FileManager.default.fileExists(atPath: url.path) else { return nil }
+        let settings: AppliedSettings
+        do {
+            let decoder = JSONDecoder()
+            decoder.dateDecodingStrategy = .iso8601
+            settings = try decoder.decode(AppliedSettings.self, from: Data(contentsOf: url))
+        } catch {
+            throw .configuration("cannot read \(url.path): \(error). Fix or delete it (the agent then starts with its command-line settings)")
+        }
+        for name in [settings.requestsQueue, settings.responsesContainer] + settings.drainingQueues where !AgentSettings.isValidStorageName(name) {
+            throw .configuration("\(url.path) names an invalid queue or container '\(name.prefix(63))': fix or delete it")
+        }
+        guard AgentSettings.isValidModelName(settings.model) else {
+            throw .configuration("\(url.path) names an invalid model: fix or delete it")
+        }
+        return settings
+    }
+
+    /// Writes the settings atomically (temporary file, then rename), readable by the owner only.
+    func save(to directory: URL) throws(DeviceAgentError) {
+        let fm = FileManager.default
+        let url = directory.appendingPathComponent(Self.fileName)
+        let temporary = directory.appendingPathComponent(".\(Self.fileName).\(UUID().uuidString)")
+        do {
+            try fm.createDirectory(at: directory, withIntermediateDirectories: true, attributes: [.posixPermissions: 0o700])
+            let encoder = JSONEncoder()
+            encoder.outputFormatting = [.prettyPrinted, .sortedKeys]
+            encoder.dateEncodingStrategy = .iso8601
+            let data = try encoder.encode(self)
+            guard fm.createFile(atPath: temporary.path, contents: data, attributes: [.posixPermissions: 0o600]) else {
+                throw DeviceAgentError.configuration("cannot write \(temporary.path): check the state folder's permissions")
+            }
+            guard rename(temporary.path, url.path) == 0 else {
+                throw DeviceAgentError.configuration("cannot replace \(url.path): check the state folder's permissions")
+            }
+        } catch let error as DeviceAgentError {
+            try? fm.removeItem(at: temporary)
+            throw error
+        } catch {
+            try? fm.removeItem(at: temporary)
+            throw .configuration("cannot save the agent's settings in \(directory.path): \(error)")
+        }
+    }
+}

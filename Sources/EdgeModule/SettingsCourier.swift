@@ -1,0 +1,122 @@
+import AzureStorage
+import Foundation
+import IoTHub
+import Logging
+import Verification
+
+/// Delivers the agent's settings: seals them with the module's secret and puts them on every queue
+/// the agent may be reading (the queue it read until now and, after a change, the new one).
+///
+/// Delivery runs in its own task and retries with backoff while storage is away, so
+/// `ProcessRequest` never waits for it. Only the newest settings are kept: a newer change replaces
+/// an undelivered one (the agent would ignore the older revision anyway) and goes to every queue
+/// either was meant for. The outcome is reported in the module twin's `agentSettings` property.
+actor SettingsCourier {
+    private struct Delivery {
+        var settings: AgentSettings
+        var text: String
+        var queues: [String]
+        var delivered: Set<String> = []
+    }
+
+    private let storage: StorageConnectionString
+    private let moduleId: String
+    private let secret: SharedSecret
+    private let logger: Logger
+    private var pending: Delivery?
+    private var worker: Task<Void, Never>?
+    private var reporter: ModuleClient?
+    /// The queue the agent reads, as far as the module knows: where the next settings must go.
+    private var agentQueue: String
+
+    init(storage: StorageConnectionString, moduleId: String, secret: SharedSecret, initialQueue: String, logger: Logger) {
+        self.storage = storage
+        self.moduleId = moduleId
+        self.secret = secret
+        self.agentQueue = initialQueue
+        self.logger = logger
+    }
+
+    /// Where delivery outcomes are reported (set once the module is connected).
+    func attach(_ client: ModuleClient) { reporter = client }
+
+    /// Sends `settings` (applied at desired-properties version `revision`) to the agent's current
+    /// queue and, when it changed, to the new one; returns at once.
+    func send(_ settings: ModuleSettings, revision: Int) {
+        let agentSettings: AgentSettings
+        let sealed: SignedEnvelope
+        do {
+            agentSettings = try AgentSettings.make(
+                requestsQueue: settings.requestsQueue, responsesContainer: settings.responsesContainer,
+                model: settings.model, revision: revision)
+            sealed = try SignedEnvelope.seal(agentSettings, kind: .agentSettings, keyId: moduleId, secret: secret)
+        } catch {
+            logger.error("cannot seal the agent's settings", metadata: ["error": "\(error)"])
+            return
+        }
+        var queues = pending?.queues ?? []
+        for queue in [agentQueue, settings.requestsQueue] where !queues.contains(queue) { queues.append(queue) }
+        agentQueue = settings.requestsQueue
+        pending = Delivery(settings: agentSettings, text: sealed.jsonString(), queues: queues)
+        if worker == nil {
+            worker = Task { await self.deliverPending() }
+        }
+    }
+
+    /// Stops retrying (at shutdown); an undelivered change is sent again after the next start.
+    func close() {
+        worker?.cancel()
+        worker = nil
+    }
+
+    private func deliverPending() async {
+        var backoff = Backoff(initial: .milliseconds(200), maximum: .seconds(30))
+        var reportedFailure: Int?
+        while !Task.isCancelled, let delivery = pending {
+            do {
+                for queueName in delivery.queues where !delivery.delivered.contains(queueName) {
+                    let queue = QueueClient(connectionString: storage, queueName: queueName)
+                    try await queue.create()
+                    // No expiry: the agent may be off for days, and the message is still the latest word.
+                    _ = try await queue.send(delivery.text, timeToLive: .seconds(-1))
+                    markDelivered(queueName, revision: delivery.settings.revision)
+                }
+                guard let done = pending, done.settings.revision == delivery.settings.revision,
+                      done.delivered.count == done.queues.count
+                else { continue }
+                pending = nil
+                logger.info("agent settings delivered", metadata: ["revision": "\(done.settings.revision)", "queues": "\(done.queues.joined(separator: ","))"])
+                await report(done, error: nil)
+                backoff.reset()
+            } catch {
+                logger.warning("cannot deliver the agent's settings; retrying", metadata: ["error": "\(error)"])
+                if reportedFailure != delivery.settings.revision {
+                    reportedFailure = delivery.settings.revision
+                    await report(delivery, error: "\(error)")
+                }
+                guard await backoff.sleep() else { break }
+            }
+        }
+        worker = nil
+    }
+
+    private func markDelivered(_ queue: String, revision: Int) {
+        guard pending?.settings.revision == revision else { return }
+        pending?.delivered.insert(queue)
+    }
+
+    private func report(_ delivery: Delivery, error: String?) async {
+        guard let reporter else { return }
+        let settings = delivery.settings
+        let entry: [String: Any] = [
+            "revision": settings.revision, "requestsQueue": settings.requestsQueue,
+            "responsesContainer": settings.responsesContainer, "model": settings.model,
+            "delivered": error == nil, "queues": delivery.queues,
+            "error": error.map { "storage did not take the settings (\($0)); retrying" } ?? NSNull(),
+        ]
+        guard let patch = try? JSONSerialization.data(withJSONObject: ["agentSettings": entry], options: [.sortedKeys]) else { return }
+        do { _ = try await reporter.updateReportedProperties(patch) } catch {
+            logger.warning("cannot report the agent settings' delivery", metadata: ["error": "\(error)"])
+        }
+    }
+}
