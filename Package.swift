@@ -192,8 +192,9 @@ let package = Package(
         ),
 
         // MARK: Tests (beside each module)
-        .testTarget(name: "MQTTTests", dependencies: ["MQTT", .product(name: "NIOCore", package: "swift-nio")]),
-        .testTarget(name: "AzureStorageTests", dependencies: ["AzureStorage", "StorageService"]),
+        .target(name: "TestSupport", path: "Tests/TestSupport", swiftSettings: strict),
+        .testTarget(name: "MQTTTests", dependencies: ["MQTT", "TestSupport", .product(name: "NIOCore", package: "swift-nio")]),
+        .testTarget(name: "AzureStorageTests", dependencies: ["AzureStorage", "StorageService", "TestSupport"]),
         .testTarget(name: "StorageServiceTests", dependencies: ["StorageService", "AzureStorage"]),
         .testTarget(name: "IoTHubTests", dependencies: ["IoTHub", "HubService"]),
         .testTarget(
@@ -205,8 +206,8 @@ let package = Package(
                 .product(name: "NIOSSL", package: "swift-nio-ssl"),
             ]
         ),
-        .testTarget(name: "VisionTests", dependencies: ["Vision"]),
-        .testTarget(name: "VerificationTests", dependencies: ["Verification"]),
+        .testTarget(name: "VisionTests", dependencies: ["Vision", "TestSupport"]),
+        .testTarget(name: "VerificationTests", dependencies: ["Verification", "TestSupport"]),
         .testTarget(
             name: "EdgeModuleTests",
             dependencies: ["EdgeModule", "StorageService", "HubService", "IoTHub", "AzureStorage", "Verification"]

@@ -72,7 +72,7 @@ struct StorageBenchmark: AsyncParsableCommand {
             report.batchedMessages = try await runner.batchedThroughput(producers: max(1, concurrency / 2), consumers: max(1, concurrency / 2), seconds: seconds)
             say("  \(Int(report.batchedMessages)) messages/s")
 
-            say("HTTP floor: empty round trips through the same client and server stacks, \(concurrency) workers")
+            say("HTTP floor: Put Message-shaped round trips through the same client and server stacks, no storage work, \(concurrency) workers")
             let (floor, floorCPU) = try await ProcessCPUTime.measure { try await HTTPFloor.roundTripsPerSecond(workers: concurrency, seconds: seconds) }
             report.httpFloor = floor
             report.cpuPerFloorRoundTrip = floorCPU / max(1, floor * seconds)

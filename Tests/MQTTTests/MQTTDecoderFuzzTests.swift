@@ -1,6 +1,7 @@
 import Foundation
 import MQTT
 import NIOCore
+import TestSupport
 import Testing
 
 /// Feeds the decoder a million generated inputs: mutations of valid packets (bit flips, byte
@@ -66,15 +67,3 @@ import Testing
     }
 }
 
-/// Small deterministic generator so a failure can be replayed.
-struct SplitMix64 {
-    var state: UInt64
-    init(seed: UInt64) { state = seed }
-    mutating func next() -> UInt64 {
-        state &+= 0x9E37_79B9_7F4A_7C15
-        var z = state
-        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-        return z ^ (z >> 31)
-    }
-}

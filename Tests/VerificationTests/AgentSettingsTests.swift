@@ -1,4 +1,5 @@
 import Foundation
+import TestSupport
 import Testing
 @testable import Verification
 
@@ -98,7 +99,7 @@ import Testing
     @Test func fuzzedSettingsNeverCrash() throws {
         let original = try settings()
         let valid = try SignedEnvelope.seal(original, kind: .agentSettings, keyId: "edgefactor-module", secret: secret).jsonData()
-        var rng = SeededGenerator(seed: 0x5E77)
+        var rng = SplitMix64(seed: 0x5E77)
         for _ in 0..<20_000 {
             var bytes = [UInt8](valid)
             for _ in 0..<Int.random(in: 1...8, using: &rng) {

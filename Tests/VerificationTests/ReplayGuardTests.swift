@@ -1,4 +1,5 @@
 import Foundation
+import TestSupport
 import Testing
 @testable import Verification
 
@@ -32,7 +33,7 @@ import Testing
 
 @Suite struct CanonicalJSONTests {
     @Test func datesReEncodeToTheSameText() throws {
-        var rng = SeededGenerator(seed: 42)
+        var rng = SplitMix64(seed: 42)
         for _ in 0..<10_000 {
             let date = Date(timeIntervalSince1970: Double.random(in: 0...4_000_000_000, using: &rng))
             let text = CanonicalJSON.format(date)

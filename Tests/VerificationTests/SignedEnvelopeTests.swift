@@ -1,4 +1,5 @@
 import Foundation
+import TestSupport
 import Testing
 @testable import Verification
 
@@ -78,7 +79,7 @@ import Testing
     /// Random and mutated inputs never crash the parser: each is either an envelope or a typed error.
     @Test func fuzzedEnvelopesNeverCrash() throws {
         let valid = try SignedEnvelope.seal(request, kind: .request, keyId: "camera-01", secret: secret).jsonData()
-        var rng = SeededGenerator(seed: 0xED6E)
+        var rng = SplitMix64(seed: 0xED6E)
         for _ in 0..<20_000 {
             var bytes = [UInt8](valid)
             for _ in 0..<Int.random(in: 1...8, using: &rng) {
@@ -100,15 +101,3 @@ import Testing
     }
 }
 
-/// A small deterministic generator (SplitMix64) so fuzz runs are reproducible.
-struct SeededGenerator: RandomNumberGenerator {
-    var state: UInt64
-    init(seed: UInt64) { state = seed }
-    mutating func next() -> UInt64 {
-        state &+= 0x9E37_79B9_7F4A_7C15
-        var z = state
-        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-        return z ^ (z >> 31)
-    }
-}

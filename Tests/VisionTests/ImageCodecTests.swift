@@ -1,4 +1,5 @@
 import Foundation
+import TestSupport
 import Testing
 @testable import Vision
 
@@ -96,7 +97,7 @@ struct ImageCodecTests {
         let image = RGBImage.testPattern(width: 40, height: 30)
         let jpeg = try ImageCodec.encodeJPEG(image, quality: 80)
         let png = try TestAssets.data("photos/chelsea.png")
-        var generator = TestAssets.SeededGenerator(state: 42)
+        var generator = SplitMix64(seed: 42)
         var failures = 0
         for sample in [jpeg, Array(png)] {
             for _ in 0..<300 {
