@@ -23,6 +23,7 @@ public enum StorageDate {
 
     /// Parses `Sun, 29 Nov 2026 00:19:03 GMT` (the weekday is not checked). `nil` if malformed.
     public static func parseRFC1123(_ text: some StringProtocol) -> Date? {
+        if let date = parseCanonicalRFC1123(text) { return date }
         let fields = text.split(separator: " ")
         guard fields.count == 6, fields[0].hasSuffix(","), fields[5] == "GMT" || fields[5] == "UTC",
               let day = Int(fields[1]), (1...31).contains(day),
@@ -34,6 +35,57 @@ public enum StorageDate {
               (0...23).contains(hour), (0...59).contains(minute), (0...60).contains(second)
         else { return nil }
         return make(year: year, month: month, day: day, hour: hour, minute: minute, second: second, fraction: 0)
+    }
+
+    /// The exact 29-byte form every client sends (`Sun, 29 Nov 2026 00:19:03 GMT`), read from the
+    /// bytes with no allocation: it is parsed for every request (x-ms-date) and every message
+    /// time. `nil` for anything else, which the general path then reads.
+    private static func parseCanonicalRFC1123(_ text: some StringProtocol) -> Date? {
+        text.utf8.withContiguousStorageIfAvailable { bytes -> Date? in
+            guard bytes.count == 29, bytes[3] == 0x2C, bytes[4] == 0x20, bytes[7] == 0x20, bytes[11] == 0x20,
+                  bytes[16] == 0x20, bytes[19] == 0x3A, bytes[22] == 0x3A, bytes[25] == 0x20,
+                  bytes[26] == 0x47, bytes[27] == 0x4D, bytes[28] == 0x54  // GMT
+            else { return nil }
+            func number(_ start: Int, _ count: Int) -> Int? {
+                var value = 0
+                for offset in start..<(start + count) {
+                    let byte = bytes[offset]
+                    guard byte >= 0x30, byte <= 0x39 else { return nil }
+                    value = value * 10 + Int(byte - 0x30)
+                }
+                return value
+            }
+            let monthKey = (Int(bytes[8]) << 16) | (Int(bytes[9]) << 8) | Int(bytes[10])
+            guard let day = number(5, 2), let year = number(12, 4), let hour = number(17, 2),
+                  let minute = number(20, 2), let second = number(23, 2),
+                  let month = monthKeys.firstIndex(of: monthKey),
+                  (1...31).contains(day), (1601...9999).contains(year), hour <= 23, minute <= 59, second <= 60,
+                  day <= daysIn(month: month + 1, year: year)
+            else { return nil }
+            let days = daysFromCivil(year: year, month: month + 1, day: day)
+            return Date(timeIntervalSince1970: TimeInterval(days * 86_400 + hour * 3_600 + minute * 60 + second))
+        } ?? nil
+    }
+
+    /// The month abbreviations as 24-bit keys, for comparing three bytes at once.
+    private static let monthKeys: [Int] = months.map { name in name.utf8.reduce(0) { ($0 << 8) | Int($1) } }
+
+    private static func daysIn(month: Int, year: Int) -> Int {
+        switch month {
+        case 2: return (year % 4 == 0 && year % 100 != 0) || year % 400 == 0 ? 29 : 28
+        case 4, 6, 9, 11: return 30
+        default: return 31
+        }
+    }
+
+    /// Days since 1970-01-01 of a proleptic Gregorian date (Howard Hinnant's days_from_civil).
+    static func daysFromCivil(year: Int, month: Int, day: Int) -> Int {
+        let y = month <= 2 ? year - 1 : year
+        let era = (y >= 0 ? y : y - 399) / 400
+        let yearOfEra = y - era * 400
+        let dayOfYear = (153 * (month + (month > 2 ? -3 : 9)) + 2) / 5 + day - 1
+        let dayOfEra = yearOfEra * 365 + yearOfEra / 4 - yearOfEra / 100 + dayOfYear
+        return era * 146_097 + dayOfEra - 719_468
     }
 
     /// `2026-11-29T01:19:04Z` (whole seconds, as the SDKs emit for SAS).

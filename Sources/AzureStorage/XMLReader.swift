@@ -96,8 +96,9 @@ public enum StorageXMLReader {
             guard index > start, index - start <= 256 else { throw fail("expected a name of 1 to 256 bytes") }
             guard let text = String(validating: bytes[start..<index], as: UTF8.self) else { throw fail("name is not UTF-8") }
             let first = bytes[start]
+            // Bytes, not Characters: these are ASCII, and names are read for every element.
             guard first != 0x2D, first != 0x2E, !(first >= 0x30 && first <= 0x39),
-                  !text.contains(where: { $0 == "\"" || $0 == "'" || $0 == "&" || $0 == "!" || $0 == "?" })
+                  !bytes[start..<index].contains(where: { $0 == 0x22 || $0 == 0x27 || $0 == 0x26 || $0 == 0x21 || $0 == 0x3F })
             else { throw fail("'\(text)' is not a valid XML name") }
             return text
         }

@@ -3,12 +3,23 @@ enum ResourceNames {
     /// Queues and containers: 3–63 characters, lower-case letters, digits and single hyphens,
     /// starting and ending with a letter or digit.
     static func validateQueueOrContainer(_ name: String, kind: String) throws(StorageServiceError) {
-        let bytes = Array(name.utf8)
+        let bytes = name.utf8
         guard (3...63).contains(bytes.count) else {
             throw StorageServiceError(400, "OutOfRangeInput", "The \(kind) name '\(name.prefix(80))' must be 3 to 63 characters long.")
         }
-        let valid = bytes.allSatisfy { ($0 >= 0x61 && $0 <= 0x7A) || ($0 >= 0x30 && $0 <= 0x39) || $0 == 0x2D }
-        guard valid, bytes.first != 0x2D, bytes.last != 0x2D, !name.contains("--") else {
+        // One pass over the bytes (this runs on every request): lower-case letters, digits and
+        // single hyphens, not first or last.
+        var valid = true
+        var previous: UInt8 = 0x2D  // as if a hyphen came before: a leading one is refused
+        for byte in bytes {
+            let isHyphen = byte == 0x2D
+            guard (byte >= 0x61 && byte <= 0x7A) || (byte >= 0x30 && byte <= 0x39) || (isHyphen && previous != 0x2D) else {
+                valid = false
+                break
+            }
+            previous = byte
+        }
+        guard valid, previous != 0x2D else {
             throw StorageServiceError(
                 400, "InvalidResourceName",
                 "The specified \(kind) name '\(name.prefix(80))' is not valid: use lower-case letters, digits and single hyphens, starting and ending with a letter or digit."

@@ -1,5 +1,6 @@
 import AzureStorage
 import Foundation
+import TestSupport
 import Testing
 
 @Suite("Shared Key and SAS signing")
@@ -85,6 +86,24 @@ struct SigningTests {
         for bad in ["", "Sun, 29 Nov 2026", "Sun, 32 Nov 2026 00:19:03 GMT", "Sun, 29 Foo 2026 00:19:03 GMT", "Sun, 29 Nov 2026 00:61:03 GMT"] {
             #expect(StorageDate.parseRFC1123(bad) == nil, "\(bad)")
         }
+    }
+
+    @Test("RFC 1123: the byte-level fast path agrees with the general parser over four centuries")
+    func rfc1123FastPathAgrees() {
+        var rng = SplitMix64(seed: 0xDA7E)
+        for _ in 0..<20_000 {
+            // 1601-01-01 … 9999-12-31, whole seconds.
+            let seconds = Int64.random(in: -11_644_473_600...253_402_300_799, using: &rng)
+            let date = Date(timeIntervalSince1970: TimeInterval(seconds))
+            let text = StorageDate.rfc1123(date)
+            #expect(StorageDate.parseRFC1123(text) == date, "\(text)")
+            // The general path (UTC instead of GMT) reads the same instant.
+            #expect(StorageDate.parseRFC1123(text.dropLast(3) + "UTC") == date, "\(text)")
+        }
+        for bad in ["Fri, 29 Feb 2019 00:00:00 GMT", "Tue, 31 Apr 2026 00:00:00 GMT", "Sun, 29 Nov 2026 24:00:00 GMT", "Sun, 29 Nov 1600 00:00:00 GMT", "Sun, 29 nov 2026 00:19:03 GMT"] {
+            #expect(StorageDate.parseRFC1123(bad) == nil, "\(bad)")
+        }
+        #expect(StorageDate.parseRFC1123("Thu, 29 Feb 2024 12:00:00 GMT") == Date(timeIntervalSince1970: 1_709_208_000))
     }
 
     @Test("percent-encoding keeps unreserved characters and, for blob names, '/'")
