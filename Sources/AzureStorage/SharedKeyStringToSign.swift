@@ -65,8 +65,8 @@ public enum SharedKeyStringToSign {
         var result = "/" + accountName + (path.isEmpty ? "/" : path)
         guard let query, !query.isEmpty else { return result }
         var parameters: [String: [String]] = [:]
-        for pair in query.split(separator: "&", omittingEmptySubsequences: true) {
-            let parts = pair.split(separator: "=", maxSplits: 1, omittingEmptySubsequences: false)
+        for pair in query[...].asciiSplit(UInt8(ascii: "&")) {
+            let parts = pair.asciiSplit(UInt8(ascii: "="), maxSplits: 1, omittingEmptySubsequences: false)
             let name = PercentEncoding.decode(parts[0]).lowercased()
             let value = parts.count > 1 ? PercentEncoding.decode(parts[1]) : ""
             parameters[name, default: []].append(value)

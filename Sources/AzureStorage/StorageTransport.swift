@@ -134,7 +134,7 @@ final class StorageTransport: Sendable {
         var headers: [(String, String)] = request.headers
         headers.append(("x-ms-version", Self.apiVersion))
         headers.append(("x-ms-date", StorageDate.rfc1123(Date())))
-        headers.append(("x-ms-client-request-id", UUID().uuidString.lowercased()))
+        headers.append(("x-ms-client-request-id", SequentialIdentifier.next()))
         if let body = request.body {
             http.body = .bytes(body)
         }

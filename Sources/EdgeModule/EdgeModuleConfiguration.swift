@@ -1,5 +1,4 @@
 public import AzureStorage
-public import Foundation
 public import IoTHub
 public import Verification
 

@@ -19,7 +19,7 @@ public struct EdgeModuleService: Service {
 
     public func run() async throws {
         let connection = try ModuleConnection(configuration: configuration, logger: logger)
-        try await cancelWhenGracefulShutdown {
+        await cancelWhenGracefulShutdown {
             await connection.run()
         }
         await connection.close()

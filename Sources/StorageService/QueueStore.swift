@@ -1,3 +1,4 @@
+import AzureStorage
 import Crypto
 import Foundation
 import GRDB
@@ -24,10 +25,11 @@ struct QueueStore: Sendable {
 
     private var pool: DatabasePool { database.pool }
 
+    /// 16 random bytes, base64: two draws from the system generator, not one per byte.
     static func newPopReceipt() -> String {
-        var bytes = [UInt8](repeating: 0, count: 16)
-        for index in bytes.indices { bytes[index] = UInt8.random(in: 0...255) }
-        return Data(bytes).base64EncodedString()
+        var generator = SystemRandomNumberGenerator()
+        var words = (generator.next() as UInt64, generator.next() as UInt64)
+        return withUnsafeBytes(of: &words) { Data($0).base64EncodedString() }
     }
 
     private static func queueID(_ db: Database, account: String, name: String) throws -> Int64 {
@@ -123,7 +125,7 @@ struct QueueStore: Sendable {
     func send(account: String, queue: String, text: String, visibilityTimeout: Int64, timeToLive: Int64) async throws -> StoredMessage {
         let now = nowMilliseconds()
         let message = StoredMessage(
-            messageId: UUID().uuidString.lowercased(), text: text, insertedMs: now,
+            messageId: SequentialIdentifier.next(), text: text, insertedMs: now,
             expiresMs: timeToLive < 0 ? Self.neverMs : now + timeToLive * 1000,
             visibleMs: now + visibilityTimeout * 1000, dequeueCount: 0, popReceipt: Self.newPopReceipt()
         )
@@ -244,7 +246,7 @@ extension QueueStore {
                 VALUES (?, ?, ?, ?, ?, ?, 0, ?)
                 """)
             for _ in 0..<count {
-                try statement.execute(arguments: [id, UUID().uuidString.lowercased(), text, now, now + 604_800_000, now, Self.newPopReceipt()])
+                try statement.execute(arguments: [id, SequentialIdentifier.next(), text, now, now + 604_800_000, now, Self.newPopReceipt()])
             }
         }
     }

@@ -44,11 +44,11 @@ struct RequestAuthenticator: Sendable {
     }
 
     private func verifySharedKey(_ authorization: String, request: StorageHTTPRequest, account: StorageAccount) throws(StorageServiceError) {
-        let parts = authorization.split(separator: " ", maxSplits: 1)
+        let parts = authorization[...].asciiSplit(UInt8(ascii: " "), maxSplits: 1)
         guard parts.count == 2, parts[0] == "SharedKey" else {
             throw .authenticationFailed("Only 'SharedKey' authorization is supported (not SharedKeyLite or bearer tokens).")
         }
-        let credential = parts[1].split(separator: ":", maxSplits: 1)
+        let credential = parts[1].asciiSplit(UInt8(ascii: ":"), maxSplits: 1)
         guard credential.count == 2, String(credential[0]) == account.name else {
             throw .authenticationFailed("The Authorization header must read 'SharedKey \(account.name):<signature>' for this URL's account.")
         }

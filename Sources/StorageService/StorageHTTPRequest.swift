@@ -27,16 +27,16 @@ struct StorageHTTPRequest: Sendable {
         self.clientIPv4 = clientIPv4
         method = request.method.rawValue
         let target = request.head.path ?? "/"
-        if let mark = target.firstIndex(of: "?") {
+        if let mark = target.utf8.firstIndex(of: UInt8(ascii: "?")) {
             rawPath = String(target[..<mark])
-            rawQuery = String(target[target.index(after: mark)...])
+            rawQuery = String(target[target.utf8.index(after: mark)...])
         } else {
             rawPath = target
             rawQuery = nil
         }
         var query: [String: String] = [:]
-        for pair in (rawQuery ?? "").split(separator: "&") {
-            let parts = pair.split(separator: "=", maxSplits: 1, omittingEmptySubsequences: false)
+        for pair in (rawQuery ?? "")[...].asciiSplit(UInt8(ascii: "&")) {
+            let parts = pair.asciiSplit(UInt8(ascii: "="), maxSplits: 1, omittingEmptySubsequences: false)
             guard let name = PercentEncoding.decodeStrict(parts[0]),
                   let value = parts.count > 1 ? PercentEncoding.decodeStrict(parts[1]) : ""
             else {
@@ -47,7 +47,7 @@ struct StorageHTTPRequest: Sendable {
         }
         self.query = query
         var decoded: [String] = []
-        for segment in rawPath.split(separator: "/", omittingEmptySubsequences: false).dropFirst() {
+        for segment in rawPath[...].asciiSplit(UInt8(ascii: "/"), omittingEmptySubsequences: false).dropFirst() {
             guard let text = PercentEncoding.decodeStrict(segment) else {
                 throw StorageServiceError(400, "InvalidUri", "The request path contains an invalid percent-encoding or is not UTF-8.")
             }

@@ -23,7 +23,7 @@ struct StorageResponder: HTTPResponder {
     let core: StorageServiceCore
 
     func respond(to request: Request, context: StorageRequestContext) async throws -> Response {
-        let requestId = UUID().uuidString.lowercased()
+        let requestId = SequentialIdentifier.next()
         let isHead = request.method == .head
         var response: Response
         do {
