@@ -183,7 +183,7 @@ def sign_in(driver, base_url: str, user: str, password: str = PASSWORD):
     driver.find_element(By.ID, "password").send_keys(password)
     button = driver.find_element(By.CSS_SELECTOR, "form.form button[type=submit]")
     button.click()
-    WebDriverWait(driver, 30).until(expected_conditions.staleness_of(button))
+    WebDriverWait(driver, 30, poll_frequency=0.02).until(expected_conditions.staleness_of(button))
 
 
 def wait_for_headline(driver, words, timeout: float = 60.0) -> str:

@@ -48,9 +48,15 @@ def test_login_live_waiting_page_result_image_protected_page(system, browser):
     sign_in(browser, system.base_url, "alice")
     # The live waiting page: the challenge and the steps, updated without reloads (SSE).
     WebDriverWait(browser, 10).until(lambda d: "/verify/" in d.current_url)
-    assert browser.find_elements(By.CSS_SELECTOR, ".challenge-object"), browser.find_element(By.TAG_NAME, "h1").text + system.logs_text()
-    assert "espresso" in browser.find_element(By.CSS_SELECTOR, ".challenge-object").text
-    screenshot(browser, "browser-2-waiting")
+    # The waiting page lasts as long as the camera takes to see the object: on a fast run the
+    # result page may already have replaced it. Either way the challenge names the class.
+    challenge = browser.find_elements(By.CSS_SELECTOR, ".challenge-object")
+    if challenge:
+        assert "espresso" in challenge[0].text
+        screenshot(browser, "browser-2-waiting")
+    else:
+        assert browser.find_element(By.TAG_NAME, "h1").text == "Verified", system.logs_text()
+        assert "espresso" in browser.find_element(By.TAG_NAME, "main").text
     headline = wait_for_headline(browser, ["Verified", "not recognised", "expired", "offline"], timeout=60)
     elapsed = time.monotonic() - started
     screenshot(browser, "browser-3-result")
