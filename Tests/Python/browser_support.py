@@ -14,9 +14,8 @@ from pathlib import Path
 from selenium import webdriver
 from selenium.webdriver.chrome.options import Options
 from selenium.webdriver.chrome.service import Service
-from selenium.common.exceptions import NoSuchElementException, StaleElementReferenceException
+from selenium.common.exceptions import NoSuchElementException, StaleElementReferenceException, WebDriverException
 from selenium.webdriver.common.by import By
-from selenium.webdriver.support import expected_conditions
 from selenium.webdriver.support.ui import WebDriverWait
 
 from conftest import ROOT, Server, free_port, wait_for_port
@@ -183,7 +182,18 @@ def sign_in(driver, base_url: str, user: str, password: str = PASSWORD):
     driver.find_element(By.ID, "password").send_keys(password)
     button = driver.find_element(By.CSS_SELECTOR, "form.form button[type=submit]")
     button.click()
-    WebDriverWait(driver, 30, poll_frequency=0.02).until(expected_conditions.staleness_of(button))
+
+    def answered(_):
+        # The old page's button is gone once the answer has replaced the page. Mid-navigation,
+        # chromedriver reports that either as a stale element or as a node that "does not belong
+        # to the document"; both mean the same here.
+        try:
+            button.is_enabled()
+            return False
+        except WebDriverException:
+            return True
+
+    WebDriverWait(driver, 30, poll_frequency=0.02).until(answered)
 
 
 def wait_for_headline(driver, words, timeout: float = 60.0) -> str:
