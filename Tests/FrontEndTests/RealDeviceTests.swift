@@ -69,6 +69,18 @@ struct RealDeviceTests {
         }
     }
 
+    /// Signs in as alice, waits until the device has found the object, and checks that the
+    /// evidence served to this session is a JPEG; returns the request id.
+    private static func signInUntilFound(_ browser: BrowserSession) async throws -> String {
+        let requestId = try #require(try await browser.signIn().requestId)
+        let outcome = try await browser.waitForOutcome(requestId, timeout: .seconds(60))
+        #expect(outcome["phase"] as? String == "found")
+        let image = try await browser.get("/verify/\(requestId)/image")
+        #expect(image.status == .ok)
+        #expect(Array(image.body.readableBytesView.prefix(2)) == [0xFF, 0xD8], "a JPEG")
+        return requestId
+    }
+
     @Test("espresso shown: the module queues, the agent finds it, the front-end validates and signs in")
     func found() async throws {
         let services = try await LiveServices()
@@ -78,12 +90,7 @@ struct RealDeviceTests {
         try await harness.users.update(username: "alice", changes: .init(classes: ["espresso"], threshold: 50))
         try await harness.test { client in
             let browser = BrowserSession(client)
-            let requestId = try #require(try await browser.signIn().requestId)
-            let outcome = try await browser.waitForOutcome(requestId, timeout: .seconds(60))
-            #expect(outcome["phase"] as? String == "found")
-            let image = try await browser.get("/verify/\(requestId)/image")
-            #expect(image.status == .ok)
-            #expect(Array(image.body.readableBytesView.prefix(2)) == [0xFF, 0xD8], "a JPEG")
+            let requestId = try await Self.signInUntilFound(browser)
             #expect(try await browser.get("/verify/\(requestId)").text.contains("Verified"))
             let completed = try await browser.post("/verify/\(requestId)/complete", form: ["csrf": try #require(browser.csrf)])
             #expect(completed.location == "/account")
@@ -118,11 +125,7 @@ struct RealDeviceTests {
         try await harness.users.update(username: "alice", changes: .init(classes: ["espresso"], threshold: 50))
         try await harness.test { client in
             let browser = BrowserSession(client)
-            let requestId = try #require(try await browser.signIn().requestId)
-            let outcome = try await browser.waitForOutcome(requestId, timeout: .seconds(60))
-            #expect(outcome["phase"] as? String == "found")
-            let image = try await browser.get("/verify/\(requestId)/image")
-            #expect(Array(image.body.readableBytesView.prefix(2)) == [0xFF, 0xD8], "a JPEG")
+            let requestId = try await Self.signInUntilFound(browser)
             // The evidence is in the moved container, not the configured one.
             #expect(try await services.container.blob(ResultLocation.resultBlob(for: requestId)).exists() == false)
         }

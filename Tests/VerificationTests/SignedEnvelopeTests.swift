@@ -81,16 +81,7 @@ import Testing
         let valid = try SignedEnvelope.seal(request, kind: .request, keyId: "camera-01", secret: secret).jsonData()
         var rng = SplitMix64(seed: 0xED6E)
         for _ in 0..<20_000 {
-            var bytes = [UInt8](valid)
-            for _ in 0..<Int.random(in: 1...8, using: &rng) {
-                let i = Int.random(in: 0..<bytes.count, using: &rng)
-                switch Int.random(in: 0..<3, using: &rng) {
-                case 0: bytes[i] = UInt8.random(in: 0...255, using: &rng)
-                case 1: bytes.remove(at: i)
-                default: bytes.insert(UInt8.random(in: 0...255, using: &rng), at: i)
-                }
-                if bytes.isEmpty { break }
-            }
+            let bytes = ByteMutator.mutate([UInt8](valid), using: &rng)
             if let envelope = try? SignedEnvelope.decode(bytes) {
                 // A mutation that still parses must not verify unless it left the signed text intact.
                 if let opened = try? envelope.open(VerificationRequest.self, kind: .request, secret: secret) {
