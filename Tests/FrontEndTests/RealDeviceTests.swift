@@ -86,7 +86,8 @@ struct RealDeviceTests {
         let services = try await LiveServices()
         let device = Device(services)
         try await device.start(camera: ["coffee.jpg"])
-        let harness = try await FrontEndHarness(backend: services.backend, secrets: services.secrets)
+        let backend = CountingBackend(services.backend)
+        let harness = try await FrontEndHarness(backend: backend, secrets: services.secrets)
         try await harness.users.update(username: "alice", changes: .init(classes: ["espresso"], threshold: 50))
         try await harness.test { client in
             let browser = BrowserSession(client)
@@ -98,6 +99,9 @@ struct RealDeviceTests {
         let completed = try #require(try await AuditLog(database: harness.database).recent().first { $0.kind == .verificationCompleted })
         #expect(completed.outcome == "found")
         #expect((completed.confidence ?? 0) >= 50)
+        // The module announces the configured container: it is polled once per round, not twice.
+        #expect(!backend.readContainers.isEmpty)
+        #expect(backend.readContainers.allSatisfy { $0 == nil }, "\(backend.readContainers)")
         await device.stop()
         await services.tearDown()
     }

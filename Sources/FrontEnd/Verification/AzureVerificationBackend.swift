@@ -50,6 +50,8 @@ public struct AzureVerificationBackend: VerificationBackend {
         }
     }
 
+    public var responsesContainerName: String? { container.containerName }
+
     public func readBlob(named name: String, maximumSize: Int) async throws(VerificationBackendError) -> Data? {
         try await readBlob(named: name, container: nil, maximumSize: maximumSize)
     }

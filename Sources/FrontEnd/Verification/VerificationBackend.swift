@@ -22,9 +22,14 @@ public protocol VerificationBackend: Sendable {
     /// does not exist (yet). The module's settings can move results to another container; the
     /// module's answer and the signed result name it.
     func readBlob(named name: String, container: String?, maximumSize: Int) async throws(VerificationBackendError) -> Data?
+
+    /// The name of the responses container that `container: nil` reads, when the backend has one.
+    var responsesContainerName: String? { get }
 }
 
 extension VerificationBackend {
+    public var responsesContainerName: String? { nil }
+
     /// Backends that know only their responses container refuse any other.
     public func readBlob(named name: String, container: String?, maximumSize: Int) async throws(VerificationBackendError) -> Data? {
         guard container == nil else {

@@ -128,7 +128,9 @@ struct VerificationWorker: Service {
         let deadline = request.expiresAt.addingTimeInterval(settings.resultGrace)
         var interval = settings.initialPollInterval
         var lastError: String?
-        let containers: [String?] = announcedContainer.map { [$0, nil] } ?? [nil]
+        // The module usually announces the configured container itself: read it once, not twice.
+        let moved = announcedContainer == backend.responsesContainerName ? nil : announcedContainer
+        let containers: [String?] = moved.map { [$0, nil] } ?? [nil]
         while Date() < deadline, !Task.isCancelled {
             lastError = nil
             // Each container on its own: one that cannot be read must not hide the other.
@@ -171,7 +173,8 @@ struct VerificationWorker: Service {
             return Outcome(phase: .invalid, confidence: result.confidence, detail: "result names image \(blobName.prefix(200)), not \(imageName)")
         }
         do {
-            guard let image = try await backend.readBlob(named: imageName, container: result.container ?? container, maximumSize: settings.maximumImageSize) else {
+            let imageContainer = result.container.map { $0 == backend.responsesContainerName ? nil : $0 } ?? container
+            guard let image = try await backend.readBlob(named: imageName, container: imageContainer, maximumSize: settings.maximumImageSize) else {
                 return Outcome(phase: .invalid, confidence: result.confidence, detail: "the result says found but \(imageName) does not exist")
             }
             let digest = SHA256.hash(data: image).map { String(format: "%02x", $0) }.joined()
