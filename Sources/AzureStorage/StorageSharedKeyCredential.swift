@@ -1,4 +1,4 @@
-public import Foundation
+import Foundation
 import Crypto
 
 /// An account name with its base64 account key; signs Shared Key requests and SAS tokens.

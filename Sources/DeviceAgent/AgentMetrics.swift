@@ -20,29 +20,31 @@ final class AgentMetrics: Sendable {
     private let frameRate = FrameRateMeter()
 
     init() {
-        frames = registry.makeCounter(name: "edgefactor_agent_frames_total", help: "Frames classified.")
-        framesPerSecond = registry.makeGauge(name: "edgefactor_agent_frames_per_second", help: "Frames classified per second over the last few seconds.")
+        frames = registry.makeCounter(descriptor: Self.metric("frames", "total", "Frames classified."))
+        framesPerSecond = registry.makeGauge(descriptor: Self.metric("frames", "per_second", "Frames classified per second over the last few seconds."))
         inference = registry.makeDurationHistogram(
-            name: "edgefactor_agent_inference_seconds",
-            buckets: [.milliseconds(5), .milliseconds(10), .milliseconds(20), .milliseconds(50), .milliseconds(100), .milliseconds(250), .seconds(1)],
-            help: "Time to classify one frame.")
-        pending = registry.makeGauge(name: "edgefactor_agent_requests_pending", help: "Requests being watched for or being answered.")
-        succeeded = registry.makeCounter(name: "edgefactor_agent_requests_succeeded_total", help: "Requests answered with the object found.")
-        expired = registry.makeCounter(name: "edgefactor_agent_requests_expired_total", help: "Requests answered not found at their expiry.")
-        deadLettered = registry.makeCounter(name: "edgefactor_agent_requests_dead_lettered_total", help: "Queue messages moved to the dead-letter queue.")
+            descriptor: Self.metric("inference", "seconds", "Time to classify one frame."),
+            buckets: [.milliseconds(5), .milliseconds(10), .milliseconds(20), .milliseconds(50), .milliseconds(100), .milliseconds(250), .seconds(1)])
+        pending = registry.makeGauge(descriptor: Self.metric("requests_pending", "", "Requests being watched for or being answered."))
+        succeeded = registry.makeCounter(descriptor: Self.metric("requests_succeeded", "total", "Requests answered with the object found."))
+        expired = registry.makeCounter(descriptor: Self.metric("requests_expired", "total", "Requests answered not found at their expiry."))
+        deadLettered = registry.makeCounter(descriptor: Self.metric("requests_dead_lettered", "total", "Queue messages moved to the dead-letter queue."))
         endToEnd = registry.makeDurationHistogram(
-            name: "edgefactor_agent_request_seconds",
-            buckets: [.milliseconds(25), .milliseconds(50), .milliseconds(100), .milliseconds(250), .milliseconds(500), .seconds(1), .seconds(5), .seconds(30), .seconds(120)],
-            help: "From receiving a request to its result being stored.")
-        hubConnected = registry.makeGauge(name: "edgefactor_agent_hub_connected", help: "1 while connected to the IoT hub.")
-        storageReachable = registry.makeGauge(name: "edgefactor_agent_storage_reachable", help: "1 while the last storage call succeeded.")
+            descriptor: Self.metric("request", "seconds", "From receiving a request to its result being stored."),
+            buckets: [.milliseconds(25), .milliseconds(50), .milliseconds(100), .milliseconds(250), .milliseconds(500), .seconds(1), .seconds(5), .seconds(30), .seconds(120)])
+        hubConnected = registry.makeGauge(descriptor: Self.metric("hub_connected", "", "1 while connected to the IoT hub."))
+        storageReachable = registry.makeGauge(descriptor: Self.metric("storage_reachable", "", "1 while the last storage call succeeded."))
         var rejected: [RequestRejection.Reason: Counter] = [:]
         for reason in RequestRejection.Reason.allCases {
             rejected[reason] = registry.makeCounter(
-                name: "edgefactor_agent_requests_rejected_total", labels: [("reason", reason.rawValue)],
-                help: "Queue messages refused, by reason.")
+                descriptor: Self.metric("requests_rejected", "total", "Queue messages refused, by reason."), labels: [("reason", reason.rawValue)])
         }
         rejectedByReason = rejected
+    }
+
+    /// `edgefactor_agent_<metric>_<unit>`.
+    private static func metric(_ metric: String, _ unit: String, _ help: String) -> MetricNameDescriptor {
+        MetricNameDescriptor(namespace: "edgefactor", subsystem: "agent", metricName: metric, unitName: unit, helpText: help)
     }
 
     func rejected(_ reason: RequestRejection.Reason) {

@@ -1,7 +1,6 @@
 public import AzureStorage
 public import Foundation
 public import IoTHub
-public import Logging
 public import Verification
 public import Vision
 
