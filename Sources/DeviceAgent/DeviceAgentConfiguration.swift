@@ -56,6 +56,11 @@ public struct DeviceAgentConfiguration: Sendable {
     public var jpegQuality = 85
     /// Where to serve `/healthz`, `/readyz` and `/metrics`; nil for none. Port 0 picks a free port.
     public var healthEndpoint: (host: String, port: Int)? = ("127.0.0.1", 9464)
+    /// How many frames must match a personal object, out of how many recent ones (the threshold
+    /// comes with each request).
+    public var matchPolicy = MatchPolicy.standard
+    /// What an enrolment keeps as a view (sharpness, distinctness); the views wanted come with the request.
+    public var enrolmentPolicy = TemplateBuilder.Policy.standard
     /// How long shutdown waits for results being stored before releasing their messages.
     public var shutdownGracePeriod: Duration = .seconds(10)
 

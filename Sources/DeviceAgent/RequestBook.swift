@@ -1,5 +1,6 @@
 import Foundation
 import Verification
+import Vision
 
 /// The agent's pending requests: which classes the camera is watching for, which request a frame
 /// satisfies, and which requests reached their deadline.
@@ -31,6 +32,9 @@ struct RequestBook<Delivery: LeasedMessage>: Sendable {
         var phase: Phase = .watching
         /// The highest confidence (percent) seen for the class so far, reported in a not-found result.
         var bestConfidence: Double = 0
+        /// For a personal object: its template, and the frames matched so far.
+        var template: ObjectTemplate?
+        var tracker: MatchTracker?
 
         var requestId: String { request.requestId }
     
@@ -86,7 +90,7 @@ struct RequestBook<Delivery: LeasedMessage>: Sendable {
     /// Adds a request, or refreshes the delivery of one already pending.
     mutating func admit(
         _ request: VerificationRequest, classIndex: Int, deadline: Date,
-        delivery: Delivery, now: ContinuousClock.Instant
+        delivery: Delivery, now: ContinuousClock.Instant, template: ObjectTemplate? = nil, matchPolicy: MatchPolicy = .standard
     ) -> Admission {
         if var existing = entries[request.requestId] {
             guard existing.delivery.messageId == delivery.messageId else { return .duplicate }
@@ -95,9 +99,14 @@ struct RequestBook<Delivery: LeasedMessage>: Sendable {
             return .redelivered
         }
         guard !isFull else { return .full }
-        entries[request.requestId] = Entry(
-            request: request, classIndex: classIndex, deadline: deadline,
-            admittedAt: now, delivery: delivery)
+        var entry = Entry(request: request, classIndex: classIndex, deadline: deadline, admittedAt: now, delivery: delivery)
+        if let template {
+            entry.template = template
+            var policy = matchPolicy
+            policy.threshold = request.threshold / 100
+            entry.tracker = MatchTracker(policy: policy)
+        }
+        entries[request.requestId] = entry
         return .admitted
     }
 
@@ -110,9 +119,28 @@ struct RequestBook<Delivery: LeasedMessage>: Sendable {
     ///   - confidence: the frame's confidence in percent for a model class index. Thresholds are
     ///     compared in percent, the unit the result reports, so a result never shows a score below
     ///     its threshold through rounding.
-    mutating func match(capturedAfter: ContinuousClock.Instant, confidence: (Int) -> Double) -> [Match] {
+    ///   - similarity: for a personal object, the frame's similarity to the template's views and to
+    ///     its empty scene (nil when the frame has no comparable embedding). A template request is
+    ///     found once its ``MatchTracker`` is satisfied (several frames, never one); its confidence
+    ///     is the lowest similarity among the deciding frames, in percent.
+    mutating func match(
+        capturedAfter: ContinuousClock.Instant, confidence: (Int) -> Double,
+        similarity: (ObjectTemplate) -> (object: Double, emptyScene: Double?)? = { _ in nil }
+    ) -> [Match] {
         var matches: [Match] = []
         for (id, var entry) in entries where entry.phase == .watching && entry.admittedAt <= capturedAfter {
+            if let template = entry.template, var tracker = entry.tracker {
+                guard let score = similarity(template) else { continue }
+                tracker.record(similarity: score.object, emptyScene: score.emptyScene)
+                entry.tracker = tracker
+                entry.bestConfidence = max(entry.bestConfidence, Self.percent(score.object))
+                if let deciding = tracker.decidingSimilarity {
+                    entry.phase = .publishing(.found)
+                    matches.append(Match(entry: entry, confidence: Self.percent(deciding)))
+                }
+                entries[id] = entry
+                continue
+            }
             let score = confidence(entry.classIndex)
             entry.bestConfidence = max(entry.bestConfidence, score)
             if score >= entry.request.threshold {
@@ -123,6 +151,9 @@ struct RequestBook<Delivery: LeasedMessage>: Sendable {
         }
         return matches.sorted { $0.entry.deadline < $1.entry.deadline }
     }
+
+    /// A similarity as the percentage results report (0…100).
+    static func percent(_ similarity: Double) -> Double { min(100, max(0, similarity * 100)) }
 
     /// Watching requests whose deadline has passed; they move to `.publishing(.notFound)`.
     mutating func expire(now: Date) -> [Entry] {
@@ -159,7 +190,7 @@ struct RequestBook<Delivery: LeasedMessage>: Sendable {
     /// Points every watching request at its class in a newly loaded model (`index` gives nil, stored
     /// as -1, when the new model lacks the class: the request then ends not found at its deadline).
     mutating func reindex(_ index: (String) -> Int?) {
-        for (id, var entry) in entries where entry.phase == .watching {
+        for (id, var entry) in entries where entry.phase == .watching && entry.template == nil {
             entry.classIndex = index(entry.request.className) ?? -1
             entries[id] = entry
         }

@@ -20,6 +20,9 @@ struct ClassifierOptions: ParsableArguments {
     @Option(help: "Model output to read (default: the first float output).")
     var outputBlob: String?
 
+    @Option(help: "Model output holding the image embedding, for personal-object templates (default: from the model; the default model's is `features`).")
+    var embeddingOutput: String?
+
     @Option(help: "Execution provider: cpu, cuda[:N], tensorrt[:N] (GPU ones need an ONNX Runtime build with them).")
     var provider = "cpu"
 
@@ -87,6 +90,7 @@ struct ClassifierOptions: ParsableArguments {
         }
         configuration.inputName = inputBlob
         configuration.outputName = outputBlob
+        configuration.embeddingOutputName = embeddingOutput
         configuration.outputActivation = OutputActivation(rawValue: activation) ?? .automatic
         configuration.session = SessionOptions(threads: threads, optimization: GraphOptimization(rawValue: optimization) ?? .all,
                                                provider: ExecutionProvider(provider) ?? .cpu)

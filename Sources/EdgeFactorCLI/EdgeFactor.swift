@@ -14,6 +14,8 @@ struct EdgeFactor: AsyncParsableCommand {
             ModuleCommand.self,
             AgentCommand.self,
             ClassifyCommand.self,
+            EnrolCommand.self,
+            MatchCommand.self,
             UsersCommand.self,
             SecretsCommand.self,
         ]

@@ -28,7 +28,7 @@ enum MethodOutcome {
     }
 
     static func unknownMethod(_ name: String) -> MethodResponse {
-        response(404, Body(Response: "Unknown direct method", Error: "this module handles only ProcessRequest, not '\(name.prefix(64))'"))
+        response(404, Body(Response: "Unknown direct method", Error: "this module handles ProcessRequest, EnrollObject and RemoveObject, not '\(name.prefix(64))'"))
     }
 
     private static func response(_ status: Int, _ body: Body) -> MethodResponse {

@@ -5,8 +5,9 @@ import Logging
 import Synchronization
 import Verification
 
-/// Handles `ProcessRequest`: validates the payload, wraps the front-end's sealed request in a
-/// `QueuedRequest` sealed with the module's secret, and answers 200 only once the queue has
+/// Handles `ProcessRequest` (and `EnrollObject` and `RemoveObject`, see
+/// `ProcessRequestHandler+Tasks.swift`): validates the payload, wraps the front-end's sealed request
+/// in a `QueuedRequest` sealed with the module's secret, and answers 200 only once the queue has
 /// accepted it (400 for bad input, 503 when storage does not answer in time).
 final class ProcessRequestHandler: Sendable {
     static let methodName = "ProcessRequest"
@@ -17,14 +18,14 @@ final class ProcessRequestHandler: Sendable {
         var queueReady = false
     }
 
-    private let deviceId: String
-    private let moduleId: String
-    private let secret: SharedSecret
+    let deviceId: String
+    let moduleId: String
+    let secret: SharedSecret
     private let storage: StorageConnectionString
     private let acceptUnsigned: Bool
     private let enqueueTimeout: Duration
     private let onQueued: (@Sendable () async -> Void)?
-    private let logger: Logger
+    let logger: Logger
     private let state: Mutex<State>
 
     init(
@@ -59,8 +60,12 @@ final class ProcessRequestHandler: Sendable {
 
     /// The direct-method entry point.
     func handle(_ method: MethodRequest) async -> MethodResponse {
-        guard method.name == Self.methodName else { return MethodOutcome.unknownMethod(method.name) }
-        let (settings, queue, queueReady) = state.withLock { ($0.settings, $0.queue, $0.queueReady) }
+        switch method.name {
+        case Self.methodName: break
+        case SealedMethodPayload.enrolMethod, SealedMethodPayload.removeMethod: return await handleTask(method)
+        default: return MethodOutcome.unknownMethod(method.name)
+        }
+        let settings = self.settings
         let now = Date()
         let message: (text: String, requestId: String, expiresAt: Date)
         do {
@@ -69,6 +74,13 @@ final class ProcessRequestHandler: Sendable {
             logger.warning("rejected ProcessRequest", metadata: ["reason": "\(error)"])
             return MethodOutcome.badRequest(error.description)
         }
+        return await enqueue(message, now: now)
+    }
+
+    /// Puts a prepared message on the requests queue (creating the queue the first time) and
+    /// answers 200 naming the responses container, or 503.
+    func enqueue(_ message: (text: String, requestId: String, expiresAt: Date), now: Date) async -> MethodResponse {
+        let (settings, queue, queueReady) = state.withLock { ($0.settings, $0.queue, $0.queueReady) }
         let ttl = max(1, message.expiresAt.timeIntervalSince(now).rounded(.up))
         do {
             try await withTimeout(enqueueTimeout) {

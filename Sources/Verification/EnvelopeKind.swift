@@ -9,4 +9,12 @@ public enum EnvelopeKind: String, Codable, Sendable {
     case result
     /// An `AgentSettings`, sealed by the module with the module's secret.
     case agentSettings = "agent-settings"
+    /// An `EnrolmentRequest`, sealed by the front-end with the device's secret.
+    case enrolment
+    /// An `EnrolmentProgress`, sealed by the agent with the device's secret.
+    case enrolmentProgress = "enrolment-progress"
+    /// An `EnrolmentResult`, sealed by the agent with the device's secret.
+    case enrolmentResult = "enrolment-result"
+    /// A `TemplateRemoval`, sealed by the front-end with the device's secret.
+    case templateRemoval = "template-removal"
 }

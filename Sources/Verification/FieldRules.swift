@@ -70,6 +70,14 @@ enum FieldRules {
         }
     }
 
+    /// A personal-object template id or an account reference: 32 lowercase hex digits.
+    static func hex128(_ value: String, name: String) throws(VerificationError) {
+        let hex = value.unicodeScalars.allSatisfy { CharacterSet(charactersIn: "0123456789abcdef").contains($0) }
+        guard value.count == 32, hex else {
+            throw .invalidField(name: name, reason: "must be 32 lowercase hex digits")
+        }
+    }
+
     /// A lowercase hex SHA-256 digest.
     static func sha256Hex(_ value: String) throws(VerificationError) {
         let hex = value.unicodeScalars.allSatisfy { CharacterSet(charactersIn: "0123456789abcdef").contains($0) }

@@ -11,4 +11,11 @@ public enum ResultLocation {
     public static func imageBlob(for requestId: String) -> String { "\(requestId)/imageWithDetection.jpg" }
     /// `{requestId}/result.json`: the sealed `VerificationResult` (found and not found).
     public static func resultBlob(for requestId: String) -> String { "\(requestId)/result.json" }
+
+    /// `{requestId}/enrolment.json`: the sealed `EnrolmentResult`.
+    public static func enrolmentResultBlob(for requestId: String) -> String { "\(requestId)/enrolment.json" }
+    /// `{requestId}/progress.json`: the latest sealed `EnrolmentProgress` (overwritten as views are taken).
+    public static func enrolmentProgressBlob(for requestId: String) -> String { "\(requestId)/progress.json" }
+    /// `{requestId}/thumbnail.jpg`: a small JPEG of the enrolled object (enrolled only).
+    public static func thumbnailBlob(for requestId: String) -> String { "\(requestId)/thumbnail.jpg" }
 }

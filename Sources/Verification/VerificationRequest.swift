@@ -2,6 +2,10 @@ public import Foundation
 
 /// One challenge: "show `className` to device `deviceId` with at least `threshold` % confidence
 /// before `expiresAt`". Created and sealed by the front-end with the device's secret.
+///
+/// With a `templateId` the challenge is the person's own enrolled object: `className` is the name
+/// they gave it, `threshold` is the similarity (in percent) each matching frame must reach, and the
+/// agent matches frames against that template, which must belong to `accountRef` on this device.
 public struct VerificationRequest: Codable, Sendable, Hashable {
     /// Clock skew tolerated between the front-end and the edge device.
     public static let allowedClockSkew: TimeInterval = 30
@@ -17,10 +21,14 @@ public struct VerificationRequest: Codable, Sendable, Hashable {
     public var issuedAt: Date
     public var expiresAt: Date
     public var nonce: String
+    /// The personal-object template to match (absent for class challenges).
+    public var templateId: String?
+    /// The account the template belongs to (`AccountReference`); required with `templateId`.
+    public var accountRef: String?
 
     public init(
         requestId: String, deviceId: String, moduleId: String?, className: String, threshold: Double,
-        issuedAt: Date, expiresAt: Date, nonce: String
+        issuedAt: Date, expiresAt: Date, nonce: String, templateId: String? = nil, accountRef: String? = nil
     ) {
         self.requestId = requestId
         self.deviceId = deviceId
@@ -30,18 +38,23 @@ public struct VerificationRequest: Codable, Sendable, Hashable {
         self.issuedAt = issuedAt
         self.expiresAt = expiresAt
         self.nonce = nonce
+        self.templateId = templateId
+        self.accountRef = accountRef
     }
+
+    /// Whether the challenge is a personal object rather than a class.
+    public var isPersonalObject: Bool { templateId != nil }
 
     /// A new request with a 128-bit random id and nonce, validated.
     public static func make(
         deviceId: String, moduleId: String?, className: String, threshold: Double,
-        lifetime: Duration = .seconds(60), now: Date = Date()
+        lifetime: Duration = .seconds(60), now: Date = Date(), templateId: String? = nil, accountRef: String? = nil
     ) throws(VerificationError) -> VerificationRequest {
         let seconds = Double(lifetime.components.seconds) + Double(lifetime.components.attoseconds) / 1e18
         let request = VerificationRequest(
             requestId: RandomID.hex128(), deviceId: deviceId, moduleId: moduleId, className: className,
             threshold: threshold, issuedAt: now, expiresAt: now.addingTimeInterval(seconds),
-            nonce: Base64URL.random(byteCount: 16)
+            nonce: Base64URL.random(byteCount: 16), templateId: templateId, accountRef: accountRef
         )
         try request.validate(now: now)
         return request
@@ -55,6 +68,11 @@ public struct VerificationRequest: Codable, Sendable, Hashable {
         try FieldRules.className(className)
         try FieldRules.threshold(threshold)
         try FieldRules.nonce(nonce)
+        if let templateId {
+            try FieldRules.hex128(templateId, name: "templateId")
+            guard let accountRef else { throw .invalidField(name: "accountRef", reason: "is required with a templateId") }
+            try FieldRules.hex128(accountRef, name: "accountRef")
+        }
         let lifetime = expiresAt.timeIntervalSince(issuedAt)
         guard lifetime > 0, lifetime <= Self.maximumLifetime else {
             throw .invalidField(name: "expiresAt", reason: "lifetime must be between 0 and \(Int(Self.maximumLifetime)) s")
@@ -65,9 +83,9 @@ public struct VerificationRequest: Codable, Sendable, Hashable {
 }
 
 /// Random identifiers from the system's CSPRNG.
-enum RandomID {
+package enum RandomID {
     /// 128 random bits as 32 lowercase hex digits.
-    static func hex128() -> String {
+    package static func hex128() -> String {
         var generator = SystemRandomNumberGenerator()
         let a = generator.next() as UInt64, b = generator.next() as UInt64
         return String(format: "%016llx%016llx", a, b)

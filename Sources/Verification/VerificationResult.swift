@@ -23,10 +23,14 @@ public struct VerificationResult: Codable, Sendable, Hashable {
     /// The container the agent stored the evidence in, when it is not the configured default (the
     /// module's settings can move it); covered by the device's signature. Absent in older results.
     public var container: String?
+    /// The personal-object template the frames were matched against (then `confidence` is the
+    /// similarity in percent); absent for class challenges.
+    public var templateId: String?
 
     public init(
         requestId: String, deviceId: String, className: String, outcome: VerificationOutcome,
-        confidence: Double, imageSHA256: String?, blobName: String?, capturedAt: Date, container: String? = nil
+        confidence: Double, imageSHA256: String?, blobName: String?, capturedAt: Date, container: String? = nil,
+        templateId: String? = nil
     ) {
         self.requestId = requestId
         self.deviceId = deviceId
@@ -37,6 +41,7 @@ public struct VerificationResult: Codable, Sendable, Hashable {
         self.blobName = blobName
         self.capturedAt = capturedAt
         self.container = container
+        self.templateId = templateId
     }
 
     /// Checks the fields, and that this result answers `request` (same id, device and class; a
@@ -50,6 +55,9 @@ public struct VerificationResult: Codable, Sendable, Hashable {
         guard deviceId == request.deviceId else { throw .invalidField(name: "deviceId", reason: "comes from another device") }
         guard className.caseInsensitiveCompare(request.className) == .orderedSame else {
             throw .invalidField(name: "className", reason: "is not the class that was asked for")
+        }
+        guard templateId == request.templateId else {
+            throw .invalidField(name: "templateId", reason: "is not the personal object that was asked for")
         }
         let skew = VerificationRequest.allowedClockSkew
         guard capturedAt >= request.issuedAt.addingTimeInterval(-skew),

@@ -10,6 +10,9 @@ public struct ClassifierConfiguration: Sendable {
     public var inputName: String?
     /// Model output to read (`--output-blob`); nil picks the first float output.
     public var outputName: String?
+    /// Model output holding the image embedding (`--embedding-output`); nil takes the model's
+    /// `edgefactor.embedding` metadata, else the classifier has no embedding.
+    public var embeddingOutputName: String?
     /// Pre-processing; nil takes it from the model's `edgefactor.preprocess.*` metadata when
     /// present, else jetson-inference's (``Preprocessing/jetson``).
     public var preprocessing: Preprocessing?
@@ -20,8 +23,10 @@ public struct ClassifierConfiguration: Sendable {
     public var runtimeLibrary: String?
 
     public init(modelPath: String, labelsPath: String? = nil, inputName: String? = nil, outputName: String? = nil,
-                preprocessing: Preprocessing? = nil, outputActivation: OutputActivation = .automatic,
+                embeddingOutputName: String? = nil, preprocessing: Preprocessing? = nil,
+                outputActivation: OutputActivation = .automatic,
                 session: SessionOptions = SessionOptions(), runtimeLibrary: String? = nil) {
+        self.embeddingOutputName = embeddingOutputName
         self.modelPath = modelPath
         self.labelsPath = labelsPath
         self.inputName = inputName

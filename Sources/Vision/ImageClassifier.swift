@@ -10,6 +10,10 @@ public final class ImageClassifier: Sendable {
     /// The model input and output in use.
     public let input: TensorDescription
     public let output: TensorDescription
+    /// The output read as the image embedding, when the model has one (see ``embed(_:)``).
+    public let embeddingOutput: TensorDescription?
+    /// Which model this is, for templates: file name, SHA-256, embedding output and pre-processing.
+    public let identity: ModelIdentity
     /// Model input size in pixels.
     public let inputWidth: Int
     public let inputHeight: Int
@@ -19,12 +23,12 @@ public final class ImageClassifier: Sendable {
     public let runtimeVersion: String
     public let runtimePath: String
 
-    private let session: ORTSession
-    private let classCount: Int
+    let session: ORTSession
+    let classCount: Int
 
     static let metadataKeys = [
         "edgefactor.preprocess.mean", "edgefactor.preprocess.std", "edgefactor.preprocess.crop",
-        "edgefactor.preprocess.resize", "edgefactor.output",
+        "edgefactor.preprocess.resize", "edgefactor.output", "edgefactor.embedding",
     ]
 
     public init(configuration: ClassifierConfiguration) throws(ClassifierError) {
@@ -99,7 +103,12 @@ public final class ImageClassifier: Sendable {
         } else {
             labels = .numbered(classCount)
         }
-        preprocessing = configuration.preprocessing ?? Self.preprocessing(fromMetadata: session) ?? .jetson
+        let preprocessing = configuration.preprocessing ?? Self.preprocessing(fromMetadata: session) ?? .jetson
+        self.preprocessing = preprocessing
+        let embeddingOutput = try Self.embeddingOutput(configuration.embeddingOutputName ?? session.metadataValue("edgefactor.embedding"),
+                                                       explicit: configuration.embeddingOutputName != nil, session: session, scores: output)
+        self.embeddingOutput = embeddingOutput
+        identity = try ModelIdentity(modelPath: configuration.modelPath, embeddingOutput: embeddingOutput, preprocessing: preprocessing)
     }
 
     private init(copying other: ImageClassifier, preprocessing: Preprocessing) {
@@ -113,6 +122,8 @@ public final class ImageClassifier: Sendable {
         runtimePath = other.runtimePath
         session = other.session
         classCount = other.classCount
+        embeddingOutput = other.embeddingOutput
+        identity = other.identity.with(preprocessing: preprocessing)
         self.preprocessing = preprocessing
     }
 

@@ -241,6 +241,14 @@ final class ORTSession: @unchecked Sendable {
 
     /// Runs the model on one float tensor and returns the named output as floats with its shape.
     func run(input: TensorDescription, shape: [Int], data: UnsafeMutableBufferPointer<Float>, output: TensorDescription) throws(ClassifierError) -> (values: [Float], shape: [Int]) {
+        let results = try run(input: input, shape: shape, data: data, outputs: [output])
+        guard let first = results.first else { throw .runtime(operation: "run the model", code: 1, message: "no output returned") }
+        return first
+    }
+
+    /// One inference reading several outputs (the classifier's scores and its embedding come from
+    /// the same pass, so matching a template costs no second run).
+    func run(input: TensorDescription, shape: [Int], data: UnsafeMutableBufferPointer<Float>, outputs: [TensorDescription]) throws(ClassifierError) -> [(values: [Float], shape: [Int])] {
         let api = runtime.api.pointee
         var inputValue: OpaquePointer?
         let dims = shape.map { Int64($0) }
@@ -249,25 +257,34 @@ final class ORTSession: @unchecked Sendable {
                                                d.baseAddress, d.count, ONNX_TENSOR_ELEMENT_DATA_TYPE_FLOAT, &inputValue)
         }, "wrap the input tensor")
         defer { if let inputValue { api.ReleaseValue(inputValue) } }
-        var outputValue: OpaquePointer?
+        var outputValues = [OpaquePointer?](repeating: nil, count: outputs.count)
+        let outNameStorage = outputs.map { strdup($0.name) }
+        defer { outNameStorage.forEach { free($0) } }
+        var outNames = outNameStorage.map { UnsafePointer($0) }
         let status = input.name.withCString { inName in
-            output.name.withCString { outName in
-                var inNames: [UnsafePointer<CChar>?] = [inName]
-                var outNames: [UnsafePointer<CChar>?] = [outName]
-                var inputs: [OpaquePointer?] = [inputValue]
-                return api.Run(session, nil, &inNames, &inputs, 1, &outNames, 1, &outputValue)
-            }
+            var inNames: [UnsafePointer<CChar>?] = [inName]
+            var inputs: [OpaquePointer?] = [inputValue]
+            return api.Run(session, nil, &inNames, &inputs, 1, &outNames, outputs.count, &outputValues)
         }
+        defer { for value in outputValues { if let value { api.ReleaseValue(value) } } }
         try runtime.check(status, "run the model")
-        guard let outputValue else { throw .runtime(operation: "run the model", code: 1, message: "no output returned") }
-        defer { api.ReleaseValue(outputValue) }
+        var results: [(values: [Float], shape: [Int])] = []
+        for (output, value) in zip(outputs, outputValues) {
+            guard let value else { throw .runtime(operation: "run the model", code: 1, message: "no value returned for \(output.name)") }
+            results.append(try read(value, name: output.name))
+        }
+        return results
+    }
+
+    private func read(_ outputValue: OpaquePointer, name: String) throws(ClassifierError) -> (values: [Float], shape: [Int]) {
+        let api = runtime.api.pointee
         var info: OpaquePointer?
         try runtime.check(api.GetTensorTypeAndShape(outputValue, &info), "read the output shape")
         defer { if let info { api.ReleaseTensorTypeAndShapeInfo(info) } }
         var elementType = ONNX_TENSOR_ELEMENT_DATA_TYPE_UNDEFINED
         try runtime.check(api.GetTensorElementType(info, &elementType), "read the output type")
         guard elementType == ONNX_TENSOR_ELEMENT_DATA_TYPE_FLOAT else {
-            throw .unexpectedModel("output \(output.name) has element type \(elementType.rawValue), not float")
+            throw .unexpectedModel("output \(name) has element type \(elementType.rawValue), not float")
         }
         var rank = 0
         try runtime.check(api.GetDimensionsCount(info, &rank), "read the output rank")
@@ -277,7 +294,7 @@ final class ORTSession: @unchecked Sendable {
         try runtime.check(api.GetTensorShapeElementCount(info, &count), "count the output elements")
         var raw: UnsafeMutableRawPointer?
         try runtime.check(api.GetTensorMutableData(outputValue, &raw), "read the output")
-        guard let raw, count >= 0, count <= 100_000_000 else { throw .unexpectedModel("output \(output.name) has \(count) elements") }
+        guard let raw, count >= 0, count <= 100_000_000 else { throw .unexpectedModel("output \(name) has \(count) elements") }
         let values = Array(UnsafeBufferPointer(start: raw.assumingMemoryBound(to: Float.self), count: count))
         return (values, outDims.map { Int($0) })
     }

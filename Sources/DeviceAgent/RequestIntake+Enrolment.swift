@@ -1,0 +1,78 @@
+import Foundation
+import Verification
+
+extension RequestIntake {
+    /// Work for the device that is not a verification: enrol an object, or forget one.
+    enum DeviceTask: Sendable {
+        case enrolment(EnrolmentRequest, deadline: Date, enqueuedAt: Date)
+        case removal(TemplateRemoval)
+
+        var nonce: String {
+            switch self {
+            case .enrolment(let request, _, _): request.nonce
+            case .removal(let removal): removal.nonce
+            }
+        }
+
+        var requestId: String {
+            switch self {
+            case .enrolment(let request, _, _): request.requestId
+            case .removal(let removal): removal.requestId
+            }
+        }
+    }
+
+    /// Opens `text` as an enrolment or a template removal if the module's envelope carries one:
+    /// the module's HMAC and expiry, then the front-end's HMAC (with the device's secret), the
+    /// fields and the addressee. Returns nil for anything else, which ``open(_:now:)`` judges.
+    func openTask(_ text: String, now: Date = Date()) throws(RequestRejection) -> DeviceTask? {
+        guard text.utf8.count <= Self.maximumMessageSize else { return nil }
+        let trimmed = text.trimmingCharacters(in: .whitespacesAndNewlines)
+        guard trimmed.hasPrefix("{"), let outer = try? SignedEnvelope.decode(Data(trimmed.utf8)),
+              outer.kind == EnvelopeKind.queuedRequest.rawValue,
+              let peeked = try? outer.peek(QueuedRequest.self),
+              [EnvelopeKind.enrolment.rawValue, EnvelopeKind.templateRemoval.rawValue].contains(peeked.request.kind)
+        else { return nil }
+        guard let moduleSecret = moduleSecrets[outer.keyId] else {
+            throw RequestRejection(.unknownKey, "queue message signed with key '\(outer.keyId.prefix(128))', which this agent does not hold: provision the module's secret with `edgefactor secrets` and pass it to the agent")
+        }
+        let queued: QueuedRequest
+        do {
+            queued = try outer.open(QueuedRequest.self, kind: .queuedRequest, secret: moduleSecret)
+            try queued.validate(now: now)
+        } catch {
+            throw RequestRejection(error, context: "queued envelope from module '\(outer.keyId)'")
+        }
+        let inner = queued.request
+        guard inner.keyId == deviceId else {
+            throw RequestRejection(.wrongDevice, "sealed for device '\(inner.keyId.prefix(128))', this agent is '\(deviceId)'")
+        }
+        do {
+            if inner.kind == EnvelopeKind.enrolment.rawValue {
+                let request = try inner.open(EnrolmentRequest.self, kind: .enrolment, secret: deviceSecret)
+                try request.validate(now: now)
+                try check(deviceId: request.deviceId, moduleId: request.moduleId, queuedBy: outer.keyId)
+                return .enrolment(request, deadline: min(request.expiresAt, queued.expiresAt), enqueuedAt: queued.enqueuedAt)
+            }
+            let removal = try inner.open(TemplateRemoval.self, kind: .templateRemoval, secret: deviceSecret)
+            try removal.validate(now: now)
+            try check(deviceId: removal.deviceId, moduleId: removal.moduleId, queuedBy: outer.keyId)
+            return .removal(removal)
+        } catch let rejection as RequestRejection {
+            throw rejection
+        } catch let error as VerificationError {
+            throw RequestRejection(error, context: "\(inner.kind) envelope")
+        } catch {
+            throw RequestRejection(.malformed, "\(inner.kind) envelope: \(error)")
+        }
+    }
+
+    private func check(deviceId addressee: String, moduleId: String?, queuedBy module: String) throws(RequestRejection) {
+        guard addressee == deviceId else {
+            throw RequestRejection(.wrongDevice, "addressed to device '\(addressee)', this agent is '\(deviceId)'")
+        }
+        if let moduleId, moduleId != module {
+            throw RequestRejection(.wrongDevice, "addressed to module '\(moduleId)' but queued by module '\(module)'")
+        }
+    }
+}
