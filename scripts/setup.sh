@@ -65,4 +65,8 @@ fi
 if [ -x scripts/make-test-assets.sh ]; then
   bash scripts/make-test-assets.sh
 fi
+# Personal-object data (var/objects: the cup and box videos for the demo camera, the study's frames).
+if [ -x scripts/make-object-data.sh ]; then
+  bash scripts/make-object-data.sh
+fi
 say "setup complete"

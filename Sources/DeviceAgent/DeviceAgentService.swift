@@ -14,9 +14,10 @@ public struct DeviceAgentService: Service {
     private let logger: Logger
 
     /// Prepares the agent: validates the configuration, opens the camera and loads the model (or
-    /// uses `classifier`, to share one loaded model between agents in one process).
+    /// uses `classifier`, to share one loaded model between agents in one process, and `camera`, a
+    /// frame source opened by the caller such as the demo's switchable camera).
     public init(
-        configuration: DeviceAgentConfiguration, classifier: ImageClassifier? = nil,
+        configuration: DeviceAgentConfiguration, classifier: ImageClassifier? = nil, camera: (any FrameSource)? = nil,
         logger: Logger = Logger(label: "edgefactor.agent")
     ) throws {
         try configuration.validate()
@@ -29,7 +30,7 @@ public struct DeviceAgentService: Service {
             }
         }
         let frames: any FrameSource
-        do { frames = try FrameSources.open(configuration.camera, options: configuration.cameraOptions) } catch {
+        do { frames = try camera ?? FrameSources.open(configuration.camera, options: configuration.cameraOptions) } catch {
             throw DeviceAgentError.camera("cannot open '\(configuration.camera)': \(error)")
         }
         var logger = logger

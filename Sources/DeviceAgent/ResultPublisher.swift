@@ -47,14 +47,17 @@ struct ResultPublisher: Sendable {
         let encodeStart = clock.now
         var annotated = frame
         let scale = TextOverlay.automaticScale(for: annotated)
-        TextOverlay.draw(Self.caption(className: request.className, confidence: confidence), on: &annotated, at: (x: 4 * scale, y: 4 * scale), scale: scale)
+        let caption = request.isPersonalObject
+            ? Self.objectCaption(name: request.className, similarity: confidence)
+            : Self.caption(className: request.className, confidence: confidence)
+        TextOverlay.draw(caption, on: &annotated, at: (x: 4 * scale, y: 4 * scale), scale: scale)
         let jpeg = try ImageCodec.encodeJPEG(annotated, quality: jpegQuality)
         let digest = SHA256.hash(data: jpeg).map { String(format: "%02x", $0) }.joined()
         let imageBlob = ResultLocation.imageBlob(for: request.requestId)
         let result = VerificationResult(
             requestId: request.requestId, deviceId: deviceId, className: request.className, outcome: .found,
             confidence: confidence, imageSHA256: digest, blobName: imageBlob, capturedAt: capturedAt,
-            container: container.containerName)
+            container: container.containerName, templateId: request.templateId)
         let envelope = try SignedEnvelope.seal(result, kind: .result, keyId: deviceId, secret: deviceSecret)
         let encodeMs = clock.now - encodeStart
 
@@ -80,7 +83,7 @@ struct ResultPublisher: Sendable {
         let result = VerificationResult(
             requestId: request.requestId, deviceId: deviceId, className: request.className, outcome: .notFound,
             confidence: min(100, max(0, bestConfidence)), imageSHA256: nil, blobName: nil, capturedAt: now,
-            container: container.containerName)
+            container: container.containerName, templateId: request.templateId)
         let envelope = try SignedEnvelope.seal(result, kind: .result, keyId: deviceId, secret: deviceSecret)
         let uploadStart = clock.now
         let stored = try await storeResult(envelope, requestId: request.requestId)

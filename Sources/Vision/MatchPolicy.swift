@@ -2,7 +2,7 @@
 /// frames score at or above `threshold`, so that one lucky frame never verifies.
 public struct MatchPolicy: Sendable, Equatable {
     /// The default operating point, chosen from the DET curve in docs/benchmarks.md.
-    public static let standard = MatchPolicy(threshold: 0.80, requiredFrames: 3, window: 5)
+    public static let standard = MatchPolicy(threshold: 0.72, requiredFrames: 3, window: 5)
 
     /// Cosine similarity (0…1) a frame needs to count as matching.
     public var threshold: Double

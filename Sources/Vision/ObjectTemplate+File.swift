@@ -49,8 +49,8 @@ extension ObjectTemplate {
         guard data.count <= Self.maximumFileSize else { throw .malformed("\(data.count) bytes exceeds the \(Self.maximumFileSize)-byte limit") }
         let bytes = [UInt8](data)
         let fixed = Self.magic.count + 2 + 4
+        guard bytes.starts(with: Self.magic) else { throw .malformed("not an EdgeFactor template (wrong signature bytes)") }
         guard bytes.count >= fixed + SHA256.byteCount else { throw .malformed("file of \(bytes.count) bytes is too short to be a template") }
-        guard Array(bytes[0..<Self.magic.count]) == Self.magic else { throw .malformed("not an EdgeFactor template (wrong signature bytes)") }
         var reader = ByteReader(bytes: bytes, offset: Self.magic.count)
         let version = Int(reader.uint16())
         guard version == Self.formatVersion else { throw .unsupportedVersion(version) }

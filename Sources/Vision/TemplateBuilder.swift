@@ -17,7 +17,7 @@ public struct TemplateBuilder: Sendable {
         /// A view this similar to the empty scene shows no object: refused.
         public var maximumEmptySceneSimilarity: Double
 
-        public static let standard = Policy(wantedViews: 5, minimumViews: 3, minimumSharpness: 15, maximumViewSimilarity: 0.95, maximumEmptySceneSimilarity: 0.90)
+        public static let standard = Policy(wantedViews: 5, minimumViews: 3, minimumSharpness: 50, maximumViewSimilarity: 0.90, maximumEmptySceneSimilarity: 0.85)
 
         public init(wantedViews: Int, minimumViews: Int, minimumSharpness: Double, maximumViewSimilarity: Double, maximumEmptySceneSimilarity: Double) {
             self.wantedViews = min(max(1, wantedViews), ObjectTemplate.maximumViews)

@@ -126,9 +126,9 @@ final class FlowHarness: @unchecked Sendable {
     }
 
     @discardableResult
-    func startAgent(_ configuration: DeviceAgentConfiguration) throws -> DeviceAgentService {
+    func startAgent(_ configuration: DeviceAgentConfiguration, camera: (any FrameSource)? = nil) throws -> DeviceAgentService {
         let classifier = try Self.classifier.get()
-        let service = try DeviceAgentService(configuration: configuration, classifier: classifier, logger: logger)
+        let service = try DeviceAgentService(configuration: configuration, classifier: classifier, camera: camera, logger: logger)
         agent = service
         agentGroup = Self.run(service, logger: logger)
         return service
