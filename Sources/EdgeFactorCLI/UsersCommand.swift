@@ -11,9 +11,10 @@ struct UsersCommand: AsyncParsableCommand {
             Each account has a password (bcrypt), one or more object classes (one is picked at random \
             for each sign-in), a confidence threshold, and the device (and edge module) that verifies \
             them. Passwords are read from the terminal without echo, or from standard input with \
-            --password-stdin.
+            --password-stdin. `users objects` enrols a person's own objects, which sign-in then asks \
+            for instead of a class.
             """,
-        subcommands: [UsersAddCommand.self, UsersListCommand.self, UsersSetCommand.self, UsersRemoveCommand.self]
+        subcommands: [UsersAddCommand.self, UsersListCommand.self, UsersSetCommand.self, UsersRemoveCommand.self, UsersObjectsCommand.self]
     )
 }
 

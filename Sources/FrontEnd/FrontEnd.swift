@@ -15,19 +15,23 @@ public struct FrontEnd: Sendable {
     public let database: FrontEndDatabase
     let backend: any VerificationBackend
     let secrets: any DeviceSecretProvider
+    let demoCamera: (any DemoCameraControl)?
     let logger: Logger
 
     /// - Parameters:
     ///   - backend: how to reach the hub and storage (``AzureVerificationBackend`` in production).
     ///   - secrets: each device's shared secret.
+    ///   - demoCamera: `edgefactor demo` only: lets the pages point the demo camera at another
+    ///     sample (`POST /demo/camera`); nil (the default) serves no such route.
     public init(
         configuration: FrontEndConfiguration, database: FrontEndDatabase, backend: any VerificationBackend,
-        secrets: any DeviceSecretProvider, logger: Logger = Logger(label: "edgefactor.frontend")
+        secrets: any DeviceSecretProvider, demoCamera: (any DemoCameraControl)? = nil, logger: Logger = Logger(label: "edgefactor.frontend")
     ) {
         self.configuration = configuration
         self.database = database
         self.backend = backend
         self.secrets = secrets
+        self.demoCamera = demoCamera
         self.logger = logger
     }
 
@@ -40,6 +44,9 @@ public struct FrontEnd: Sendable {
         let audit = AuditLog(database: database)
         let accountThrottle = AccountThrottle(database: database, policy: configuration.throttle)
         let tracker = VerificationTracker()
+        let objects = ObjectStore(database: database)
+        let enrolments = EnrolmentTracker()
+        let enroller = ObjectEnroller(backend: backend, secrets: secrets, objects: objects, settings: configuration.objects, logger: logger)
         let state = FrontEndState(
             configuration: configuration,
             users: UserStore(database: database, bcryptCost: configuration.bcryptCost),
@@ -51,6 +58,10 @@ public struct FrontEnd: Sendable {
                 secure: configuration.behindTLS
             ),
             tracker: tracker,
+            objects: objects,
+            enrolments: enrolments,
+            enroller: enroller,
+            demoCamera: demoCamera,
             renderer: renderer,
             dummyHash: try await hasher.makeDummyHash(),
             logger: logger
@@ -61,17 +72,20 @@ public struct FrontEnd: Sendable {
         LoginController(state: state).register(on: router)
         VerificationController(state: state).register(on: router)
         AccountController(state: state).register(on: router)
+        ObjectsController(state: state).register(on: router)
+        if demoCamera != nil { DemoCameraController(state: state).register(on: router) }
 
         let worker = VerificationWorker(
             tracker: tracker, backend: backend, secrets: secrets, audit: audit, throttle: accountThrottle,
-            settings: configuration.verification, logger: logger
+            objects: objects, settings: configuration.verification, logger: logger
         )
+        let enrolmentWorker = EnrolmentWorker(tracker: enrolments, enroller: enroller, audit: audit, logger: logger)
         try? await accountThrottle.prune()
         let logger = self.logger
         return Application(
             router: router,
             configuration: .init(address: .hostname(configuration.host, port: configuration.port), serverName: nil),
-            services: [worker],
+            services: [worker, enrolmentWorker],
             onServerRunning: { channel in
                 let port = channel.localAddress?.port ?? 0
                 logger.info("front-end listening", metadata: ["address": "\(channel.localAddress?.description ?? "?")"])

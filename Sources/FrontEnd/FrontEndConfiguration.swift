@@ -13,6 +13,8 @@ public struct FrontEndConfiguration: Sendable {
     public var trustForwardedFor: Bool
     public var throttle: ThrottlePolicy
     public var verification: VerificationSettings
+    /// Personal objects: enrolment and the similarity a challenge needs.
+    public var objects: ObjectSettings
     /// Sessions end after this long without a request.
     public var sessionIdleTimeout: TimeInterval
     /// Sessions end this long after they started, whatever happens.
@@ -23,6 +25,7 @@ public struct FrontEndConfiguration: Sendable {
     public init(
         host: String = "127.0.0.1", port: Int = 8080, behindTLS: Bool = false, trustForwardedFor: Bool = false,
         throttle: ThrottlePolicy = ThrottlePolicy(), verification: VerificationSettings = VerificationSettings(),
+        objects: ObjectSettings = ObjectSettings(),
         sessionIdleTimeout: TimeInterval = 30 * 60, sessionAbsoluteTimeout: TimeInterval = 12 * 3600, bcryptCost: UInt8 = 12
     ) {
         self.host = host
@@ -31,6 +34,7 @@ public struct FrontEndConfiguration: Sendable {
         self.trustForwardedFor = trustForwardedFor
         self.throttle = throttle
         self.verification = verification
+        self.objects = objects
         self.sessionIdleTimeout = sessionIdleTimeout
         self.sessionAbsoluteTimeout = sessionAbsoluteTimeout
         self.bcryptCost = bcryptCost

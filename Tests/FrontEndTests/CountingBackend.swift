@@ -19,6 +19,10 @@ final class CountingBackend: VerificationBackend {
         try await inner.invokeProcessRequest(deviceId: deviceId, moduleId: moduleId, payload: payload, timeout: timeout)
     }
 
+    func invokeMethod(name: String, deviceId: String, moduleId: String?, payload: Data, timeout: Duration) async throws(VerificationBackendError) -> DeviceAnswer {
+        try await inner.invokeMethod(name: name, deviceId: deviceId, moduleId: moduleId, payload: payload, timeout: timeout)
+    }
+
     func readBlob(named name: String, maximumSize: Int) async throws(VerificationBackendError) -> Data? {
         try await readBlob(named: name, container: nil, maximumSize: maximumSize)
     }

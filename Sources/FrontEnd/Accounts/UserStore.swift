@@ -84,10 +84,11 @@ public struct UserStore: Sendable {
         return updated
     }
 
-    /// Deletes an account (its audit history stays).
+    /// Deletes an account and its personal objects (its audit history stays).
     public func remove(username: String) async throws {
         let deleted = try await database.writer.write { db in
-            try UserAccount.filter(UserAccount.Columns.username == username).deleteAll(db)
+            try PersonalObject.filter(PersonalObject.Columns.username.collating(.nocase) == username).deleteAll(db)
+            return try UserAccount.filter(UserAccount.Columns.username == username).deleteAll(db)
         }
         guard deleted > 0 else { throw FrontEndError.userNotFound(username) }
     }

@@ -34,4 +34,6 @@ struct SignInProof: Sendable, Equatable {
     var className: String
     var confidence: Double
     var verifiedAt: Date
+    /// The challenge was a personal object (`confidence` is then its similarity).
+    var personal = false
 }

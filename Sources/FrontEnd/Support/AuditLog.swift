@@ -15,6 +15,8 @@ public struct AuditEvent: Codable, Sendable, Equatable, FetchableRecord, Mutable
         case signedIn = "signed-in"
         case signedOut = "signed-out"
         case accountChanged = "account-changed"
+        /// A personal object enrolled, refused, renamed or removed (`outcome` says which).
+        case objectChanged = "object-changed"
     }
 
     public var id: Int64?

@@ -1,7 +1,8 @@
 import Foundation
 public import GRDB
 
-/// The front-end's SQLite database: accounts, the account throttle and the audit log.
+/// The front-end's SQLite database: accounts, their personal objects, the account throttle and the
+/// audit log.
 ///
 /// One file, opened in WAL mode so that the CLI (`edgefactor users`, `edgefactor frontend audit`)
 /// can read and write while the server runs.
@@ -76,6 +77,20 @@ public struct FrontEndDatabase: Sendable {
                 t.column("confidence", .double)
                 t.column("outcome", .text).notNull()
                 t.column("detail", .text)
+            }
+        }
+        migrator.registerMigration("v2-personal-objects") { db in
+            try db.create(table: "personalObject") { t in
+                t.autoIncrementedPrimaryKey("id")
+                t.column("templateId", .text).notNull().unique()
+                t.column("username", .text).notNull().indexed().collate(.nocase)
+                t.column("deviceId", .text).notNull()
+                t.column("moduleId", .text)
+                t.column("name", .text).notNull()
+                t.column("thumbnail", .blob).notNull()
+                t.column("quality", .text).notNull()      // TemplateQuality as JSON
+                t.column("createdAt", .datetime).notNull()
+                t.column("updatedAt", .datetime).notNull()
             }
         }
         return migrator

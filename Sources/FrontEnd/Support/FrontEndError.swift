@@ -20,6 +20,14 @@ public enum FrontEndError: Error, CustomStringConvertible, Equatable, Sendable {
     case resourcesMissing(String)
     /// A configuration value that cannot work.
     case configuration(String)
+    /// A personal object's name that breaks the rule of class names.
+    case invalidObjectName(String)
+    /// The account already has an object of that name (or that template id).
+    case objectExists(String)
+    /// The account has as many objects as it may have.
+    case objectLimit(Int)
+    /// No such object for that account.
+    case objectNotFound(String)
 
     public var description: String {
         switch self {
@@ -37,6 +45,11 @@ public enum FrontEndError: Error, CustomStringConvertible, Equatable, Sendable {
         case .resourcesMissing(let what):
             "the front-end's bundled resources are missing (\(what)): reinstall, or run from the build directory"
         case .configuration(let message): message
+        case .invalidObjectName(let name):
+            "invalid object name \"\(name.prefix(120))\": use 1 to 100 letters, digits, spaces and - ' , . _ ( )"
+        case .objectExists(let name): "there is already an object called \"\(name)\": choose another name"
+        case .objectLimit(let limit): "an account may have at most \(limit) objects: remove one first"
+        case .objectNotFound(let id): "no object \(id.prefix(64)) for this account: `edgefactor users objects list USER` shows them"
         }
     }
 }

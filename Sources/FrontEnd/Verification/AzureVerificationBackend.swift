@@ -3,7 +3,7 @@ public import Foundation
 public import IoTHub
 import Verification
 
-/// The real backend: `ProcessRequest` through the IoT Hub service API, results read from Blob
+/// The real backend: direct methods (`ProcessRequest`, `EnrollObject`, `RemoveObject`) through the IoT Hub service API, results read from Blob
 /// storage by exact name. Works against Azure and against EdgeFactor's built-in services alike.
 public struct AzureVerificationBackend: VerificationBackend {
     let hub: ServiceClient
@@ -22,9 +22,13 @@ public struct AzureVerificationBackend: VerificationBackend {
     }
 
     public func invokeProcessRequest(deviceId: String, moduleId: String?, payload: Data, timeout: Duration) async throws(VerificationBackendError) -> DeviceAnswer {
+        try await invokeMethod(name: "ProcessRequest", deviceId: deviceId, moduleId: moduleId, payload: payload, timeout: timeout)
+    }
+
+    public func invokeMethod(name: String, deviceId: String, moduleId: String?, payload: Data, timeout: Duration) async throws(VerificationBackendError) -> DeviceAnswer {
         do {
             let response = try await hub.invokeMethod(
-                deviceId: deviceId, moduleId: moduleId, methodName: "ProcessRequest", payload: payload, responseTimeout: timeout
+                deviceId: deviceId, moduleId: moduleId, methodName: name, payload: payload, responseTimeout: timeout
             )
             return DeviceAnswer(status: response.status, payload: response.payload)
         } catch {

@@ -1,7 +1,8 @@
 public import Foundation
 
-/// What the front-end needs from the hub and storage, and nothing more: invoke `ProcessRequest`
-/// and read a blob by its exact name (it never lists the container).
+/// What the front-end needs from the hub and storage, and nothing more: invoke a direct method
+/// (`ProcessRequest`, `EnrollObject`, `RemoveObject`) and read a blob by its exact name (it never
+/// lists the container).
 ///
 /// ``AzureVerificationBackend`` implements it with the IoT Hub service API and Blob storage;
 /// the same code runs against Azure and against EdgeFactor's built-in services.
@@ -12,6 +13,11 @@ public protocol VerificationBackend: Sendable {
     /// - Throws: ``VerificationBackendError`` saying whether the device is offline, timed out,
     ///   the hub throttled us, or the hub is unreachable.
     func invokeProcessRequest(deviceId: String, moduleId: String?, payload: Data, timeout: Duration) async throws(VerificationBackendError) -> DeviceAnswer
+
+    /// Invokes the direct method `name` on `deviceId` (and `moduleId`) and returns the answer.
+    ///
+    /// - Throws: ``VerificationBackendError``, as ``invokeProcessRequest(deviceId:moduleId:payload:timeout:)``.
+    func invokeMethod(name: String, deviceId: String, moduleId: String?, payload: Data, timeout: Duration) async throws(VerificationBackendError) -> DeviceAnswer
 
     /// The blob named exactly `name` in the responses container, or nil when it does not exist (yet).
     ///
@@ -29,6 +35,14 @@ public protocol VerificationBackend: Sendable {
 
 extension VerificationBackend {
     public var responsesContainerName: String? { nil }
+
+    /// Backends that know only `ProcessRequest` refuse any other method.
+    public func invokeMethod(name: String, deviceId: String, moduleId: String?, payload: Data, timeout: Duration) async throws(VerificationBackendError) -> DeviceAnswer {
+        guard name == "ProcessRequest" else {
+            throw .unavailable("this backend cannot invoke \(name.prefix(64)); use AzureVerificationBackend")
+        }
+        return try await invokeProcessRequest(deviceId: deviceId, moduleId: moduleId, payload: payload, timeout: timeout)
+    }
 
     /// Backends that know only their responses container refuse any other.
     public func readBlob(named name: String, container: String?, maximumSize: Int) async throws(VerificationBackendError) -> Data? {

@@ -24,6 +24,8 @@ public enum VerificationPhase: String, Codable, Sendable, CaseIterable {
     case invalid
     /// The hub or storage could not be reached.
     case unavailable
+    /// The personal object challenged was removed from the account before the result arrived.
+    case objectRemoved = "object-removed"
 
     /// Whether nothing more will happen.
     public var isTerminal: Bool { self != .sending && self != .looking }

@@ -17,6 +17,8 @@ struct VerificationWorker: Service {
     let secrets: any DeviceSecretProvider
     let audit: AuditLog
     let throttle: AccountThrottle
+    /// Where a personal object's existence is re-checked when its result arrives.
+    let objects: ObjectStore
     let settings: VerificationSettings
     let logger: Logger
 
@@ -45,7 +47,10 @@ struct VerificationWorker: Service {
                 detail = why
             case .success(let container):
                 await tracker.advance(request.requestId, to: .looking)
-                let outcome = await awaitResult(request, secret: secret, announcedContainer: container)
+                var outcome = await awaitResult(request, secret: secret, announcedContainer: container)
+                if outcome.phase == .found, let templateId = request.templateId, !(await objectExists(templateId, username: job.username)) {
+                    outcome = Outcome(phase: .objectRemoved, confidence: outcome.confidence, detail: "object \(templateId) was removed from the account")
+                }
                 phase = outcome.phase
                 confidence = outcome.confidence
                 image = outcome.image
@@ -70,6 +75,14 @@ struct VerificationWorker: Service {
                 deviceId: request.deviceId, className: request.className, confidence: confidence, outcome: phase.rawValue, detail: detail
             )
         )
+    }
+
+    /// Whether the personal object still belongs to the account (a database error counts as no).
+    private func objectExists(_ templateId: String, username: String) async -> Bool {
+        do { return try await objects.find(templateId: templateId, username: username) != nil } catch {
+            logger.error("cannot check the personal object: \(error)")
+            return false
+        }
     }
 
     private enum Invocation {

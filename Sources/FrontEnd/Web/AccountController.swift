@@ -20,9 +20,11 @@ struct AccountController: Sendable {
                 outcome: event.outcome, address: event.address ?? ""
             )
         }
+        let objectCount = (try? await state.objects.list(username: username).count) ?? 0
         let view = AccountView(
-            username: username, csrf: session.csrfToken, className: proof.className,
-            confidenceText: VerificationView.percent(proof.confidence), deviceId: proof.deviceId,
+            username: username, csrf: session.csrfToken, className: proof.personal ? "your \(proof.className)" : proof.className,
+            confidenceText: VerificationView.percent(proof.confidence) + (proof.personal ? " similar" : ""), deviceId: proof.deviceId,
+            objectCount: objectCount,
             verifiedAtISO: proof.verifiedAt.formatted(.iso8601), verifiedAtText: Self.format(proof.verifiedAt),
             activity: activity, hasActivity: !activity.isEmpty
         )
@@ -47,6 +49,7 @@ struct AccountController: Sendable {
         case .signedIn: "Signed in"
         case .signedOut: "Signed out"
         case .accountChanged: "Account changed"
+        case .objectChanged: "Object changed"
         }
     }
 }

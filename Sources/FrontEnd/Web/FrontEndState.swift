@@ -11,6 +11,11 @@ struct FrontEndState: Sendable {
     let audit: AuditLog
     let sessions: SessionCookies
     let tracker: VerificationTracker
+    let objects: ObjectStore
+    let enrolments: EnrolmentTracker
+    let enroller: ObjectEnroller
+    /// Set by `edgefactor demo` only.
+    let demoCamera: (any DemoCameraControl)?
     let renderer: PageRenderer
     /// bcrypt hash of a random password, checked when the user name is unknown (equal timing).
     let dummyHash: String

@@ -116,18 +116,29 @@ struct LoginController: Sendable {
         return try await startSecondFactor(for: account, session: session, address: address, compatible: compatible)
     }
 
-    /// Draws a class, seals and registers the request, rotates the session and sends the browser to wait.
+    /// Draws one of the person's own objects on the account's device, else a class; seals and
+    /// registers the request, rotates the session and sends the browser to wait.
     private func startSecondFactor(for account: UserAccount, session: WebSession, address: String, compatible: Bool) async throws -> Response {
-        var generator = SystemRandomNumberGenerator()
-        guard let className = account.classes.randomElement(using: &generator) else {
+        let challenge: SecondFactorChallenge
+        do {
+            let objects = try await state.objects.list(username: account.username, deviceId: account.deviceId)
+            guard let drawn = SecondFactorChallenge.draw(account: account, objects: objects, objectThreshold: state.configuration.objects.threshold) else {
+                return loginPage(csrf: session.csrfToken, username: account.username, status: .internalServerError,
+                                 error: .init(title: "Your account has no object enrolled.", text: "Ask an administrator to enrol one."))
+            }
+            challenge = drawn
+        } catch {
+            state.logger.error("cannot read the personal objects of \(account.username): \(error)")
             return loginPage(csrf: session.csrfToken, username: account.username, status: .internalServerError,
-                             error: .init(title: "Your account has no object enrolled.", text: "Ask an administrator to enrol one."))
+                             error: .init(title: "Sign-in is unavailable.", text: "Try again in a moment."))
         }
+        let className = challenge.className
         let request: VerificationRequest
         do {
             request = try VerificationRequest.make(
-                deviceId: account.deviceId, moduleId: account.moduleId, className: className, threshold: account.threshold,
-                lifetime: state.configuration.verification.requestLifetime
+                deviceId: account.deviceId, moduleId: account.moduleId, className: className, threshold: challenge.threshold,
+                lifetime: state.configuration.verification.requestLifetime, templateId: challenge.templateId,
+                accountRef: challenge.templateId == nil ? nil : AccountReference.make(username: account.username)
             )
         } catch {
             state.logger.error("cannot create a verification request for \(account.username): \(error)")
@@ -145,7 +156,8 @@ struct LoginController: Sendable {
         }
         await state.record(AuditEvent(
             kind: .verificationRequested, username: account.username, address: address, requestId: request.requestId,
-            deviceId: request.deviceId, className: className, outcome: "sent", detail: "threshold \(account.threshold) %"
+            deviceId: request.deviceId, className: className, outcome: "sent",
+            detail: "threshold \(challenge.threshold) %" + (challenge.templateId.map { ", personal object \($0)" } ?? "")
         ))
         let location: String
         if compatible {

@@ -22,7 +22,7 @@ struct PageRenderer: Sendable {
             let library = try await MustacheLibrary(directory: templates)
             let css = try Data(contentsOf: base.appendingPathComponent("static/app.css"))
             let js = try Data(contentsOf: base.appendingPathComponent("static/app.js"))
-            for name in ["layout", "login", "verify", "account", "message"] where library.getTemplate(named: name) == nil {
+            for name in ["layout", "login", "verify", "account", "message", "objects", "enrol", "demo-camera"] where library.getTemplate(named: name) == nil {
                 throw FrontEndError.resourcesMissing("template \(name).mustache in \(templates)")
             }
             return PageRenderer(library: library, stylesheet: ByteBuffer(data: css), script: ByteBuffer(data: js))

@@ -36,6 +36,7 @@ struct VerificationController: Sendable {
         }
         var view = VerificationView(verification)
         view.csrf = session.csrfToken
+        view.demoCamera = state.demoCamera != nil
         return state.renderer.page("verify", view)
     }
 
@@ -107,9 +108,23 @@ struct VerificationController: Sendable {
         else {
             return .seeOther("/")
         }
+        // A personal object removed since its result was accepted no longer signs anyone in.
+        if let templateId = verification.request.templateId {
+            let exists = (try? await state.objects.find(templateId: templateId, username: username)) != nil
+            guard exists else {
+                await state.sessions.store.update(session.key, stage: .anonymous)
+                await state.record(AuditEvent(
+                    kind: .verificationCompleted, username: username, address: state.clientAddress(request, context), requestId: id,
+                    deviceId: verification.request.deviceId, className: verification.request.className, outcome: VerificationPhase.objectRemoved.rawValue,
+                    detail: "object \(templateId) was removed before the sign-in completed"
+                ))
+                return state.renderer.message("Object removed", "This object was removed from your account, so it cannot be used to sign in. Start again.", status: .forbidden)
+            }
+        }
         let proof = SignInProof(
             requestId: id, deviceId: verification.request.deviceId, className: verification.request.className,
-            confidence: verification.confidence ?? 0, verifiedAt: verification.finishedAt ?? Date()
+            confidence: verification.confidence ?? 0, verifiedAt: verification.finishedAt ?? Date(),
+            personal: verification.request.isPersonalObject
         )
         let rotated = await state.sessions.store.rotate(session, to: .authenticated(username: username, proof: proof))
         do { try await state.users.markSignedIn(username, at: Date()) } catch { state.logger.error("cannot record the sign-in time: \(error)") }

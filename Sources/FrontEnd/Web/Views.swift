@@ -56,11 +56,17 @@ struct VerificationView: Encodable, Sendable {
     let statusURL: String
     let imageURL: String?
     let completeURL: String
+    /// The challenge is the person's own object (then the score is a similarity).
+    let personal: Bool
+    /// "87 % similar" or "93.5 %": the score as the evidence shows it.
+    let scoreText: String?
+    /// `edgefactor demo` only: link to the demo camera's switch.
+    var demoCamera = false
     /// Only in the HTML page, never in JSON.
     var csrf: String = ""
 
     enum CodingKeys: String, CodingKey {
-        case requestId, phase, className, headline, message, steps, terminal, found, failed, secondsLeft, confidenceText, imageURL
+        case requestId, phase, className, headline, message, steps, terminal, found, failed, secondsLeft, confidenceText, imageURL, personal
     }
 
     init(_ verification: PendingVerification, now: Date = Date()) {
@@ -70,17 +76,20 @@ struct VerificationView: Encodable, Sendable {
         requestId = id
         self.phase = phase.rawValue
         className = request.className
-        article = Self.article(for: request.className)
-        let copy = PhaseCopy(phase: phase, className: request.className, article: article)
+        personal = request.isPersonalObject
+        article = personal ? "your" : Self.article(for: request.className)
+        let copy = PhaseCopy(phase: phase, className: request.className, article: article, personal: personal)
         headline = copy.headline
         message = copy.message
-        steps = Self.steps(for: phase, className: request.className)
+        steps = Self.steps(for: phase, className: "\(article) \(request.className)")
         terminal = phase.isTerminal
         found = phase == .found
         failed = phase.isTerminal && phase != .found
         secondsLeft = max(0, Int(request.expiresAt.timeIntervalSince(now).rounded()))
         expiresAtMillis = Int64(request.expiresAt.timeIntervalSince1970 * 1000)
         confidenceText = verification.confidence.map(Self.percent)
+        let isPersonal = personal
+        scoreText = verification.confidence.map { isPersonal ? Self.percent($0) + " similar" : Self.percent($0) }
         thresholdText = Self.percent(request.threshold)
         deviceId = request.deviceId
         eventsURL = "/verify/\(id)/events"
@@ -107,7 +116,7 @@ struct VerificationView: Encodable, Sendable {
         case .looking: (sendState, lookState, doneState) = ("done", "active", "pending")
         case .found: (sendState, lookState, doneState) = ("done", "done", "done")
         case .deviceOffline, .deviceUnknown, .timedOut, .throttled, .rejected: (sendState, lookState, doneState) = ("failed", "pending", "pending")
-        case .notFound, .expired, .invalid: (sendState, lookState, doneState) = ("done", "failed", "pending")
+        case .notFound, .expired, .invalid, .objectRemoved: (sendState, lookState, doneState) = ("done", "failed", "pending")
         case .unavailable: (sendState, lookState, doneState) = ("failed", "pending", "pending")
         }
         return [
@@ -124,10 +133,12 @@ struct PhaseCopy {
     let headline: String
     let message: String
 
-    init(phase: VerificationPhase, className: String, article: String) {
+    init(phase: VerificationPhase, className: String, article: String, personal: Bool = false) {
         switch phase {
         case .sending:
             (headline, message) = ("Contacting your device", "Sending the request to your camera…")
+        case .looking where personal:
+            (headline, message) = ("Show your \(className)", "Show your \(className) to the camera, turning it slowly, until it is recognised.")
         case .looking:
             (headline, message) = ("Show \(article) \(className)", "Hold \(article) \(className) in front of your camera until it is recognised.")
         case .found:
@@ -150,6 +161,8 @@ struct PhaseCopy {
             (headline, message) = ("Result not accepted", "The device's answer could not be verified, so it was not accepted. Contact your administrator.")
         case .unavailable:
             (headline, message) = ("Verification unavailable", "The verification service cannot be reached right now. Try again later.")
+        case .objectRemoved:
+            (headline, message) = ("Object removed", "Your \(className) was removed from your account, so it cannot be used to sign in. Start again.")
         }
     }
 }
@@ -168,6 +181,8 @@ struct AccountView {
     let className: String
     let confidenceText: String
     let deviceId: String
+    /// How many personal objects the account has ("Your objects" link).
+    let objectCount: Int
     let verifiedAtISO: String
     let verifiedAtText: String
     let activity: [Activity]

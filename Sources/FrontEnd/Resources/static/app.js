@@ -65,3 +65,59 @@
     tick();
   }
 })();
+
+// Live progress on the enrolment page: polls its JSON status (views accepted, the device's hint,
+// the last refused view) and reloads for the server-rendered result once it is over.
+(() => {
+  "use strict";
+  const root = document.querySelector("[data-enrolment]");
+  if (!root || root.dataset.terminal === "true") return;
+
+  let finished = false;
+  const finish = () => {
+    if (finished) return;
+    finished = true;
+    window.location.replace(window.location.href);
+  };
+  const setText = (id, text) => {
+    const element = document.getElementById(id);
+    if (element && element.textContent !== text) element.textContent = text;
+  };
+
+  const render = (status) => {
+    setText("headline", status.headline);
+    setText("message", status.message);
+    setText("views", status.viewsText);
+    setText("hint", status.hint || "");
+    setText("refusal", status.lastRefusal ? `Last view refused: ${status.lastRefusal}` : "");
+    const bar = document.getElementById("views-bar");
+    if (bar) {
+      bar.max = status.wantedViews;
+      bar.value = status.acceptedViews;
+    }
+    if (status.terminal) finish();
+  };
+
+  const poll = async () => {
+    while (!finished) {
+      try {
+        const response = await fetch(root.dataset.status, { headers: { Accept: "application/json" }, cache: "no-store", credentials: "same-origin" });
+        if (response.ok) render(await response.json());
+        else if (response.status === 404 || response.status === 403) finish();
+      } catch (_) { /* network hiccup: try again */ }
+      if (!finished) await new Promise((resolve) => setTimeout(resolve, 500));
+    }
+  };
+  poll();
+
+  const countdown = document.getElementById("countdown");
+  const expires = Number(root.dataset.expires);
+  if (countdown && expires > 0) {
+    const tick = () => {
+      const left = Math.max(0, Math.round((expires - Date.now()) / 1000));
+      countdown.textContent = `${left} s`;
+      if (left > 0 && !finished) setTimeout(tick, 1000);
+    };
+    tick();
+  }
+})();
