@@ -68,7 +68,7 @@ struct EnrolmentSession: Sendable {
     /// The quality figures reported with the result.
     var quality: TemplateQuality {
         TemplateQuality(
-            views: builder.views.count, framesSeen: builder.framesSeen, blurryFrames: builder.blurryFrames,
+            views: builder.finalViews.count, framesSeen: builder.framesSeen, blurryFrames: builder.blurryFrames,
             repeatedFrames: builder.repeatedFrames, emptySceneFrames: builder.emptySceneFrames,
             meanViewSimilarity: builder.meanViewSimilarity, minimumSharpness: builder.viewSharpness.min() ?? 0,
             emptySceneSimilarity: builder.emptySceneSimilarity)

@@ -10,10 +10,11 @@ extension ImageClassifier {
     public var hasEmbedding: Bool { embeddingOutput != nil }
 
     /// The output to read as the embedding: the named one (an error if it does not exist, when the
-    /// name was given explicitly), never the scores output.
+    /// name was given explicitly). It may be the scores output itself, for a model that only
+    /// extracts features.
     static func embeddingOutput(_ name: String?, explicit: Bool, session: ORTSession, scores: TensorDescription) throws(ClassifierError) -> TensorDescription? {
         guard let name else { return nil }
-        guard let found = session.outputs.first(where: { $0.name == name }), found.isFloat, found.name != scores.name else {
+        guard let found = session.outputs.first(where: { $0.name == name }), found.isFloat else {
             guard explicit else { return nil }
             throw .unexpectedModel("no float output named \(name) to read embeddings from (outputs: \(session.outputs.map(\.description).joined(separator: "; "))); name another with --embedding-output")
         }
@@ -55,11 +56,13 @@ extension ImageClassifier {
         let clock = ContinuousClock()
         let t0 = clock.now
         let shape = [1, 3, inputHeight, inputWidth]
-        let input = self.input, outputs = [output, embeddingOutput], session = self.session
+        let shared = embeddingOutput.name == output.name
+        let input = self.input, outputs = shared ? [output] : [output, embeddingOutput], session = self.session
         let result = tensor.withUnsafeMutableBufferPointer { buffer in
             Result { () throws(ClassifierError) in try session.run(input: input, shape: shape, data: buffer, outputs: outputs) }
         }
-        let values = try result.get()
+        var values = try result.get()
+        if shared, let only = values.first { values.append(only) }
         let t1 = clock.now
         guard values.count == 2, values[0].values.count == classCount else {
             throw .unexpectedModel("output \(output.name) returned \(values.first?.values.count ?? 0) values, expected \(classCount)")

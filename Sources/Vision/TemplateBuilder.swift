@@ -16,6 +16,9 @@ public struct TemplateBuilder: Sendable {
         public var maximumViewSimilarity: Double
         /// A view this similar to the empty scene shows no object: refused.
         public var maximumEmptySceneSimilarity: Double
+        /// When the capture ends short of `wantedViews`, frames refused as repeats but less similar
+        /// than this to every kept view are added, the most different first.
+        public var maximumTopUpSimilarity: Double = 0.95
 
         public static let standard = Policy(wantedViews: 5, minimumViews: 3, minimumSharpness: 50, maximumViewSimilarity: 0.90, maximumEmptySceneSimilarity: 0.85)
 
@@ -59,6 +62,9 @@ public struct TemplateBuilder: Sendable {
     public private(set) var emptySceneFrames = 0
     /// The sharpest kept view's index (the thumbnail).
     public private(set) var sharpestView: Int?
+    /// Sharp frames refused as repeats, kept to top the views up at the end (at most 256).
+    private var candidates: [Embedding] = []
+    static let maximumCandidates = 256
 
     public init(policy: Policy = .standard) {
         self.policy = policy
@@ -88,6 +94,7 @@ public struct TemplateBuilder: Sendable {
         let toViews = views.map { $0.similarity(to: embedding) }.max() ?? -1
         if toViews >= policy.maximumViewSimilarity {
             repeatedFrames += 1
+            if candidates.count < Self.maximumCandidates { candidates.append(embedding) }
             return .repeated(similarity: toViews)
         }
         views.append(embedding)
@@ -96,8 +103,22 @@ public struct TemplateBuilder: Sendable {
         return .accepted(view: views.count - 1)
     }
 
-    /// Mean cosine similarity between the kept views (1 for a single view).
+    /// The views a template gets: the kept ones, topped up from the repeats (the most different
+    /// from the views so far first) while fewer than wanted and while one is different enough.
+    public var finalViews: [Embedding] {
+        var chosen = views
+        var pool = candidates
+        while chosen.count < policy.wantedViews, !pool.isEmpty {
+            let scored = pool.enumerated().map { ($0.offset, chosen.map($0.element.similarity).max() ?? -1) }
+            guard let best = scored.min(by: { $0.1 < $1.1 }), best.1 < policy.maximumTopUpSimilarity else { break }
+            chosen.append(pool.remove(at: best.0))
+        }
+        return chosen
+    }
+
+    /// Mean cosine similarity between the final views (1 for a single view).
     public var meanViewSimilarity: Double {
+        let views = finalViews
         guard views.count > 1 else { return 1 }
         var total = 0.0, pairs = 0
         for i in views.indices { for j in views.indices where j > i { total += views[i].similarity(to: views[j]); pairs += 1 } }
@@ -106,11 +127,12 @@ public struct TemplateBuilder: Sendable {
 
     /// The highest similarity of a kept view to the empty scene, nil when none was recorded.
     public var emptySceneSimilarity: Double? {
-        emptyScene.isEmpty || views.isEmpty ? nil : views.map { v in emptyScene.map { v.similarity(to: $0) }.max() ?? -1 }.max()
+        emptyScene.isEmpty || views.isEmpty ? nil : finalViews.map { v in emptyScene.map { v.similarity(to: $0) }.max() ?? -1 }.max()
     }
 
     /// Why the frames so far do not make a usable template, or nil when they do.
     public var refusal: EnrolmentRefusal? {
+        let views = finalViews
         guard views.count < policy.minimumViews else { return nil }
         if framesSeen == 0 {
             return EnrolmentRefusal(.noFrames, "the camera delivered no frames: check that it is connected and not used by another program")
@@ -127,6 +149,6 @@ public struct TemplateBuilder: Sendable {
     /// The template, or the refusal that says what to do.
     public func build(id: String, name: String, model: ModelIdentity, createdAt: Date = Date(), metadata: [String: String] = [:]) throws(TemplateError) -> ObjectTemplate {
         if let refusal { throw .refused(refusal) }
-        return try ObjectTemplate(id: id, name: name, createdAt: createdAt, model: model, views: views, emptyScene: emptyScene, metadata: metadata)
+        return try ObjectTemplate(id: id, name: name, createdAt: createdAt, model: model, views: finalViews, emptyScene: emptyScene, metadata: metadata)
     }
 }

@@ -174,6 +174,21 @@ struct ObjectTemplateTests {
         #expect(empty.refusal?.reason == .emptyScene)
     }
 
+    @Test("a capture that ends short of the views wanted is topped up with the most different repeats, never with duplicates")
+    func builderTopUp() throws {
+        var builder = TemplateBuilder(policy: .init(wantedViews: 4, minimumViews: 3, minimumSharpness: 10, maximumViewSimilarity: 0.90, maximumEmptySceneSimilarity: 0.9))
+        let a = Self.unit([1, 0, 0, 0, 0, 0, 0, 0]), b = Self.unit([0, 1, 0, 0, 0, 0, 0, 0])
+        let nearA = Self.unit([1, 0.45, 0, 0, 0, 0, 0, 0])   // 0.91 to a: a repeat, but a distinct one
+        let duplicate = Self.unit([1, 0.05, 0, 0, 0, 0, 0, 0])  // 0.999 to a
+        for (embedding, _) in [(a, 0), (b, 1), (duplicate, 2), (nearA, 3), (duplicate, 4)] { _ = builder.offer(embedding, sharpness: 50) }
+        #expect(builder.views.count == 2)
+        #expect(builder.finalViews.count == 3)
+        #expect(builder.finalViews.last == nearA)
+        #expect(builder.refusal == nil)
+        let template = try builder.build(id: String(repeating: "b", count: 32), name: "cup", model: Self.model)
+        #expect(template.views.count == 3)
+    }
+
     @Test("sharpness tells a detailed frame from a smooth or flat one")
     func sharpness() {
         let pattern = RGBImage.testPattern(width: 320, height: 240)
