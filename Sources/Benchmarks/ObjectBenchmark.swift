@@ -64,7 +64,8 @@ struct ObjectBenchmark: AsyncParsableCommand {
         guard !dryRun else { return }
         try VisionRow.replaceSection("Personal objects", in: output, with: report.markdown)
         try report.curveCSV.write(toFile: curve, atomically: true, encoding: .utf8)
-        print("wrote \(output) and \(curve); draw the curve with: .venv/bin/python scripts/plot_det.py \(curve) docs/object-det.png")
+        let attempts = study.verificationRates(at: study.policy.threshold)
+        print("wrote \(output) and \(curve); draw the curve with: .venv/bin/python scripts/plot_det.py docs/object-det.png \(curve) --point \(study.policy.threshold) --impostors \(attempts.impostorAttempts) --genuine \(attempts.genuineAttempts)")
     }
 
     /// Where the object is in each video's first frame (x0, y0, x1, y1).

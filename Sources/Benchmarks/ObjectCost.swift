@@ -9,11 +9,12 @@ struct ObjectCost {
     /// Comparing one embedding with the template's views alone.
     var similarityMicroseconds: Double
     var views: Int
+    var frames: Int
 
     var ratio: Double { classifyAndMatchMilliseconds / max(classifyMilliseconds, 1e-9) }
 
     static func measure(_ classifier: ImageClassifier, frames: [RGBImage], count: Int, template: ObjectTemplate?) throws -> ObjectCost {
-        guard let template, !frames.isEmpty else { return ObjectCost(classifyMilliseconds: 0, classifyAndMatchMilliseconds: 0, similarityMicroseconds: 0, views: 0) }
+        guard let template, !frames.isEmpty else { return ObjectCost(classifyMilliseconds: 0, classifyAndMatchMilliseconds: 0, similarityMicroseconds: 0, views: 0, frames: 0) }
         let clock = ContinuousClock()
         var classify = Duration.zero, match = Duration.zero
         var sink = 0.0
@@ -36,7 +37,7 @@ struct ObjectCost {
         let n = Double(max(10, count))
         return ObjectCost(
             classifyMilliseconds: classify.milliseconds / n, classifyAndMatchMilliseconds: match.milliseconds / n,
-            similarityMicroseconds: similarity.milliseconds * 1000 / Double(reps), views: template.views.count)
+            similarityMicroseconds: similarity.milliseconds * 1000 / Double(reps), views: template.views.count, frames: max(10, count))
     }
 }
 

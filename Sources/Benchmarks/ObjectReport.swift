@@ -39,7 +39,7 @@ struct ObjectReport {
         let counts = study.objectFrameCounts.sorted { $0.key < $1.key }
             .map { "\($0.key): \($0.value.enrol) enrolment frames, \($0.value.genuine) genuine frames" }.joined(separator: "; ")
         var lines = [
-            "Command: `swift build -c release --product edgefactor-bench && .build/release/edgefactor-bench objects` (after `scripts/setup.sh --test`), then `.venv/bin/python scripts/plot_det.py docs/object-det.csv docs/object-det.png`.",
+            "Command: `swift build -c release --product edgefactor-bench && .build/release/edgefactor-bench objects` (after `scripts/setup.sh --test`), then the plotting command it prints (`scripts/plot_det.py`, which draws docs/object-det.png from docs/object-det.csv).",
             "",
             "Data (set-up's `var/objects`, made by `scripts/make-object-data.sh` from registry packages only): two objects filmed while a hand turns them, a black cup (opencv-doc's `cup.mp4`) and a yellow printed box (opencv-doc's `box.mp4`), \(counts); \(others) impostor images: frames of the other videos in opencv-doc (people, a cartoon, a tree), its sample photos (among them another box, `box.png`, and the same box in a scene), and scikit-image's photos (among them an espresso cup, `coffee.png`); and \(sameScene) same-scene impostors, the hardest: each of those photos pasted where the object is in the first frame of each video (another object held in the same place), shown five ways (whole, and four crops of 90–100 %), each one verification attempt.",
             "",
@@ -59,7 +59,7 @@ struct ObjectReport {
             "",
             "Against the FIDO biometric bar (FRR ≤ 3 % at FAR ≤ 1 in 10,000, which needs ≥ 30,000 impostor attempts without a false accept): \(atZero.impostorAttempts >= 30_000 && atZero.frr <= 0.03 ? "met on this data" : "not shown on this data") — \(atZero.impostorAttempts) impostor attempts, FRR \(percent(atZero.frr)) at the zero-false-accept threshold. Two filmed objects are far too few to claim the bar for objects in general; see the README's \"Your own object\" for what the factor does and does not protect against.",
             "",
-            "Cost per frame (one thread, mean of \(max(10, 0)) interleaved frames, release build): classification alone \(String(format: "%.2f", cost.classifyMilliseconds)) ms; classification with the embedding from the same inference and a \(cost.views)-view template comparison \(String(format: "%.2f", cost.classifyAndMatchMilliseconds)) ms (×\(String(format: "%.2f", cost.ratio))); the comparison alone \(String(format: "%.1f", cost.similarityMicroseconds)) µs.",
+            "Cost per frame (one thread, mean of \(cost.frames) interleaved frames, release build): classification alone \(String(format: "%.2f", cost.classifyMilliseconds)) ms; classification with the embedding from the same inference and a \(cost.views)-view template comparison \(String(format: "%.2f", cost.classifyAndMatchMilliseconds)) ms (×\(String(format: "%.2f", cost.ratio))); the comparison alone \(String(format: "%.1f", cost.similarityMicroseconds)) µs.",
             "",
             "![DET curve](object-det.png)",
         ]

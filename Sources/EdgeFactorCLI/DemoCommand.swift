@@ -20,7 +20,8 @@ struct DemoCommand: AsyncParsableCommand {
         discussion: """
             Starts the built-in storage and hub, the front-end, the edge module and the device agent, \
             with a demo account, generated keys and connection strings, the default model and a camera \
-            (by default a folder of sample photos, one of which shows the demo account's object). \
+            (by default one that the demo page switches between two filmed objects, a black cup and a \
+            yellow box, and the sample photos, one of which shows the demo account's class). \
             It prints the URL and the credentials. State lives in --data-dir and is reused by the next \
             run; Ctrl-C stops everything cleanly.
             """
@@ -35,11 +36,11 @@ struct DemoCommand: AsyncParsableCommand {
     @Option(help: "Port the front-end listens on (0 = any free port).")
     var port = 8080
 
-    @Option(help: ArgumentHelp("Camera source URI: an image, a folder or glob, v4l2:///dev/videoN, a video file, rtsp://…, synthetic:// (default: the sample photos, $EDGEFACTOR_HOME/photos, else ./var/photos).", valueName: "uri"))
+    @Option(help: ArgumentHelp("Camera source URI: an image, a folder or glob, v4l2:///dev/videoN, a video file, rtsp://…, synthetic:// (default: the demo camera, switched from the demo page between set-up's filmed cup and box and the sample photos).", valueName: "uri"))
     var camera: String?
 
-    @Option(help: "Frames per second read from an image folder (a real camera sets its own rate).")
-    var frameRate = 4.0
+    @Option(help: "Frames per second read from image folders and videos (a real camera is asked for this rate).")
+    var frameRate = 8.0
 
     @Option(help: "The demo account's name.")
     var user = "demo"
@@ -120,14 +121,19 @@ struct DemoCommand: AsyncParsableCommand {
             database: database, credentialsFile: layout.credentials
         )
 
-        let cameraURI = camera ?? layout.photos.path
+        let cameraOptions = FrameSourceOptions(loop: true, frameRate: frameRate)
+        let demoCamera = camera == nil ? try DemoCamera.make(home: layout.home, photos: layout.photos, options: cameraOptions) : nil
+        let cameraURI = camera ?? (demoCamera == nil ? layout.photos.path : "the demo camera (\(demoCamera?.sources.joined(separator: ", ") ?? ""))")
         var agentConfiguration = DeviceAgentConfiguration(
             hub: deviceConnection, hubOptions: hub.clientOptions(), storage: storage.storageConnectionString,
             deviceSecret: deviceSecret, moduleSecrets: [moduleId: moduleSecret], camera: cameraURI,
-            cameraOptions: FrameSourceOptions(loop: true, frameRate: frameRate)
+            cameraOptions: cameraOptions
         )
         agentConfiguration.healthEndpoint = ("127.0.0.1", 0)
-        let agent = try DeviceAgentService(configuration: agentConfiguration, classifier: classifier, logger: logger.labelled("agent"))
+        // Templates of enrolled objects stay with the demo's state, encrypted with the device's secret.
+        agentConfiguration.stateDirectory = layout.root.appendingPathComponent("agent", isDirectory: true)
+        let agent = try DeviceAgentService(
+            configuration: agentConfiguration, classifier: classifier, camera: demoCamera?.camera, logger: logger.labelled("agent"))
 
         var moduleConfiguration = EdgeModuleConfiguration(
             hub: .connectionString(moduleConnection, hub.clientOptions()),
@@ -145,6 +151,7 @@ struct DemoCommand: AsyncParsableCommand {
             database: database,
             backend: AzureVerificationBackend(hub: hub.serviceClient(), container: container, storage: storage.storageConnectionString),
             secrets: StaticDeviceSecrets([deviceId: deviceSecret]),
+            demoCamera: demoCamera,
             logger: logger.labelled("frontend")
         )
         let banner = DemoBanner(
