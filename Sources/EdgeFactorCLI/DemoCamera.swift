@@ -13,13 +13,13 @@ struct DemoCamera: DemoCameraControl {
     /// `photos`); nil when the object frames are missing (the photos alone are then the camera).
     static func make(home: URL, photos: URL, options: FrameSourceOptions) throws -> DemoCamera? {
         let objects = home.appendingPathComponent("objects", isDirectory: true)
-        var named: [(name: String, source: any FrameSource)] = []
+        // The photos first: the demo account's class (an espresso) is among them.
+        var named: [(name: String, source: any FrameSource)] = [("photos", try FrameSources.open(photos.path, options: options))]
         for name in ["cup", "box"] {
             let folder = objects.appendingPathComponent(name, isDirectory: true)
             guard FileManager.default.fileExists(atPath: folder.path) else { return nil }
             named.append((name, try FrameSources.open(folder.path, options: options)))
         }
-        named.append(("photos", try FrameSources.open(photos.path, options: options)))
         return DemoCamera(camera: try SwitchableFrameSource(named), sources: named.map(\.name))
     }
 

@@ -123,7 +123,8 @@ struct DemoCommand: AsyncParsableCommand {
 
         let cameraOptions = FrameSourceOptions(loop: true, frameRate: frameRate)
         let demoCamera = camera == nil ? try DemoCamera.make(home: layout.home, photos: layout.photos, options: cameraOptions) : nil
-        let cameraURI = camera ?? (demoCamera == nil ? layout.photos.path : "the demo camera (\(demoCamera?.sources.joined(separator: ", ") ?? ""))")
+        let cameraURI = camera ?? (demoCamera == nil ? layout.photos.path
+            : "the demo camera, on the sample photos; under Your objects enrol the cup or the box, switching the camera at /demo/camera")
         var agentConfiguration = DeviceAgentConfiguration(
             hub: deviceConnection, hubOptions: hub.clientOptions(), storage: storage.storageConnectionString,
             deviceSecret: deviceSecret, moduleSecrets: [moduleId: moduleSecret], camera: cameraURI,
