@@ -166,7 +166,7 @@ struct ObjectTests {
             #expect(sent.templateId == templateId)
             #expect(sent.accountRef == AccountReference.make(username: "alice"))
             #expect(sent.className == "blue mug")
-            #expect(sent.threshold == 80)
+            #expect(sent.threshold == 72)
             await device.releaseVerifications()
             let outcome = try await alice.waitForOutcome(requestId)
             #expect(outcome["phase"] as? String == "found")

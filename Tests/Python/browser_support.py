@@ -104,14 +104,35 @@ class EdgeFactorSystem:
             args += ["--requests-queue", queue]
         self.spawn(name, *args)
 
-    def start_agent(self, photos=("coffee.jpg", "chelsea.jpg")):
-        camera = self.home / "camera"
-        camera.mkdir(exist_ok=True)
-        for index, photo in enumerate(photos):
-            shutil.copy(base_home() / "photos" / photo, camera / f"{index:02d}-{photo}")
-        self.spawn("agent", "agent", "--device-id", DEVICE, "--camera", str(camera), "--camera-loop",
+    def start_agent(self, photos=("coffee.jpg", "chelsea.jpg"), camera: Path = None, frame_rate: float = None):
+        """The agent, its camera an image folder: `camera` if given, else a copy of `photos`."""
+        if camera is None:
+            camera = self.home / "camera"
+            camera.mkdir(exist_ok=True)
+            for index, photo in enumerate(photos):
+                shutil.copy(base_home() / "photos" / photo, camera / f"{index:02d}-{photo}")
+        rate = ["--frame-rate", str(frame_rate)] if frame_rate else []
+        self.spawn("agent", "agent", "--device-id", DEVICE, "--camera", str(camera), "--camera-loop", *rate,
                    "--model", str(self.models / "efficientnet-lite0.onnx"), "--labels", str(self.labels),
                    "--storage-connection-string", self.storage_connection_string, "--health-address", "off")
+
+    def point_camera(self, camera: Path = None, frame_rate: float = None):
+        """Points the camera elsewhere: restarts the agent on another image folder (None: the
+        sample photos). Its templates stay in its state folder, as on a real device."""
+        self.servers["agent"].stop()
+        self.wait_until_disconnected()
+        self.start_agent(camera=camera, frame_rate=frame_rate)
+        self.wait_until_connected()
+
+    def wait_until_disconnected(self, timeout: float = 30.0):
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            devices = self.run("hub", "devices", "list", "--data-dir", str(self.home / "hub"), check=False).stdout
+            line = next((l for l in devices.splitlines() if DEVICE in l.split()), "")
+            if "Connected" not in line or "Disconnected" in line:
+                return
+            time.sleep(0.2)
+        raise AssertionError(f"the agent still shows as connected after {timeout}s")
 
     def wait_until_connected(self, timeout: float = 60.0, agent: bool = True):
         """Until the module and the agent's device show as connected in the hub's registry."""
@@ -210,6 +231,21 @@ def wait_for_headline(driver, words, timeout: float = 60.0) -> str:
 
     return WebDriverWait(driver, timeout, poll_frequency=0.05,
                          ignored_exceptions=(StaleElementReferenceException, NoSuchElementException)).until(settled)
+
+
+def object_frames(tmp: Path, name: str, first: int, count: int, step: int) -> Path:
+    """A folder of every `step`-th frame of one of set-up's filmed objects (var/objects/cup, box):
+    a camera that shows that object being turned in the hand. A debug build is slow per frame."""
+    source = base_home() / "objects" / name
+    folder = tmp / f"{name}-{first}-{step}"
+    folder.mkdir(parents=True, exist_ok=True)
+    for i in range(count):
+        frame = source / f"{first + i * step:04d}.jpg"
+        if frame.exists():
+            shutil.copy(frame, folder / frame.name)
+    if not any(folder.iterdir()):
+        raise AssertionError(f"no frames of {name} in {source}: run scripts/setup.sh (it makes var/objects)")
+    return folder
 
 
 def screenshot(driver, name: str) -> Path:

@@ -2,7 +2,9 @@ public import Foundation
 
 /// How personal objects are enrolled and challenged.
 public struct ObjectSettings: Sendable, Equatable {
-    /// The similarity, in percent, each matching frame must reach in a sign-in challenge.
+    /// The similarity, in percent, each matching frame must reach in a sign-in challenge: 72 by
+    /// default, the device's own default (`MatchPolicy.standard`, 0.72), chosen from the matching
+    /// study's DET curve (docs/benchmarks.md).
     public var threshold: Double
     /// Distinct views an enrolment asks the device to keep (3–12).
     public var views: Int
@@ -18,7 +20,7 @@ public struct ObjectSettings: Sendable, Equatable {
     public var maximumThumbnailSize: Int
 
     public init(
-        threshold: Double = 80, views: Int = 5, captureSeconds: Double = 12, methodTimeout: Duration = .seconds(30),
+        threshold: Double = 72, views: Int = 5, captureSeconds: Double = 12, methodTimeout: Duration = .seconds(30),
         resultGrace: TimeInterval = 5, initialPollInterval: Duration = .milliseconds(200), maximumPollInterval: Duration = .seconds(1),
         maximumThumbnailSize: Int = 512 * 1024
     ) {
