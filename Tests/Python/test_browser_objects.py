@@ -4,14 +4,18 @@ set-up's filmed objects (var/objects: a black cup and a yellow box, turned in th
 
 "Pointing the camera" at another object restarts the agent on another folder; its templates stay
 in its state folder, encrypted, as on a real device. The tests run in order on one system: enrol
-the cup from the page and sign in with it, the box refused, the cup removed and never asked again.
+the cup from the page and sign in with it, the box refused, the cup removed and never asked again,
+then an administrator's `edgefactor users objects add|list|remove`.
 Screenshots are saved under var/artifacts/.
 """
+import json
+import time
+
 import pytest
 from selenium.webdriver.common.by import By
 from selenium.webdriver.support.ui import WebDriverWait
 
-from browser_support import (EdgeFactorSystem, make_browser, object_frames, screenshot, sign_in,
+from browser_support import (DEVICE, EdgeFactorSystem, make_browser, object_frames, screenshot, sign_in,
                              wait_for_headline)
 
 USER = "carol"
@@ -141,3 +145,33 @@ def test_a_removed_object_is_refused_and_never_asked_again(system, browser):
     assert "black cup" not in browser.find_element(By.TAG_NAME, "main").text
     assert "espresso" in browser.find_element(By.TAG_NAME, "main").text
     assert headline in ("Object not recognised", "Request expired"), system.logs_text()
+
+
+def test_administrator_enrols_lists_and_removes_with_the_cli(system):
+    system.point_camera(system.cup)
+    connection = ["--storage-connection-string", system.storage_connection_string]
+    added = system.run("users", "objects", "add", USER, "--name", "travel cup", "--seconds", "12", *connection)
+    assert "enrolled" in added.stdout and "travel cup" in added.stdout, added.stdout + added.stderr
+    assert "views" in added.stdout
+
+    listed = system.run("users", "objects", "list", USER, "--json").stdout.splitlines()
+    objects = [json.loads(line) for line in listed if line.strip()]
+    assert [o["name"] for o in objects] == ["travel cup"]
+    assert objects[0]["device"] == DEVICE and objects[0]["quality"]["views"] >= 3
+    table = system.run("users", "objects", "list").stdout
+    assert objects[0]["templateId"] in table and "travel cup" in table
+
+    # A name the challenge could not carry, and an unknown id: clear errors, nothing changed.
+    bad = system.run("users", "objects", "add", USER, "--name", "<script>", *connection, check=False)
+    assert bad.returncode != 0 and "invalid object name" in bad.stderr
+    unknown = system.run("users", "objects", "remove", USER, "0" * 32, *connection, check=False)
+    assert unknown.returncode != 0 and "no object" in unknown.stderr
+
+    removed = system.run("users", "objects", "remove", USER, objects[0]["templateId"], *connection)
+    assert "asked to erase" in removed.stdout
+    assert system.run("users", "objects", "list", USER, "--json").stdout.strip() == ""
+    erased = f"template={objects[0]['templateId']} [DeviceAgent] template removed"
+    deadline = time.monotonic() + 60
+    while erased not in system.servers["agent"].output() and time.monotonic() < deadline:
+        time.sleep(0.5)
+    assert erased in system.servers["agent"].output(), system.logs_text()
