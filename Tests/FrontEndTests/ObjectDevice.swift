@@ -22,6 +22,8 @@ actor ObjectDevice: VerificationBackend {
     var similarity: Double = 87
     var classConfidence: Double = 93
     var holdEnrolments = false
+    /// Every method fails as the hub reports an unconnected device.
+    var offline = false
     var holdVerifications = false
     private(set) var blobs: [String: Data] = [:]
     private(set) var verifications: [VerificationRequest] = []
@@ -42,6 +44,7 @@ actor ObjectDevice: VerificationBackend {
 
     func set(enrolment: Enrolment) { self.enrolment = enrolment }
     func set(holdEnrolments: Bool) { self.holdEnrolments = holdEnrolments }
+    func set(offline: Bool) { self.offline = offline }
     func set(holdVerifications: Bool) { self.holdVerifications = holdVerifications }
     /// A template the device keeps for `username` (as if enrolled earlier).
     func adopt(_ templateId: String, username: String) { templates[templateId] = AccountReference.make(username: username) }
@@ -66,6 +69,7 @@ actor ObjectDevice: VerificationBackend {
 
     nonisolated func invokeMethod(name: String, deviceId: String, moduleId: String?, payload: Data, timeout: Duration) async throws(VerificationBackendError) -> DeviceAnswer {
         guard deviceId == self.deviceId else { throw .deviceUnknown }
+        if await offline { throw .deviceOffline }
         do {
             return try await handle(name, payload: payload)
         } catch {

@@ -112,6 +112,45 @@ struct ObjectTests {
         }
     }
 
+    @Test("an offline device is reported as offline on the enrolment page, and nothing is stored")
+    func offlineDevice() async throws {
+        let device = ObjectDevice()
+        let harness = try await Self.harness(device)
+        try await Self.live(harness) { client in
+            let alice = BrowserSession(client)
+            try await alice.signInCompletely("alice")
+            await device.set(offline: true)
+            try await alice.get("/objects")
+            let requestId = try await alice.startEnrolment("blue mug")
+            let done = try await alice.waitForEnrolment(requestId) { $0["terminal"] as? Bool == true }
+            #expect(done["phase"] as? String == "device-offline")
+            #expect(try await alice.get("/objects/enrol/\(requestId)").text.contains("Your device is offline"))
+            #expect(try await harness.frontEnd.objectsStore.list(username: "alice").isEmpty)
+        }
+    }
+
+    @Test("the enroller: no secret or an unknown device is device-unknown, a module's error is rejected")
+    func enrollerOutcomes() async throws {
+        let device = ObjectDevice()
+        let database = try FrontEndDatabase.inMemory()
+        let objects = ObjectStore(database: database)
+        let noSecret = ObjectEnroller(backend: device, secrets: StaticDeviceSecrets([:]), objects: objects)
+        let request = try await noSecret.prepare(username: "alice", deviceId: "cam1", moduleId: "edgefactor", name: "blue mug")
+        #expect(await noSecret.run(request, username: "alice").phase == .deviceUnknown)
+        #expect(await device.enrolments.isEmpty, "not contacted without a secret")
+
+        let enroller = ObjectEnroller(backend: device, secrets: StaticDeviceSecrets(["cam1": device.secret, "cam9": device.secret]), objects: objects)
+        let elsewhere = try await enroller.prepare(username: "alice", deviceId: "cam9", moduleId: nil, name: "blue mug")
+        #expect(await enroller.run(elsewhere, username: "alice").phase == .deviceUnknown)
+
+        // Sealed with another secret: the device's module refuses it (400).
+        let wrongSecret = ObjectEnroller(backend: device, secrets: StaticDeviceSecrets(["cam1": .generate()]), objects: objects)
+        let refused = await wrongSecret.run(request, username: "alice")
+        #expect(refused.phase == .rejected)
+        #expect(refused.reason?.contains("400") == true)
+        #expect(try await objects.list(username: "alice").isEmpty)
+    }
+
     @Test("a thumbnail that does not match the signed digest is refused and nothing is stored")
     func thumbnailDigestChecked() async throws {
         let device = ObjectDevice()
