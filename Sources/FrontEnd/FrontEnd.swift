@@ -6,7 +6,9 @@ public import ServiceLifecycle
 
 /// The authentication front-end: first factor (accounts, throttling, CSRF, sessions), second
 /// factor (a signed request to the user's device through the hub, its signed result read from
-/// storage by name), the pages, and the original application's endpoints.
+/// storage by name: an object class, or the person's own enrolled object), "Your objects"
+/// (enrolment through `EnrollObject`, removal through `RemoveObject`), the pages, and the original
+/// application's endpoints.
 ///
 /// Embed it with ``makeApplication(onListening:)`` (a Hummingbird application, itself a
 /// `Service`), or run ``FrontEndService`` in a `ServiceGroup` beside other services.
