@@ -26,6 +26,9 @@ struct ObjectStudy {
     private(set) var scores: [Scores] = []
     private(set) var sampleTemplate: ObjectTemplate?
     private(set) var objectFrameCounts: [String: (enrol: Int, genuine: Int)] = [:]
+    /// Enrolment windows refused (too few distinct views), per object: the failure-to-enrol count.
+    private(set) var refusedEnrolments: [String: Int] = [:]
+    private(set) var attemptedEnrolments = 0
 
     init(policy: MatchPolicy) {
         self.policy = policy
@@ -36,14 +39,23 @@ struct ObjectStudy {
         let split = frames.count * 2 / 5
         let enrolPart = Array(frames[..<split]), genuine = frames[split...].map(\.embedding)
         objectFrameCounts[object] = (split, genuine.count)
-        let window = max(8, enrolPart.count / 2)
+        let window = max(8, enrolPart.count * 3 / 5)
         for t in 0..<max(1, templates) {
+            attemptedEnrolments += 1
             let start = templates > 1 ? (enrolPart.count - window) * t / (templates - 1) : 0
             var builder = TemplateBuilder()
             for frame in enrolPart[start..<min(enrolPart.count, start + window)] where !builder.isComplete {
                 _ = builder.offer(frame.embedding, sharpness: frame.sharpness)
             }
-            let template = try builder.build(id: RandomID.hex128(), name: object, model: model)
+            let template: ObjectTemplate
+            do {
+                template = try builder.build(id: RandomID.hex128(), name: object, model: model)
+            } catch {
+                guard case .refused = error else { throw error }
+                // As at the device: the person would be asked to enrol again. Counted, not scored.
+                refusedEnrolments[object, default: 0] += 1
+                continue
+            }
             if sampleTemplate == nil { sampleTemplate = template }
             scores.append(Scores(
                 object: object, views: template.views.count, genuine: genuine.map(template.similarity),
