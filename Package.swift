@@ -84,9 +84,10 @@ let package = Package(
             ],
             swiftSettings: strict
         ),
+        .target(name: "PrivateFiles", swiftSettings: strict),
         .target(
             name: "Verification",
-            dependencies: [.product(name: "Crypto", package: "swift-crypto")],
+            dependencies: ["PrivateFiles", .product(name: "Crypto", package: "swift-crypto")],
             swiftSettings: strict
         ),
 
@@ -94,7 +95,7 @@ let package = Package(
         .target(
             name: "StorageService",
             dependencies: [
-                "AzureStorage",
+                "AzureStorage", "PrivateFiles",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "GRDB", package: "GRDB.swift"),
@@ -107,7 +108,7 @@ let package = Package(
         .target(
             name: "HubService",
             dependencies: [
-                "MQTT", "IoTHub",
+                "MQTT", "IoTHub", "PrivateFiles",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "HummingbirdTLS", package: "hummingbird"),
                 .product(name: "NIOCore", package: "swift-nio"),
@@ -136,7 +137,7 @@ let package = Package(
         .target(
             name: "DeviceAgent",
             dependencies: [
-                "IoTHub", "AzureStorage", "Vision", "Verification",
+                "IoTHub", "AzureStorage", "Vision", "Verification", "PrivateFiles",
                 .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "Hummingbird", package: "hummingbird"),
@@ -150,7 +151,7 @@ let package = Package(
         .target(
             name: "FrontEnd",
             dependencies: [
-                "IoTHub", "AzureStorage", "Verification",
+                "IoTHub", "AzureStorage", "Verification", "PrivateFiles",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "HummingbirdBcrypt", package: "hummingbird-auth"),
                 .product(name: "HummingbirdAuth", package: "hummingbird-auth"),
@@ -170,7 +171,7 @@ let package = Package(
         .executableTarget(
             name: "EdgeFactorCLI",
             dependencies: [
-                "AzureStorage", "IoTHub", "Vision", "Verification",
+                "AzureStorage", "IoTHub", "Vision", "Verification", "PrivateFiles",
                 "StorageService", "HubService", "EdgeModule", "DeviceAgent", "FrontEnd",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),

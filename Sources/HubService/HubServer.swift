@@ -9,6 +9,7 @@ import NIOCore
 import NIOPosix
 import NIOSSL
 import ServiceLifecycle
+import PrivateFiles
 import Synchronization
 
 /// EdgeFactor's built-in IoT hub: MQTT 3.1.1 for devices and modules (TLS, optionally plain TCP
@@ -71,7 +72,8 @@ public final class HubServer: Sendable {
         let logger = configuration.logger
         let directory = configuration.dataDirectory
         do {
-            try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
+            try PrivateFiles.createDirectory(directory.path)
+            try PrivateFiles.prepareDatabase(at: directory.appendingPathComponent("hub.sqlite").path)
         } catch {
             throw HubStartError("cannot create the data directory \(directory.path): \(error)")
         }
@@ -106,7 +108,7 @@ public final class HubServer: Sendable {
         }
         let caFile = directory.appendingPathComponent("certs").appendingPathComponent("ca.pem")
         if case .files = configuration.certificate {
-            try? FileManager.default.createDirectory(at: caFile.deletingLastPathComponent(), withIntermediateDirectories: true)
+            try? PrivateFiles.createDirectory(caFile.deletingLastPathComponent().path)
             try? caPEM.write(to: caFile, atomically: true, encoding: .utf8)
         }
         var tlsConfiguration: TLSConfiguration

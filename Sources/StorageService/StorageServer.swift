@@ -4,6 +4,7 @@ import Hummingbird
 import Logging
 import NIOCore
 import ServiceLifecycle
+import PrivateFiles
 
 /// The built-in Azure-compatible storage service (Blob and Queue REST, path-style URLs),
 /// embeddable in-process:
@@ -72,7 +73,8 @@ public final class StorageServer: Sendable {
         let database: StorageDatabase
         let files: BlobFiles
         do {
-            try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
+            try PrivateFiles.createDirectory(directory)
+            try PrivateFiles.prepareDatabase(at: directory + "/storage.sqlite")
             database = try StorageDatabase(path: directory + "/storage.sqlite")
             files = try BlobFiles(directory: directory + "/blobs")
         } catch {
