@@ -193,7 +193,12 @@ let package = Package(
         ),
 
         // MARK: Tests (beside each module)
-        .target(name: "TestSupport", path: "Tests/TestSupport", swiftSettings: strict),
+        .target(
+            name: "TestSupport",
+            dependencies: [.product(name: "NIOCore", package: "swift-nio"), .product(name: "NIOPosix", package: "swift-nio")],
+            path: "Tests/TestSupport",
+            swiftSettings: strict
+        ),
         .testTarget(name: "MQTTTests", dependencies: ["MQTT", "TestSupport", .product(name: "NIOCore", package: "swift-nio")]),
         .testTarget(name: "AzureStorageTests", dependencies: ["AzureStorage", "StorageService", "TestSupport"]),
         .testTarget(name: "StorageServiceTests", dependencies: ["StorageService", "AzureStorage"]),
@@ -201,7 +206,7 @@ let package = Package(
         .testTarget(
             name: "HubServiceTests",
             dependencies: [
-                "HubService", "IoTHub", "MQTT",
+                "HubService", "IoTHub", "MQTT", "TestSupport",
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
                 .product(name: "NIOSSL", package: "swift-nio-ssl"),
