@@ -146,9 +146,11 @@ extension BlobHandler {
             if let declared, declared != file.size {
                 throw StorageServiceError(400, "InvalidInput", "The body has \(file.size) bytes but Content-Length says \(declared).")
             }
-            if let old = try await core.blobs.putBlock(account: request.account, container: container, blob: name, blockId: blockId, file: file) {
-                core.files.remove([old])
-            }
+            let obsolete = try await core.blobs.putBlock(
+                account: request.account, container: container, blob: name, blockId: blockId, file: file,
+                limits: UncommittedBlockLimits(configuration: core.configuration)
+            )
+            core.files.remove(obsolete)
         } catch {
             core.files.remove([file.id])
             throw error
@@ -176,7 +178,10 @@ extension BlobHandler {
             let existing = try? await core.blobs.blob(account: request.account, container: container, name: name)
             try check(existing)
         }
-        let blocks = try await core.blobs.blockFiles(account: request.account, container: container, blob: name, blockIds: ids)
+        let blocks = try await core.blobs.blockFiles(
+            account: request.account, container: container, blob: name, blockIds: ids,
+            lifetimeMs: UncommittedBlockLimits(configuration: core.configuration).lifetimeMs
+        )
         let total = blocks.reduce(0) { $0 + $1.size }
         guard total <= core.configuration.maximumBlobSize else {
             throw StorageServiceError(413, "RequestBodyTooLarge", "The committed blob would be \(total) bytes; this service accepts at most \(core.configuration.maximumBlobSize).")

@@ -94,6 +94,8 @@ public final class StorageServer: Sendable {
 
         let (ports, portsContinuation) = AsyncStream.makeStream(of: (StorageResponder.Service, Int).self)
         func application(_ service: StorageResponder.Service, port: Int) -> some Service {
+        let blockLifetime = UncommittedBlockLimits(configuration: configuration).lifetimeMs
+        _ = try await core.blobs.sweepExpiredBlocks(lifetimeMs: blockLifetime)
             var appLogger = logger
             appLogger[metadataKey: "endpoint"] = "\(service)"
             // Hummingbird reports cut keep-alive connections at shutdown as errors; request
@@ -108,7 +110,10 @@ public final class StorageServer: Sendable {
                 logger: appLogger
             )
         }
-        let sweeper = ExpiredMessageSweeper(queues: core.queues, interval: configuration.expiredMessageSweepInterval, logger: logger)
+        let sweeper = ExpiredMessageSweeper(
+            queues: core.queues, blobs: core.blobs, files: files, blockLifetimeMs: blockLifetime,
+            interval: configuration.expiredMessageSweepInterval, logger: logger
+        )
         let group = ServiceGroup(configuration: .init(
             services: [application(.blob, port: configuration.blobPort), application(.queue, port: configuration.queuePort), sweeper],
             logger: logger
@@ -185,7 +190,7 @@ public struct StorageServerError: Error, Sendable, CustomStringConvertible {
     public var description: String { message }
 }
 
-/// Deletes expired messages periodically.
+/// Deletes expired messages, and uncommitted blocks past their lifetime, periodically.
 struct ExpiredMessageSweeper: Service {
     let queues: QueueStore
     let interval: Duration
@@ -196,6 +201,9 @@ struct ExpiredMessageSweeper: Service {
             do {
                 try await Task.sleep(for: interval)
             } catch {
+    let blobs: BlobStore
+    let files: BlobFiles
+    let blockLifetimeMs: Int64
                 return
             }
             if Task.isShuttingDownGracefully { return }
@@ -208,3 +216,10 @@ struct ExpiredMessageSweeper: Service {
         }
     }
 }
+            do {
+                let expired = try await blobs.sweepExpiredBlocks(lifetimeMs: blockLifetimeMs)
+                files.remove(expired)
+                if !expired.isEmpty { logger.debug("deleted \(expired.count) expired uncommitted blocks") }
+            } catch {
+                logger.warning("sweeping expired uncommitted blocks failed: \(error)")
+            }

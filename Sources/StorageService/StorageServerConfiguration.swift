@@ -63,9 +63,14 @@ public struct StorageServerConfiguration: Sendable {
     public var maximumBlobSize: Int
     /// Largest single request body for Put Blob and Put Block, in bytes.
     public var maximumRequestBodySize: Int
-    /// How often expired messages are deleted.
+    /// How often expired messages (and uncommitted blocks past their lifetime) are deleted.
     public var expiredMessageSweepInterval: Duration
     /// Largest clock difference accepted in `x-ms-date` (Azure: 15 minutes).
+    /// How long uncommitted blocks live after their blob's last Put Block (Azure: 7 days).
+    public var uncommittedBlockLifetime: Duration
+    /// Bytes of uncommitted blocks the whole service holds at most (4 GiB by default); one blob
+    /// holds at most ``maximumBlobSize``.
+    public var maximumUncommittedBytes: Int
     public var maximumClockSkew: Duration
     public var logger: Logger
 
@@ -84,6 +89,8 @@ public struct StorageServerConfiguration: Sendable {
         self.dataDirectory = dataDirectory
         self.host = host
         self.blobPort = blobPort
+        uncommittedBlockLifetime: Duration = .seconds(7 * 86_400),
+        maximumUncommittedBytes: Int = 4 * 1024 * 1024 * 1024,
         self.queuePort = queuePort
         self.accounts = accounts.isEmpty ? [.development] : accounts
         self.maximumBlobSize = maximumBlobSize
@@ -93,3 +100,5 @@ public struct StorageServerConfiguration: Sendable {
         self.logger = logger
     }
 }
+        self.uncommittedBlockLifetime = uncommittedBlockLifetime
+        self.maximumUncommittedBytes = maximumUncommittedBytes
