@@ -1,4 +1,5 @@
 public import Foundation
+public import ListenerSafety
 public import Logging
 
 /// Everything the built-in hub needs to start. The defaults suit `edgefactor hub` on one machine;
@@ -43,6 +44,11 @@ public struct HubConfiguration: Sendable {
     public var connectTimeout: Duration
     /// Delete `dataDirectory` when the hub shuts down (set by ``ephemeral(logger:)``).
     public var removesDataDirectoryOnShutdown: Bool
+    /// Header, body and idle timeouts and the connection bound of the REST listener.
+    public var restListenerLimits: ListenerLimits
+    /// Serve plain MQTT (``mqttPlainPort``) or plain-HTTP REST (``restTLS`` off) on a
+    /// non-loopback ``bindHost``. Off: such a configuration is refused at start.
+    public var allowInsecureRemote: Bool
     public var logger: Logger
 
     public init(
@@ -61,6 +67,8 @@ public struct HubConfiguration: Sendable {
         maxMessageSize: Int = 256 * 1024,
         connectTimeout: Duration = .seconds(10),
         removesDataDirectoryOnShutdown: Bool = false,
+        restListenerLimits: ListenerLimits = ListenerLimits(),
+        allowInsecureRemote: Bool = false,
         logger: Logger = Logger(label: "hub")
     ) {
         self.dataDirectory = dataDirectory
@@ -78,6 +86,8 @@ public struct HubConfiguration: Sendable {
         self.maxMessageSize = maxMessageSize
         self.connectTimeout = connectTimeout
         self.removesDataDirectoryOnShutdown = removesDataDirectoryOnShutdown
+        self.restListenerLimits = restListenerLimits
+        self.allowInsecureRemote = allowInsecureRemote
         self.logger = logger
     }
 

@@ -3,13 +3,14 @@ import GRDB
 import Hummingbird
 import HummingbirdTLS
 public import IoTHub
+import ListenerSafety
 import Logging
 import MQTT
 import NIOCore
 import NIOPosix
 import NIOSSL
-import ServiceLifecycle
 import PrivateFiles
+import ServiceLifecycle
 import Synchronization
 
 /// EdgeFactor's built-in IoT hub: MQTT 3.1.1 for devices and modules (TLS, optionally plain TCP
@@ -71,6 +72,15 @@ public final class HubServer: Sendable {
     public static func start(_ configuration: HubConfiguration) async throws -> HubServer {
         let logger = configuration.logger
         let directory = configuration.dataDirectory
+        let insecure = [
+            configuration.mqttPlainPort != nil ? "plain (unencrypted) MQTT" : nil,
+            configuration.restTLS ? nil : "the service REST API over plain HTTP",
+        ].compactMap { $0 }
+        if !insecure.isEmpty, let refusal = BindPolicy.refusal(
+            host: configuration.bindHost, exposing: insecure.joined(separator: " and "), allowed: configuration.allowInsecureRemote
+        ) {
+            throw HubStartError(refusal)
+        }
         do {
             try PrivateFiles.createDirectory(directory.path)
             try PrivateFiles.prepareDatabase(at: directory.appendingPathComponent("hub.sqlite").path)
@@ -173,8 +183,12 @@ public final class HubServer: Sendable {
         let (running, runningContinuation) = AsyncStream.makeStream(of: Result<Int, any Error>.self)
         let app = Application(
             router: api.makeRouter(),
-            server: configuration.restTLS ? try .tls(.http1(), tlsConfiguration: tlsConfiguration) : .http1(),
-            configuration: ApplicationConfiguration(address: .hostname(configuration.bindHost, port: configuration.restPort), serverName: "EdgeFactorHub"),
+            server: configuration.restTLS
+                ? try .tls(.http1(configuration: configuration.restListenerLimits.http1Configuration), tlsConfiguration: tlsConfiguration)
+                : configuration.restListenerLimits.http1,
+            configuration: configuration.restListenerLimits.applicationConfiguration(
+                address: .hostname(configuration.bindHost, port: configuration.restPort), serverName: "EdgeFactorHub", logger: logger
+            ),
             onServerRunning: { channel in
                 runningContinuation.yield(.success(channel.localAddress?.port ?? 0))
             },

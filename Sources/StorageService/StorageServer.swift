@@ -1,10 +1,11 @@
 public import AzureStorage
 public import Foundation
 import Hummingbird
+import ListenerSafety
 import Logging
 import NIOCore
-import ServiceLifecycle
 import PrivateFiles
+import ServiceLifecycle
 
 /// The built-in Azure-compatible storage service (Blob and Queue REST, path-style URLs),
 /// embeddable in-process:
@@ -69,6 +70,11 @@ public final class StorageServer: Sendable {
     /// - Throws: ``StorageServerError`` if the data directory or a port cannot be used.
     public static func start(_ configuration: StorageServerConfiguration) async throws -> StorageServer {
         let logger = configuration.logger
+        let exposed = configuration.accounts.contains { $0.keys.contains(StorageConnectionString.developmentAccountKey) }
+            ? "the plain-HTTP storage service with the well-known development account key" : "the plain-HTTP storage service"
+        if let refusal = BindPolicy.refusal(host: configuration.host, exposing: exposed, allowed: configuration.allowInsecureRemote) {
+            throw StorageServerError(refusal)
+        }
         let directory = URL(fileURLWithPath: configuration.dataDirectory).standardizedFileURL.path
         let database: StorageDatabase
         let files: BlobFiles
@@ -88,22 +94,24 @@ public final class StorageServer: Sendable {
             configuration: configuration,
             logger: logger
         )
+        let blockLifetime = UncommittedBlockLimits(configuration: configuration).lifetimeMs
+        _ = try await core.blobs.sweepExpiredBlocks(lifetimeMs: blockLifetime)
         let removed = files.collectGarbage(referenced: try await core.blobs.referencedFiles())
         if removed > 0 { logger.info("removed \(removed) unreferenced blob files") }
         try await core.queues.sweepExpired()
 
         let (ports, portsContinuation) = AsyncStream.makeStream(of: (StorageResponder.Service, Int).self)
         func application(_ service: StorageResponder.Service, port: Int) -> some Service {
-        let blockLifetime = UncommittedBlockLimits(configuration: configuration).lifetimeMs
-        _ = try await core.blobs.sweepExpiredBlocks(lifetimeMs: blockLifetime)
             var appLogger = logger
             appLogger[metadataKey: "endpoint"] = "\(service)"
             // Hummingbird reports cut keep-alive connections at shutdown as errors; request
             // failures are logged by the responder, so its own log is only wanted when debugging.
             if logger.logLevel > .debug { appLogger.logLevel = .critical }
+            let limits = configuration.listenerLimits
             return Application(
                 responder: StorageResponder(service: service, core: core),
-                configuration: ApplicationConfiguration(address: .hostname(configuration.host, port: port), serverName: nil),
+                server: limits.http1,
+                configuration: limits.applicationConfiguration(address: .hostname(configuration.host, port: port), logger: appLogger),
                 onServerRunning: { channel in
                     portsContinuation.yield((service, channel.localAddress?.port ?? port))
                 },
@@ -193,6 +201,9 @@ public struct StorageServerError: Error, Sendable, CustomStringConvertible {
 /// Deletes expired messages, and uncommitted blocks past their lifetime, periodically.
 struct ExpiredMessageSweeper: Service {
     let queues: QueueStore
+    let blobs: BlobStore
+    let files: BlobFiles
+    let blockLifetimeMs: Int64
     let interval: Duration
     let logger: Logger
 
@@ -201,9 +212,6 @@ struct ExpiredMessageSweeper: Service {
             do {
                 try await Task.sleep(for: interval)
             } catch {
-    let blobs: BlobStore
-    let files: BlobFiles
-    let blockLifetimeMs: Int64
                 return
             }
             if Task.isShuttingDownGracefully { return }
@@ -213,9 +221,6 @@ struct ExpiredMessageSweeper: Service {
             } catch {
                 logger.warning("sweeping expired messages failed: \(error)")
             }
-        }
-    }
-}
             do {
                 let expired = try await blobs.sweepExpiredBlocks(lifetimeMs: blockLifetimeMs)
                 files.remove(expired)
@@ -223,3 +228,6 @@ struct ExpiredMessageSweeper: Service {
             } catch {
                 logger.warning("sweeping expired uncommitted blocks failed: \(error)")
             }
+        }
+    }
+}

@@ -1,4 +1,5 @@
 public import AzureStorage
+public import ListenerSafety
 public import Logging
 
 /// A storage account the built-in service accepts: a name and one or two base64 keys.
@@ -65,13 +66,18 @@ public struct StorageServerConfiguration: Sendable {
     public var maximumRequestBodySize: Int
     /// How often expired messages (and uncommitted blocks past their lifetime) are deleted.
     public var expiredMessageSweepInterval: Duration
-    /// Largest clock difference accepted in `x-ms-date` (Azure: 15 minutes).
     /// How long uncommitted blocks live after their blob's last Put Block (Azure: 7 days).
     public var uncommittedBlockLifetime: Duration
     /// Bytes of uncommitted blocks the whole service holds at most (4 GiB by default); one blob
     /// holds at most ``maximumBlobSize``.
     public var maximumUncommittedBytes: Int
+    /// Largest clock difference accepted in `x-ms-date` (Azure: 15 minutes).
     public var maximumClockSkew: Duration
+    /// Header, body and idle timeouts and the connection bound of each endpoint.
+    public var listenerLimits: ListenerLimits
+    /// Serve on a non-loopback ``host`` although the service speaks plain HTTP (and may accept
+    /// the well-known development key). Off: such a host is refused at start.
+    public var allowInsecureRemote: Bool
     public var logger: Logger
 
     public init(
@@ -83,22 +89,26 @@ public struct StorageServerConfiguration: Sendable {
         maximumBlobSize: Int = 1024 * 1024 * 1024,
         maximumRequestBodySize: Int = 256 * 1024 * 1024,
         expiredMessageSweepInterval: Duration = .seconds(30),
+        uncommittedBlockLifetime: Duration = .seconds(7 * 86_400),
+        maximumUncommittedBytes: Int = 4 * 1024 * 1024 * 1024,
         maximumClockSkew: Duration = .seconds(15 * 60),
+        listenerLimits: ListenerLimits = ListenerLimits(),
+        allowInsecureRemote: Bool = false,
         logger: Logger = Logger(label: "edgefactor.storage")
     ) {
         self.dataDirectory = dataDirectory
         self.host = host
         self.blobPort = blobPort
-        uncommittedBlockLifetime: Duration = .seconds(7 * 86_400),
-        maximumUncommittedBytes: Int = 4 * 1024 * 1024 * 1024,
         self.queuePort = queuePort
         self.accounts = accounts.isEmpty ? [.development] : accounts
         self.maximumBlobSize = maximumBlobSize
         self.maximumRequestBodySize = maximumRequestBodySize
         self.expiredMessageSweepInterval = expiredMessageSweepInterval
+        self.uncommittedBlockLifetime = uncommittedBlockLifetime
+        self.maximumUncommittedBytes = maximumUncommittedBytes
         self.maximumClockSkew = maximumClockSkew
+        self.listenerLimits = listenerLimits
+        self.allowInsecureRemote = allowInsecureRemote
         self.logger = logger
     }
 }
-        self.uncommittedBlockLifetime = uncommittedBlockLifetime
-        self.maximumUncommittedBytes = maximumUncommittedBytes
