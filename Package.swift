@@ -235,7 +235,7 @@ let package = Package(
         ),
         .testTarget(
             name: "DeviceAgentTests",
-            dependencies: ["DeviceAgent", "EdgeModule", "StorageService", "HubService", "IoTHub", "AzureStorage", "Vision", "Verification"]
+            dependencies: ["DeviceAgent", "EdgeModule", "StorageService", "HubService", "IoTHub", "AzureStorage", "Vision", "Verification", "TestSupport"]
         ),
         .testTarget(
             name: "FrontEndTests",
