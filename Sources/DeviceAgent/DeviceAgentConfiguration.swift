@@ -1,6 +1,7 @@
 public import AzureStorage
 public import Foundation
 public import IoTHub
+public import ListenerSafety
 public import Verification
 public import Vision
 
@@ -56,6 +57,8 @@ public struct DeviceAgentConfiguration: Sendable {
     public var jpegQuality = 85
     /// Where to serve `/healthz`, `/readyz` and `/metrics`; nil for none. Port 0 picks a free port.
     public var healthEndpoint: (host: String, port: Int)? = ("127.0.0.1", 9464)
+    /// Timeouts and connection bound of the health endpoint (probes and scrapes need few connections).
+    public var healthListenerLimits = ListenerLimits(maximumConnections: 64)
     /// How long shutdown waits for results being stored before releasing their messages.
     public var shutdownGracePeriod: Duration = .seconds(10)
 

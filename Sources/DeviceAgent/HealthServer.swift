@@ -13,8 +13,8 @@ struct HealthServer: Sendable {
     let agent: DeviceAgent
     let metrics: AgentMetrics
     let logger: Logger
-    /// Timeouts and a small connection bound: scrapers and probes need few connections.
-    var limits = ListenerLimits(maximumConnections: 64)
+    /// Timeouts and the connection bound (``DeviceAgentConfiguration/healthListenerLimits``).
+    let limits: ListenerLimits
     /// The port actually bound (useful with port 0).
     let boundPort = BoundPort()
 
