@@ -10,7 +10,16 @@ import TestSupport
     @Test("more half-open connections than the health endpoint's bound: each gets 408 and /healthz still answers")
     func halfOpenConnections() async throws {
         let flow = try await FlowHarness()
-        defer { Task { await flow.tearDown() } }
+        do {
+            try await probe(flow)
+        } catch {
+            await flow.tearDown()
+            throw error
+        }
+        await flow.tearDown()
+    }
+
+    private func probe(_ flow: FlowHarness) async throws {
         try flow.startAgent(flow.agentConfiguration(camera: try flow.camera(["coffee.jpg"])))
         var port: Int?
         for _ in 0..<600 where port == nil {
