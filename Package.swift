@@ -124,6 +124,7 @@ let package = Package(
             dependencies: [
                 "MQTT", "IoTHub", "PrivateFiles", "ListenerSafety",
                 .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "HummingbirdCore", package: "hummingbird"),
                 .product(name: "HummingbirdTLS", package: "hummingbird"),
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),

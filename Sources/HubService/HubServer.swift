@@ -1,6 +1,7 @@
 public import Foundation
 import GRDB
 import Hummingbird
+import HummingbirdCore
 import HummingbirdTLS
 public import IoTHub
 import ListenerSafety
@@ -239,8 +240,15 @@ public final class HubServer: Sendable {
 
     private static func bindMQTT(host: String, port: Int, tls: NIOSSLContext?, core: HubCore) async throws -> any Channel {
         let maxPacket = core.configuration.maxMessageSize + 16 * 1024
+        let maximumConnections = core.configuration.maximumMQTTConnections
         return try await ServerBootstrap(group: MultiThreadedEventLoopGroup.singleton)
             .serverChannelOption(.backlog, value: 4096)
+            .serverChannelInitializer { channel in
+                // Stops accepting while at the bound; silent connections leave after connectTimeout.
+                channel.eventLoop.makeCompletedFuture {
+                    try channel.pipeline.syncOperations.addHandler(AvailableConnectionsChannelHandler(maxConnections: maximumConnections))
+                }
+            }
             .serverChannelOption(.socketOption(.so_reuseaddr), value: 1)
             .childChannelOption(.socketOption(.tcp_nodelay), value: 1)
             .childChannelInitializer { channel in
