@@ -34,6 +34,8 @@ let package = Package(
         .package(url: "https://github.com/swift-server/swift-service-lifecycle.git", from: "2.6.0"),
         .package(url: "https://github.com/swift-server/async-http-client.git", from: "1.21.0"),
         .package(url: "https://github.com/hummingbird-project/hummingbird.git", from: "2.5.0"),
+        .package(url: "https://github.com/apple/swift-nio-extras.git", from: "1.20.0"),
+        .package(url: "https://github.com/apple/swift-http-types.git", from: "1.0.0"),
         .package(url: "https://github.com/hummingbird-project/hummingbird-auth.git", from: "2.0.0"),
         .package(url: "https://github.com/hummingbird-project/swift-mustache.git", from: "2.0.0"),
         .package(url: "https://github.com/groue/GRDB.swift.git", from: "7.0.0"),
@@ -85,9 +87,22 @@ let package = Package(
             ],
             swiftSettings: strict
         ),
+        .target(name: "PrivateFiles", swiftSettings: strict),
+        .target(
+            name: "ListenerSafety",
+            dependencies: [
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "HummingbirdCore", package: "hummingbird"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOHTTPTypes", package: "swift-nio-extras"),
+                .product(name: "HTTPTypes", package: "swift-http-types"),
+                .product(name: "Logging", package: "swift-log"),
+            ],
+            swiftSettings: strict
+        ),
         .target(
             name: "Verification",
-            dependencies: [.product(name: "Crypto", package: "swift-crypto")],
+            dependencies: ["PrivateFiles", .product(name: "Crypto", package: "swift-crypto")],
             swiftSettings: strict
         ),
 
@@ -95,7 +110,7 @@ let package = Package(
         .target(
             name: "StorageService",
             dependencies: [
-                "AzureStorage",
+                "AzureStorage", "PrivateFiles", "ListenerSafety",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "GRDB", package: "GRDB.swift"),
@@ -108,8 +123,9 @@ let package = Package(
         .target(
             name: "HubService",
             dependencies: [
-                "MQTT", "IoTHub",
+                "MQTT", "IoTHub", "PrivateFiles", "ListenerSafety",
                 .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "HummingbirdCore", package: "hummingbird"),
                 .product(name: "HummingbirdTLS", package: "hummingbird"),
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
@@ -137,7 +153,7 @@ let package = Package(
         .target(
             name: "DeviceAgent",
             dependencies: [
-                "IoTHub", "AzureStorage", "Vision", "Verification",
+                "IoTHub", "AzureStorage", "Vision", "Verification", "PrivateFiles", "ListenerSafety",
                 .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "Hummingbird", package: "hummingbird"),
@@ -151,7 +167,7 @@ let package = Package(
         .target(
             name: "FrontEnd",
             dependencies: [
-                "IoTHub", "AzureStorage", "Verification",
+                "IoTHub", "AzureStorage", "Verification", "PrivateFiles", "ListenerSafety",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "HummingbirdBcrypt", package: "hummingbird-auth"),
                 .product(name: "HummingbirdAuth", package: "hummingbird-auth"),
@@ -171,7 +187,7 @@ let package = Package(
         .executableTarget(
             name: "EdgeFactorCLI",
             dependencies: [
-                "AzureStorage", "IoTHub", "Vision", "Verification",
+                "AzureStorage", "IoTHub", "Vision", "Verification", "PrivateFiles", "ListenerSafety",
                 "StorageService", "HubService", "EdgeModule", "DeviceAgent", "FrontEnd",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
@@ -193,15 +209,21 @@ let package = Package(
         ),
 
         // MARK: Tests (beside each module)
-        .target(name: "TestSupport", path: "Tests/TestSupport", swiftSettings: strict),
+        .target(
+            name: "TestSupport",
+            dependencies: [.product(name: "NIOCore", package: "swift-nio"), .product(name: "NIOPosix", package: "swift-nio")],
+            path: "Tests/TestSupport",
+            swiftSettings: strict
+        ),
         .testTarget(name: "MQTTTests", dependencies: ["MQTT", "TestSupport", .product(name: "NIOCore", package: "swift-nio")]),
         .testTarget(name: "AzureStorageTests", dependencies: ["AzureStorage", "StorageService", "TestSupport"]),
-        .testTarget(name: "StorageServiceTests", dependencies: ["StorageService", "AzureStorage"]),
+        .testTarget(name: "ListenerSafetyTests", dependencies: ["ListenerSafety"]),
+        .testTarget(name: "StorageServiceTests", dependencies: ["StorageService", "AzureStorage", "ListenerSafety", "TestSupport"]),
         .testTarget(name: "IoTHubTests", dependencies: ["IoTHub", "HubService"]),
         .testTarget(
             name: "HubServiceTests",
             dependencies: [
-                "HubService", "IoTHub", "MQTT",
+                "HubService", "IoTHub", "MQTT", "ListenerSafety", "TestSupport",
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
                 .product(name: "NIOSSL", package: "swift-nio-ssl"),
@@ -215,13 +237,13 @@ let package = Package(
         ),
         .testTarget(
             name: "DeviceAgentTests",
-            dependencies: ["DeviceAgent", "EdgeModule", "StorageService", "HubService", "IoTHub", "AzureStorage", "Vision", "Verification"]
+            dependencies: ["DeviceAgent", "EdgeModule", "StorageService", "HubService", "IoTHub", "AzureStorage", "Vision", "Verification", "TestSupport"]
         ),
         .testTarget(
             name: "FrontEndTests",
             dependencies: [
                 "FrontEnd", "StorageService", "HubService", "IoTHub", "AzureStorage", "Verification",
-                "EdgeModule", "DeviceAgent", "Vision",
+                "EdgeModule", "DeviceAgent", "Vision", "ListenerSafety", "TestSupport",
                 .product(name: "HummingbirdTesting", package: "hummingbird"),
             ]
         ),

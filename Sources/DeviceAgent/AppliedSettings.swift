@@ -1,4 +1,5 @@
 import Foundation
+import PrivateFiles
 import Verification
 
 /// The settings the agent works with, and where they came from: the command line (revision nil)
@@ -61,26 +62,14 @@ struct AppliedSettings: Codable, Sendable, Equatable {
 
     /// Writes the settings atomically (temporary file, then rename), readable by the owner only.
     func save(to directory: URL) throws(DeviceAgentError) {
-        let fm = FileManager.default
         let url = directory.appendingPathComponent(Self.fileName)
-        let temporary = directory.appendingPathComponent(".\(Self.fileName).\(UUID().uuidString)")
         do {
-            try fm.createDirectory(at: directory, withIntermediateDirectories: true, attributes: [.posixPermissions: 0o700])
+            try PrivateFiles.createDirectory(directory.path)
             let encoder = JSONEncoder()
             encoder.outputFormatting = [.prettyPrinted, .sortedKeys]
             encoder.dateEncodingStrategy = .iso8601
-            let data = try encoder.encode(self)
-            guard fm.createFile(atPath: temporary.path, contents: data, attributes: [.posixPermissions: 0o600]) else {
-                throw DeviceAgentError.configuration("cannot write \(temporary.path): check the state folder's permissions")
-            }
-            guard rename(temporary.path, url.path) == 0 else {
-                throw DeviceAgentError.configuration("cannot replace \(url.path): check the state folder's permissions")
-            }
-        } catch let error as DeviceAgentError {
-            try? fm.removeItem(at: temporary)
-            throw error
+            try PrivateFiles.write(try encoder.encode(self), to: url.path)
         } catch {
-            try? fm.removeItem(at: temporary)
             throw .configuration("cannot save the agent's settings in \(directory.path): \(error)")
         }
     }

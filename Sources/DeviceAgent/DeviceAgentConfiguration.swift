@@ -1,6 +1,7 @@
 public import AzureStorage
 public import Foundation
 public import IoTHub
+public import ListenerSafety
 public import Verification
 public import Vision
 
@@ -61,6 +62,8 @@ public struct DeviceAgentConfiguration: Sendable {
     public var matchPolicy = MatchPolicy.standard
     /// What an enrolment keeps as a view (sharpness, distinctness); the views wanted come with the request.
     public var enrolmentPolicy = TemplateBuilder.Policy.standard
+    /// Timeouts and connection bound of the health endpoint (probes and scrapes need few connections).
+    public var healthListenerLimits = ListenerLimits(maximumConnections: 64)
     /// How long shutdown waits for results being stored before releasing their messages.
     public var shutdownGracePeriod: Duration = .seconds(10)
 

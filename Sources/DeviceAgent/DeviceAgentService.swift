@@ -41,7 +41,7 @@ public struct DeviceAgentService: Service {
         self.metrics = metrics
         self.logger = logger
         health = configuration.healthEndpoint.map {
-            HealthServer(host: $0.host, port: $0.port, agent: agent, metrics: metrics, logger: logger)
+            HealthServer(host: $0.host, port: $0.port, agent: agent, metrics: metrics, logger: logger, limits: configuration.healthListenerLimits)
         }
     }
 

@@ -1,5 +1,6 @@
 import Foundation
 import Hummingbird
+import ListenerSafety
 import Logging
 import NIOCore
 import Synchronization
@@ -12,6 +13,8 @@ struct HealthServer: Sendable {
     let agent: DeviceAgent
     let metrics: AgentMetrics
     let logger: Logger
+    /// Timeouts and the connection bound (``DeviceAgentConfiguration/healthListenerLimits``).
+    let limits: ListenerLimits
     /// The port actually bound (useful with port 0).
     let boundPort = BoundPort()
 
@@ -33,7 +36,8 @@ struct HealthServer: Sendable {
         }
         let app = Application(
             router: router,
-            configuration: .init(address: .hostname(host, port: port), serverName: nil),
+            server: limits.http1,
+            configuration: limits.applicationConfiguration(address: .hostname(host, port: port), logger: logger),
             onServerRunning: { [boundPort, logger] channel in
                 let port = channel.localAddress?.port
                 boundPort.value.withLock { $0 = port }

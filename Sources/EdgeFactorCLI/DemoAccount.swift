@@ -1,5 +1,6 @@
 import Foundation
 import FrontEnd
+import PrivateFiles
 
 /// The demo account: created on the first run with a random password, which is kept (owner-only)
 /// so that later runs print the same credentials.
@@ -28,8 +29,10 @@ struct DemoAccount: Codable {
         }
         let encoder = JSONEncoder()
         encoder.outputFormatting = [.prettyPrinted, .sortedKeys]
-        guard FileManager.default.createFile(atPath: credentialsFile.path, contents: try encoder.encode(account), attributes: [.posixPermissions: 0o600]) else {
-            throw DemoError("cannot write \(credentialsFile.path): check the data directory's permissions")
+        do {
+            try PrivateFiles.write(try encoder.encode(account), to: credentialsFile.path)
+        } catch {
+            throw DemoError("cannot write the demo credentials: \(error)")
         }
         return account
     }

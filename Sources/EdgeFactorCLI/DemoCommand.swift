@@ -30,8 +30,11 @@ struct DemoCommand: AsyncParsableCommand {
     @Option(help: ArgumentHelp("Directory for all demo state (default: $EDGEFACTOR_HOME/demo, else ./var/demo).", valueName: "path"))
     var dataDir: String?
 
-    @Option(help: "Address the front-end listens on.")
+    @Option(help: "Address the front-end listens on (anything but loopback needs --allow-insecure-remote: the demo serves plain HTTP).")
     var host = "127.0.0.1"
+
+    @Flag(help: "Allow the front-end on an address other than loopback over plain HTTP (only on a trusted network).")
+    var allowInsecureRemote = false
 
     @Option(help: "Port the front-end listens on (0 = any free port).")
     var port = 8080
@@ -148,7 +151,7 @@ struct DemoCommand: AsyncParsableCommand {
             connectionString: storage.storageConnectionString, containerName: ResultLocation.defaultResponsesContainer)
         try await container.create()
         let frontEnd = FrontEnd(
-            configuration: FrontEndConfiguration(host: host, port: port),
+            configuration: FrontEndConfiguration(host: host, port: port, allowInsecureRemote: allowInsecureRemote),
             database: database,
             backend: AzureVerificationBackend(hub: hub.serviceClient(), container: container, storage: storage.storageConnectionString),
             secrets: StaticDeviceSecrets([deviceId: deviceSecret]),

@@ -1,4 +1,5 @@
 import Foundation
+import PrivateFiles
 
 /// Where `edgefactor demo` keeps its state: one directory that the next run reuses.
 struct DemoLayout {
@@ -23,6 +24,6 @@ struct DemoLayout {
     var photos: URL { home.appendingPathComponent("photos", isDirectory: true) }
 
     func create() throws {
-        try FileManager.default.createDirectory(at: root, withIntermediateDirectories: true, attributes: [.posixPermissions: 0o700])
+        try PrivateFiles.createDirectory(root.path)
     }
 }

@@ -61,6 +61,8 @@ struct FrontendServeCommand: AsyncParsableCommand {
     @Flag(help: "Take the client address from X-Forwarded-For (only behind a trusted reverse proxy).")
     var trustForwardedFor = false
 
+    @OptionGroup var listener: ListenerOptions
+
     @Option(help: "Log level: trace, debug, info, notice, warning, error, critical.")
     var logLevel = "info"
 
@@ -83,7 +85,8 @@ struct FrontendServeCommand: AsyncParsableCommand {
         let configuration = FrontEndConfiguration(
             host: host, port: port, behindTLS: behindTls, trustForwardedFor: trustForwardedFor,
             throttle: ThrottlePolicy(lockoutAfter: lockoutAfter),
-            verification: VerificationSettings(requestLifetime: .seconds(requestLifetime), methodTimeout: .seconds(methodTimeout))
+            verification: VerificationSettings(requestLifetime: .seconds(requestLifetime), methodTimeout: .seconds(methodTimeout)),
+            listenerLimits: listener.limits, allowInsecureRemote: listener.allowInsecureRemote
         )
         let frontEnd = FrontEnd(
             configuration: configuration, database: try store.open(),

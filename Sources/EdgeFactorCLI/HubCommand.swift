@@ -34,7 +34,7 @@ struct HubRunCommand: AsyncParsableCommand {
     @Option(help: "The hub's HostName in connection strings and SAS tokens (must be covered by the TLS certificate).")
     var hostName = "localhost"
 
-    @Option(help: "Address to listen on.")
+    @Option(help: "Address to listen on (MQTT over TLS and HTTPS anywhere; plain MQTT or HTTP off loopback needs --allow-insecure-remote).")
     var bind = "127.0.0.1"
 
     @Option(help: "MQTT over TLS port (the Azure device SDKs always dial 8883); 0 = any free port.")
@@ -64,6 +64,8 @@ struct HubRunCommand: AsyncParsableCommand {
     @Option(help: "Keep telemetry at most this many hours.")
     var telemetryMaxAgeHours = 168
 
+    @OptionGroup var listener: ListenerOptions
+
     @Option(help: "Log level: trace, debug, info, notice, warning, error, critical.")
     var logLevel = "info"
 
@@ -90,7 +92,7 @@ struct HubRunCommand: AsyncParsableCommand {
             hostName: hostName, bindHost: bind, mqttTLSPort: mqttPort, mqttPlainPort: mqttPlainPort,
             restPort: restPort, restTLS: !restPlainHTTP, policyName: policyName,
             telemetryMaxMessages: telemetryMaxMessages, telemetryMaxAge: .seconds(telemetryMaxAgeHours * 3600),
-            logger: logger
+            restListenerLimits: listener.limits, allowInsecureRemote: listener.allowInsecureRemote, logger: logger
         )
         if let certificate, let privateKey {
             configuration.certificate = .files(certificateChain: certificate, privateKey: privateKey)

@@ -21,7 +21,7 @@ struct StorageCommand: AsyncParsableCommand {
     @Option(help: "Directory for the database and blob files (default: $EDGEFACTOR_HOME/storage, else ./var/storage).")
     var dataDir: String?
 
-    @Option(help: "Address to listen on (loopback only makes sense for the built-in service).")
+    @Option(help: "Address to listen on; anything but loopback needs --allow-insecure-remote (plain HTTP).")
     var host = "127.0.0.1"
 
     @Option(help: "Blob endpoint port (0 = any free port).")
@@ -35,6 +35,8 @@ struct StorageCommand: AsyncParsableCommand {
 
     @Option(help: "Largest blob accepted, in MiB.")
     var maxBlobSizeMib = 1024
+
+    @OptionGroup var listener: ListenerOptions
 
     @Flag(help: "Print the connection string for these options and exit without serving.")
     var printConnectionString = false
@@ -67,7 +69,8 @@ struct StorageCommand: AsyncParsableCommand {
         let configuration = StorageServerConfiguration(
             dataDirectory: directory, host: host, blobPort: blobPort, queuePort: queuePort,
             accounts: parsedAccounts.isEmpty ? [.development] : parsedAccounts,
-            maximumBlobSize: maxBlobSizeMib * 1024 * 1024, logger: logger
+            maximumBlobSize: maxBlobSizeMib * 1024 * 1024,
+            listenerLimits: listener.limits, allowInsecureRemote: listener.allowInsecureRemote, logger: logger
         )
         if printConnectionString {
             guard blobPort != 0, queuePort != 0 else {
@@ -100,7 +103,12 @@ struct StorageServerRunner: Service {
     let configuration: StorageServerConfiguration
 
     func run() async throws {
-        let server = try await StorageServer.start(configuration)
+        let server: StorageServer
+        do {
+            server = try await StorageServer.start(configuration)
+        } catch let error as StorageServerError {
+            throw ValidationError(error.message)
+        }
         var lines = [
             "storage: blob endpoint \(server.blobEndpoint.absoluteString)",
             "storage: queue endpoint \(server.queueEndpoint.absoluteString)",

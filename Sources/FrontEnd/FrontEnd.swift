@@ -1,5 +1,6 @@
 import Foundation
 public import Hummingbird
+import ListenerSafety
 public import Logging
 import NIOCore
 public import ServiceLifecycle
@@ -40,7 +41,14 @@ public struct FrontEnd: Sendable {
     /// The Hummingbird application serving the front-end, with its verification worker as a service.
     ///
     /// - Parameter onListening: called with the bound port once the server listens (useful with port 0).
+    /// - Throws: ``FrontEndError/configuration(_:)`` for a non-loopback host serving plain HTTP
+    ///   (neither ``FrontEndConfiguration/behindTLS`` nor ``FrontEndConfiguration/allowInsecureRemote``).
     public func makeApplication(onListening: @escaping @Sendable (Int) async -> Void = { _ in }) async throws -> some ApplicationProtocol {
+        if !configuration.behindTLS, let refusal = BindPolicy.refusal(
+            host: configuration.host, exposing: "sign-ins over plain HTTP", allowed: configuration.allowInsecureRemote
+        ) {
+            throw FrontEndError.configuration(refusal + " Behind a TLS reverse proxy, pass --behind-tls.")
+        }
         let renderer = try await PageRenderer.load()
         let hasher = PasswordHasher(cost: configuration.bcryptCost)
         let audit = AuditLog(database: database)
@@ -84,9 +92,11 @@ public struct FrontEnd: Sendable {
         let enrolmentWorker = EnrolmentWorker(tracker: enrolments, enroller: enroller, audit: audit, logger: logger)
         try? await accountThrottle.prune()
         let logger = self.logger
+        let limits = configuration.listenerLimits
         return Application(
             router: router,
-            configuration: .init(address: .hostname(configuration.host, port: configuration.port), serverName: nil),
+            server: limits.http1,
+            configuration: limits.applicationConfiguration(address: .hostname(configuration.host, port: configuration.port), logger: logger),
             services: [worker, enrolmentWorker],
             onServerRunning: { channel in
                 let port = channel.localAddress?.port ?? 0

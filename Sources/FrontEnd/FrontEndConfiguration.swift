@@ -1,4 +1,5 @@
 public import Foundation
+public import ListenerSafety
 
 /// How the front-end listens, protects sessions and runs the second factor.
 public struct FrontEndConfiguration: Sendable {
@@ -21,12 +22,18 @@ public struct FrontEndConfiguration: Sendable {
     public var sessionAbsoluteTimeout: TimeInterval
     /// bcrypt cost for hashes the server creates (12; tests use 4).
     public var bcryptCost: UInt8
+    /// Header, body and idle timeouts and the connection bound of the listener.
+    public var listenerLimits: ListenerLimits
+    /// Listen on a non-loopback ``host`` without ``behindTLS``, i.e. sign-ins over plain HTTP.
+    /// Off: such a configuration is refused at start.
+    public var allowInsecureRemote: Bool
 
     public init(
         host: String = "127.0.0.1", port: Int = 8080, behindTLS: Bool = false, trustForwardedFor: Bool = false,
         throttle: ThrottlePolicy = ThrottlePolicy(), verification: VerificationSettings = VerificationSettings(),
         objects: ObjectSettings = ObjectSettings(),
-        sessionIdleTimeout: TimeInterval = 30 * 60, sessionAbsoluteTimeout: TimeInterval = 12 * 3600, bcryptCost: UInt8 = 12
+        sessionIdleTimeout: TimeInterval = 30 * 60, sessionAbsoluteTimeout: TimeInterval = 12 * 3600, bcryptCost: UInt8 = 12,
+        listenerLimits: ListenerLimits = ListenerLimits(), allowInsecureRemote: Bool = false
     ) {
         self.host = host
         self.port = port
@@ -38,5 +45,7 @@ public struct FrontEndConfiguration: Sendable {
         self.sessionIdleTimeout = sessionIdleTimeout
         self.sessionAbsoluteTimeout = sessionAbsoluteTimeout
         self.bcryptCost = bcryptCost
+        self.listenerLimits = listenerLimits
+        self.allowInsecureRemote = allowInsecureRemote
     }
 }

@@ -1,5 +1,6 @@
 import Crypto
 import Foundation
+import PrivateFiles
 import SwiftASN1
 import X509
 
@@ -18,8 +19,7 @@ struct DevelopmentCertificates: Sendable {
     /// Loads the certificates from `directory`, generating them when missing (or when the server
     /// certificate does not cover `hostName` or expires within a day).
     static func loadOrCreate(in directory: URL, hostName: String) throws -> DevelopmentCertificates {
-        let fileManager = FileManager.default
-        try fileManager.createDirectory(at: directory, withIntermediateDirectories: true)
+        try PrivateFiles.createDirectory(directory.path)
         func path(_ name: String) -> URL { directory.appendingPathComponent(name) }
         if let ca = try? String(contentsOf: path(caFile), encoding: .utf8),
            let server = try? String(contentsOf: path(serverFile), encoding: .utf8),
@@ -58,8 +58,7 @@ struct DevelopmentCertificates: Sendable {
     }
 
     private static func writePrivate(_ text: String, to url: URL) throws {
-        try text.write(to: url, atomically: true, encoding: .utf8)
-        try FileManager.default.setAttributes([.posixPermissions: 0o600], ofItemAtPath: url.path)
+        try PrivateFiles.write(Data(text.utf8), to: url.path)
     }
 
     private static func covers(_ certificate: Certificate, hostName: String) -> Bool {

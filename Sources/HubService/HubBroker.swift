@@ -126,7 +126,7 @@ final class HubBroker: Sendable {
         }
         let rid = String(requestId, radix: 16)
         let eventLoop = connection.channel.eventLoop
-        let timeout = TimeAmount.nanoseconds(Int64(responseTimeout.timeInterval * 1e9))
+        let timeout = TimeAmount.saturating(seconds: responseTimeout.timeInterval)
         return await withCheckedContinuation { continuation in
             state.withLock { state in
                 state.pendingMethods[requestId] = PendingMethod(clientId: clientId, continuation: continuation, timer: nil)

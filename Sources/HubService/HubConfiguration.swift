@@ -1,4 +1,5 @@
 public import Foundation
+public import ListenerSafety
 public import Logging
 
 /// Everything the built-in hub needs to start. The defaults suit `edgefactor hub` on one machine;
@@ -41,8 +42,16 @@ public struct HubConfiguration: Sendable {
     public var maxMessageSize: Int
     /// Seconds to wait for CONNECT on a new connection before closing it.
     public var connectTimeout: Duration
+    /// MQTT connections served at once on each MQTT listener (16,384 by default); further ones
+    /// wait in the listen backlog until one closes.
+    public var maximumMQTTConnections: Int
     /// Delete `dataDirectory` when the hub shuts down (set by ``ephemeral(logger:)``).
     public var removesDataDirectoryOnShutdown: Bool
+    /// Header, body and idle timeouts and the connection bound of the REST listener.
+    public var restListenerLimits: ListenerLimits
+    /// Serve plain MQTT (``mqttPlainPort``) or plain-HTTP REST (``restTLS`` off) on a
+    /// non-loopback ``bindHost``. Off: such a configuration is refused at start.
+    public var allowInsecureRemote: Bool
     public var logger: Logger
 
     public init(
@@ -60,7 +69,10 @@ public struct HubConfiguration: Sendable {
         telemetryMaxAge: Duration = .seconds(7 * 24 * 3600),
         maxMessageSize: Int = 256 * 1024,
         connectTimeout: Duration = .seconds(10),
+        maximumMQTTConnections: Int = 16_384,
         removesDataDirectoryOnShutdown: Bool = false,
+        restListenerLimits: ListenerLimits = ListenerLimits(),
+        allowInsecureRemote: Bool = false,
         logger: Logger = Logger(label: "hub")
     ) {
         self.dataDirectory = dataDirectory
@@ -77,7 +89,10 @@ public struct HubConfiguration: Sendable {
         self.telemetryMaxAge = telemetryMaxAge
         self.maxMessageSize = maxMessageSize
         self.connectTimeout = connectTimeout
+        self.maximumMQTTConnections = max(1, maximumMQTTConnections)
         self.removesDataDirectoryOnShutdown = removesDataDirectoryOnShutdown
+        self.restListenerLimits = restListenerLimits
+        self.allowInsecureRemote = allowInsecureRemote
         self.logger = logger
     }
 

@@ -1,4 +1,5 @@
 public import Foundation
+import PrivateFiles
 
 /// What a running hub writes to `hub.json` in its data directory so that tools (the `edgefactor
 /// hub` admin verbs, scripts) can reach it without flags. Contains the service key: the file is
@@ -33,8 +34,7 @@ public struct HubDescription: Sendable, Codable, Equatable {
         let url = directory.appendingPathComponent(Self.fileName)
         let encoder = JSONEncoder()
         encoder.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]
-        try encoder.encode(self).write(to: url, options: .atomic)
-        try FileManager.default.setAttributes([.posixPermissions: 0o600], ofItemAtPath: url.path)
+        try PrivateFiles.write(try encoder.encode(self), to: url.path)
     }
 
     /// Reads `hub.json` from a hub data directory.

@@ -1,13 +1,16 @@
 public import Foundation
 import GRDB
 import Hummingbird
+import HummingbirdCore
 import HummingbirdTLS
 public import IoTHub
+import ListenerSafety
 import Logging
 import MQTT
 import NIOCore
 import NIOPosix
 import NIOSSL
+import PrivateFiles
 import ServiceLifecycle
 import Synchronization
 
@@ -70,8 +73,18 @@ public final class HubServer: Sendable {
     public static func start(_ configuration: HubConfiguration) async throws -> HubServer {
         let logger = configuration.logger
         let directory = configuration.dataDirectory
+        let insecure = [
+            configuration.mqttPlainPort != nil ? "plain (unencrypted) MQTT" : nil,
+            configuration.restTLS ? nil : "the service REST API over plain HTTP",
+        ].compactMap { $0 }
+        if !insecure.isEmpty, let refusal = BindPolicy.refusal(
+            host: configuration.bindHost, exposing: insecure.joined(separator: " and "), allowed: configuration.allowInsecureRemote
+        ) {
+            throw HubStartError(refusal)
+        }
         do {
-            try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
+            try PrivateFiles.createDirectory(directory.path)
+            try PrivateFiles.prepareDatabase(at: directory.appendingPathComponent("hub.sqlite").path)
         } catch {
             throw HubStartError("cannot create the data directory \(directory.path): \(error)")
         }
@@ -106,7 +119,7 @@ public final class HubServer: Sendable {
         }
         let caFile = directory.appendingPathComponent("certs").appendingPathComponent("ca.pem")
         if case .files = configuration.certificate {
-            try? FileManager.default.createDirectory(at: caFile.deletingLastPathComponent(), withIntermediateDirectories: true)
+            try? PrivateFiles.createDirectory(caFile.deletingLastPathComponent().path)
             try? caPEM.write(to: caFile, atomically: true, encoding: .utf8)
         }
         var tlsConfiguration: TLSConfiguration
@@ -171,8 +184,12 @@ public final class HubServer: Sendable {
         let (running, runningContinuation) = AsyncStream.makeStream(of: Result<Int, any Error>.self)
         let app = Application(
             router: api.makeRouter(),
-            server: configuration.restTLS ? try .tls(.http1(), tlsConfiguration: tlsConfiguration) : .http1(),
-            configuration: ApplicationConfiguration(address: .hostname(configuration.bindHost, port: configuration.restPort), serverName: "EdgeFactorHub"),
+            server: configuration.restTLS
+                ? try .tls(.http1(configuration: configuration.restListenerLimits.http1Configuration), tlsConfiguration: tlsConfiguration)
+                : configuration.restListenerLimits.http1,
+            configuration: configuration.restListenerLimits.applicationConfiguration(
+                address: .hostname(configuration.bindHost, port: configuration.restPort), serverName: "EdgeFactorHub", logger: logger
+            ),
             onServerRunning: { channel in
                 runningContinuation.yield(.success(channel.localAddress?.port ?? 0))
             },
@@ -223,8 +240,15 @@ public final class HubServer: Sendable {
 
     private static func bindMQTT(host: String, port: Int, tls: NIOSSLContext?, core: HubCore) async throws -> any Channel {
         let maxPacket = core.configuration.maxMessageSize + 16 * 1024
+        let maximumConnections = core.configuration.maximumMQTTConnections
         return try await ServerBootstrap(group: MultiThreadedEventLoopGroup.singleton)
             .serverChannelOption(.backlog, value: 4096)
+            .serverChannelInitializer { channel in
+                // Stops accepting while at the bound; silent connections leave after connectTimeout.
+                channel.eventLoop.makeCompletedFuture {
+                    try channel.pipeline.syncOperations.addHandler(AvailableConnectionsChannelHandler(maxConnections: maximumConnections))
+                }
+            }
             .serverChannelOption(.socketOption(.so_reuseaddr), value: 1)
             .childChannelOption(.socketOption(.tcp_nodelay), value: 1)
             .childChannelInitializer { channel in

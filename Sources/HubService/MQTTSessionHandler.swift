@@ -28,7 +28,7 @@ final class MQTTSessionHandler: ChannelInboundHandler {
 
     init(core: HubCore) {
         self.core = core
-        self.idleTimeout = .nanoseconds(Int64(core.configuration.connectTimeout.timeInterval * 1e9))
+        self.idleTimeout = .saturating(seconds: core.configuration.connectTimeout.timeInterval)
     }
 
     func channelActive(context: ChannelHandlerContext) {
@@ -146,8 +146,9 @@ final class MQTTSessionHandler: ChannelInboundHandler {
             let keepAlive = connect.keepAliveSeconds == 0 ? 1178 : min(Int64(connect.keepAliveSeconds), 1178)
             idleTimeout = .milliseconds(keepAlive * 1500)
             armIdleTimer(context: context)
-            let untilExpiry = tokenExpiry - Date().timeIntervalSince1970
-            expiryTimer = context.eventLoop.assumeIsolated().scheduleTask(in: .milliseconds(Int64(max(0, untilExpiry) * 1000))) { [self] in
+            // `se` comes from the client: any Int64 is a valid token expiry, so the delay saturates.
+            let untilExpiry = TimeAmount.saturating(seconds: tokenExpiry - Date().timeIntervalSince1970)
+            expiryTimer = context.eventLoop.assumeIsolated().scheduleTask(in: untilExpiry) { [self] in
                 core.logger.info("SAS token of \(identity.clientId) expired; closing its connection")
                 close(context: context)
             }

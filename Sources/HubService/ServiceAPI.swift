@@ -75,7 +75,7 @@ struct ServiceAPI: Sendable {
             let query = request.uri.queryParameters
             let records = try await core.telemetry.messages(
                 deviceId: query.get("deviceId"), moduleId: query.get("moduleId"),
-                afterId: query.get("after", as: Int64.self), limit: min(query.get("limit", as: Int.self) ?? 100, 10_000)
+                afterId: query.get("after", as: Int64.self), limit: min(max(query.get("limit", as: Int.self) ?? 100, 1), 10_000)
             )
             let body = "[" + records.map(\.jsonLine).joined(separator: ",") + "]"
             return Response(status: .ok, headers: [.contentType: "application/json; charset=utf-8"], body: .init(byteBuffer: ByteBuffer(string: body)))
@@ -133,8 +133,11 @@ struct ServiceAPI: Sendable {
     private static func seconds(_ value: Any?, default fallback: Int, range: ClosedRange<Int>) -> Int {
         // No `is Bool` check: on Linux an NSNumber of 0 or 1 also casts to Bool, which turned a
         // 1-second timeout into the default. A JSON `true` simply counts as 1 (then the minimum).
+        // Clamped as a Double first: NSNumber.intValue of 1e300 does not fit an Int.
         guard let number = value as? NSNumber else { return fallback }
-        return min(max(number.intValue, range.lowerBound), range.upperBound)
+        let seconds = number.doubleValue
+        guard !seconds.isNaN else { return fallback }
+        return Int(min(max(seconds, Double(range.lowerBound)), Double(range.upperBound)))
     }
 
     // MARK: Registry
@@ -268,7 +271,7 @@ struct ServiceAPI: Sendable {
         let deviceId = query.get("deviceId").map { String($0) }
         let moduleId = query.get("moduleId").map { String($0) }
         let after = query.get("after", as: Int64.self) ?? request.headers[HTTPField.Name("Last-Event-ID")!].flatMap { Int64($0) }
-        let backlog = min(query.get("backlog", as: Int.self) ?? 0, 10_000)
+        let backlog = min(max(query.get("backlog", as: Int.self) ?? 0, 0), 10_000)
         let telemetry = core.telemetry
         let body = ResponseBody { writer in
             // Subscribe first, then read the backlog, so nothing falls between the two.

@@ -25,7 +25,9 @@ public struct SharedAccessSignature: Sendable, Equatable, CustomStringConvertibl
     /// Signs `resourceURI` (no scheme) with a base64 `key`, valid until `expiresOn`.
     public static func make(resourceURI: String, key: String, keyName: String? = nil, expiresOn: Date) throws(IoTHubConfigurationError) -> SharedAccessSignature {
         let encoded = PercentEncoding.encode(resourceURI)
-        let expiry = Int64(expiresOn.timeIntervalSince1970.rounded(.down))
+        // Saturated: a date beyond Int64 seconds (or NaN) must not trap the conversion.
+        let seconds = expiresOn.timeIntervalSince1970.rounded(.down)
+        let expiry = seconds.isNaN ? 0 : seconds >= 9.2e18 ? Int64.max : seconds <= -9.2e18 ? Int64.min : Int64(seconds)
         let signature = try Self.sign(encodedResourceURI: encoded, expiry: expiry, key: key)
         return SharedAccessSignature(encodedResourceURI: encoded, signature: signature, expiry: expiry, keyName: keyName)
     }

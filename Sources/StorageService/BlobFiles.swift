@@ -1,5 +1,6 @@
 import Crypto
 import Foundation
+import PrivateFiles
 import NIOCore
 #if canImport(Glibc)
 import Glibc
@@ -26,7 +27,7 @@ struct BlobFiles: Sendable {
         root = directory
         temporary = directory + "/.incoming"
         for path in [root, temporary] {
-            try FileManager.default.createDirectory(atPath: path, withIntermediateDirectories: true)
+            try PrivateFiles.createDirectory(path)
         }
     }
 

@@ -14,16 +14,15 @@ extension BlobHandler {
         let comp = request.query["comp"]
         switch (request.method, comp) {
         case ("PUT", nil):
-            // Creating needs 'c' or 'w'; the authenticator checks one letter, so ask for 'w' unless only 'c' is granted.
-            let permission: SASPermission = (request.query["sp"]?.contains("w") ?? true) ? .write : .create
-            try core.authenticator.authenticate(request, resource: resource, permission: permission)
-            return try await putBlob(request, container: container, name: name)
+            // Azure: 'c' writes a new blob only; overwriting an existing one needs 'w'.
+            let grant = try core.authenticator.authenticate(request, resource: resource, anyOf: [.write, .create])
+            return try await putBlob(request, container: container, name: name, createOnly: !grant.allows(.write))
         case ("PUT", "block"):
-            try core.authenticator.authenticate(request, resource: resource, permission: .write)
+            try core.authenticator.authenticate(request, resource: resource, anyOf: [.write, .create])
             return try await putBlock(request, container: container, name: name)
         case ("PUT", "blocklist"):
-            try core.authenticator.authenticate(request, resource: resource, permission: .write)
-            return try await putBlockList(request, container: container, name: name)
+            let grant = try core.authenticator.authenticate(request, resource: resource, anyOf: [.write, .create])
+            return try await putBlockList(request, container: container, name: name, createOnly: !grant.allows(.write))
         case ("PUT", "metadata"), ("PUT", "properties"):
             try core.authenticator.authenticate(request, resource: resource, permission: .write)
             return try await setProperties(request, container: container, name: name, metadataOnly: comp == "metadata")
@@ -77,7 +76,21 @@ extension BlobHandler {
         return length
     }
 
-    private func putBlob(_ request: StorageHTTPRequest, container: String, name: String) async throws -> Response {
+    /// The write check of a Put Blob or Put Block List: the request's conditions, and for a SAS
+    /// that grants only 'c', that there is no blob to overwrite (Azure answers 403).
+    private func writeCheck(_ conditions: BlobConditions, createOnly: Bool) -> @Sendable (StoredBlob?) throws -> Void {
+        { existing in
+            if createOnly, existing != nil {
+                throw StorageServiceError(
+                    403, "AuthorizationPermissionMismatch",
+                    "This request is not authorized to perform this operation using this permission: the blob exists, and a SAS with 'c' but not 'w' creates new blobs only."
+                )
+            }
+            try conditions.checkWrite(existing)
+        }
+    }
+
+    private func putBlob(_ request: StorageHTTPRequest, container: String, name: String, createOnly: Bool) async throws -> Response {
         guard let type = request.header("x-ms-blob-type") else {
             throw StorageServiceError(400, "MissingRequiredHeader", "An HTTP header that's mandatory for this request is not specified: x-ms-blob-type.")
         }
@@ -92,11 +105,12 @@ extension BlobHandler {
             guard let data = Data(base64Encoded: text), data.count == 16 else { throw .invalidHeader("Content-MD5", "not a base64 MD5") }
             return Array(data)
         }
+        let check = writeCheck(conditions, createOnly: createOnly)
         // Fail before reading a large body when the answer is already known.
         _ = try await core.blobs.container(account: request.account, name: container)
-        if !conditions.isEmpty {
+        if !conditions.isEmpty || createOnly {
             let existing = try? await core.blobs.blob(account: request.account, container: container, name: name)
-            try conditions.checkWrite(existing)
+            try check(existing)
         }
         let file = try await core.files.write(request.request.body, limit: limit)
         do {
@@ -108,7 +122,7 @@ extension BlobHandler {
             }
             if headers.contentMD5 == nil { headers.contentMD5 = file.md5 }
             let blob = StoredBlob(name: name, file: file, headers: headers, etag: BlobStore.newETag(), now: nowMilliseconds())
-            let (stored, obsolete) = try await core.blobs.putBlob(account: request.account, container: container, blob: blob) { try conditions.checkWrite($0) }
+            let (stored, obsolete) = try await core.blobs.putBlob(account: request.account, container: container, blob: blob, condition: check)
             core.files.remove(obsolete)
             return StorageResponses.make(201, headers: [
                 ("ETag", stored.etag), ("Last-Modified", StorageResponses.date(stored.modifiedMs)),
@@ -132,9 +146,11 @@ extension BlobHandler {
             if let declared, declared != file.size {
                 throw StorageServiceError(400, "InvalidInput", "The body has \(file.size) bytes but Content-Length says \(declared).")
             }
-            if let old = try await core.blobs.putBlock(account: request.account, container: container, blob: name, blockId: blockId, file: file) {
-                core.files.remove([old])
-            }
+            let obsolete = try await core.blobs.putBlock(
+                account: request.account, container: container, blob: name, blockId: blockId, file: file,
+                limits: UncommittedBlockLimits(configuration: core.configuration)
+            )
+            core.files.remove(obsolete)
         } catch {
             core.files.remove([file.id])
             throw error
@@ -142,7 +158,7 @@ extension BlobHandler {
         return StorageResponses.make(201, headers: [("Content-MD5", Data(file.md5).base64EncodedString()), ("x-ms-request-server-encrypted", "true")])
     }
 
-    private func putBlockList(_ request: StorageHTTPRequest, container: String, name: String) async throws -> Response {
+    private func putBlockList(_ request: StorageHTTPRequest, container: String, name: String, createOnly: Bool) async throws -> Response {
         let body = try await collectBody(request.request, limit: 8 * 1024 * 1024)
         let root: StorageXMLElement
         do {
@@ -157,11 +173,15 @@ extension BlobHandler {
         }
         let headers = try blobHeaders(request, fallbackToStandard: false)
         let conditions = try BlobConditions(request)
-        if !conditions.isEmpty {
+        let check = writeCheck(conditions, createOnly: createOnly)
+        if !conditions.isEmpty || createOnly {
             let existing = try? await core.blobs.blob(account: request.account, container: container, name: name)
-            try conditions.checkWrite(existing)
+            try check(existing)
         }
-        let blocks = try await core.blobs.blockFiles(account: request.account, container: container, blob: name, blockIds: ids)
+        let blocks = try await core.blobs.blockFiles(
+            account: request.account, container: container, blob: name, blockIds: ids,
+            lifetimeMs: UncommittedBlockLimits(configuration: core.configuration).lifetimeMs
+        )
         let total = blocks.reduce(0) { $0 + $1.size }
         guard total <= core.configuration.maximumBlobSize else {
             throw StorageServiceError(413, "RequestBodyTooLarge", "The committed blob would be \(total) bytes; this service accepts at most \(core.configuration.maximumBlobSize).")
@@ -169,7 +189,7 @@ extension BlobHandler {
         let file = try await core.files.concatenate(blocks.map(\.file))
         do {
             let blob = StoredBlob(name: name, file: file, headers: headers, etag: BlobStore.newETag(), now: nowMilliseconds())
-            let (stored, obsolete) = try await core.blobs.putBlob(account: request.account, container: container, blob: blob) { try conditions.checkWrite($0) }
+            let (stored, obsolete) = try await core.blobs.putBlob(account: request.account, container: container, blob: blob, condition: check)
             core.files.remove(obsolete)
             return StorageResponses.make(201, headers: [
                 ("ETag", stored.etag), ("Last-Modified", StorageResponses.date(stored.modifiedMs)), ("x-ms-request-server-encrypted", "true"),

@@ -255,29 +255,84 @@ struct BlobStore: Sendable {
         }
     }
 
-    /// Records an uncommitted block; returns the file it replaced, if any.
-    func putBlock(account: String, container: String, blob: String, blockId: String, file: BlobFile) async throws -> String? {
+    /// Records an uncommitted block within `limits`; returns the files it replaced or that had
+    /// expired (to remove).
+    ///
+    /// - Throws: 409 `BlockCountExceedsLimit` beyond the blocks per blob, 413
+    ///   `RequestBodyTooLarge` beyond the bytes per blob or for the whole service.
+    func putBlock(
+        account: String, container: String, blob: String, blockId: String, file: BlobFile,
+        limits: UncommittedBlockLimits, now: Int64 = nowMilliseconds()
+    ) async throws -> [String] {
         try await pool.write { db in
             let stored = try Self.container(db, account: account, name: container)
-            let count = try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM blocks WHERE container_id = ? AND blob_name = ?", arguments: [stored.id, blob]) ?? 0
-            guard count < 100_000 else {
-                throw StorageServiceError(409, "BlockCountExceedsLimit", "The uncommitted block count cannot exceed 100,000; commit or delete the blob first.")
-            }
-            let old = try String.fetchOne(
-                db, sql: "SELECT file FROM blocks WHERE container_id = ? AND blob_name = ? AND block_id = ?", arguments: [stored.id, blob, blockId]
+            // Blocks of this blob that outlived their week are gone before anything is counted.
+            var obsolete = try Self.dropExpiredBlocks(db, containerID: stored.id, blob: blob, now: now, lifetimeMs: limits.lifetimeMs)
+            let row = try Row.fetchOne(
+                db, sql: "SELECT COUNT(*) AS count, COALESCE(SUM(size), 0) AS bytes FROM blocks WHERE container_id = ? AND blob_name = ? AND block_id != ?",
+                arguments: [stored.id, blob, blockId]
             )
+            let count: Int = row?["count"] ?? 0
+            let bytes: Int = row?["bytes"] ?? 0
+            guard count < limits.maximumBlocksPerBlob else {
+                throw StorageServiceError(409, "BlockCountExceedsLimit", "The uncommitted block count cannot exceed \(limits.maximumBlocksPerBlob); commit (Put Block List) or delete the blob first.")
+            }
+            guard bytes <= limits.maximumBytesPerBlob - file.size else {
+                throw StorageServiceError(413, "RequestBodyTooLarge", "The blob's uncommitted blocks would exceed \(limits.maximumBytesPerBlob) bytes, more than a committed blob may hold; commit or delete the blob first.")
+            }
+            let total = try Int.fetchOne(db, sql: "SELECT COALESCE(SUM(size), 0) FROM blocks WHERE NOT (container_id = ? AND blob_name = ? AND block_id = ?)", arguments: [stored.id, blob, blockId]) ?? 0
+            guard total <= limits.maximumTotalBytes - file.size else {
+                throw StorageServiceError(413, "RequestBodyTooLarge", "The service holds \(total) bytes of uncommitted blocks, its limit is \(limits.maximumTotalBytes); commit staged blocks (Put Block List) or wait until unused ones expire.")
+            }
+            if let old = try String.fetchOne(
+                db, sql: "SELECT file FROM blocks WHERE container_id = ? AND blob_name = ? AND block_id = ?", arguments: [stored.id, blob, blockId]
+            ) {
+                obsolete.append(old)
+            }
             try db.execute(
                 sql: "INSERT OR REPLACE INTO blocks (container_id, blob_name, block_id, file, size, created_ms) VALUES (?, ?, ?, ?, ?, ?)",
-                arguments: [stored.id, blob, blockId, file.id, file.size, nowMilliseconds()]
+                arguments: [stored.id, blob, blockId, file.id, file.size, now]
             )
-            return old
+            return obsolete
         }
     }
 
-    /// The files of the named uncommitted blocks, in order. Throws 400 `InvalidBlockList` if one is missing.
-    func blockFiles(account: String, container: String, blob: String, blockIds: [String]) async throws -> [(file: String, size: Int)] {
+    /// Deletes the blocks of one blob whose last Put Block is older than `lifetimeMs`; returns their files.
+    private static func dropExpiredBlocks(_ db: Database, containerID: Int64, blob: String, now: Int64, lifetimeMs: Int64) throws -> [String] {
+        let latest = try Int64.fetchOne(db, sql: "SELECT MAX(created_ms) FROM blocks WHERE container_id = ? AND blob_name = ?", arguments: [containerID, blob])
+        guard let latest, latest <= now - min(lifetimeMs, now) else { return [] }
+        let files = try String.fetchAll(db, sql: "SELECT file FROM blocks WHERE container_id = ? AND blob_name = ?", arguments: [containerID, blob])
+        try db.execute(sql: "DELETE FROM blocks WHERE container_id = ? AND blob_name = ?", arguments: [containerID, blob])
+        return files
+    }
+
+    /// Deletes every blob's uncommitted blocks whose last Put Block is older than `lifetimeMs`
+    /// (Azure drops them after a week); returns their files, to remove.
+    func sweepExpiredBlocks(now: Int64 = nowMilliseconds(), lifetimeMs: Int64) async throws -> [String] {
+        let cutoff = now - min(lifetimeMs, now)
+        return try await pool.write { db in
+            let stale = """
+                SELECT container_id, blob_name FROM blocks GROUP BY container_id, blob_name HAVING MAX(created_ms) <= ?
+                """
+            let files = try String.fetchAll(
+                db, sql: "SELECT file FROM blocks WHERE (container_id, blob_name) IN (\(stale))", arguments: [cutoff]
+            )
+            try db.execute(sql: "DELETE FROM blocks WHERE (container_id, blob_name) IN (\(stale))", arguments: [cutoff])
+            return files
+        }
+    }
+
+    /// The files of the named uncommitted blocks, in order. Throws 400 `InvalidBlockList` if one
+    /// is missing, or if the blob's blocks outlived `lifetimeMs` (they are as good as swept).
+    func blockFiles(
+        account: String, container: String, blob: String, blockIds: [String], lifetimeMs: Int64, now: Int64 = nowMilliseconds()
+    ) async throws -> [(file: String, size: Int)] {
         try await pool.read { db in
             let stored = try Self.container(db, account: account, name: container)
+            let latest = try Int64.fetchOne(db, sql: "SELECT MAX(created_ms) FROM blocks WHERE container_id = ? AND blob_name = ?", arguments: [stored.id, blob])
+            if let latest, latest <= now - min(lifetimeMs, now), !blockIds.isEmpty {
+                throw StorageServiceError(400, "InvalidBlockList", "The blob's uncommitted blocks expired (no Put Block List within \(lifetimeMs / 86_400_000) days of the last Put Block); upload them again.")
+            }
             var result: [(file: String, size: Int)] = []
             for id in blockIds {
                 guard let row = try Row.fetchOne(

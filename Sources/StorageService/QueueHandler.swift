@@ -103,7 +103,8 @@ struct QueueHandler: Sendable {
             writer.close("QueueMessagesList")
             return StorageResponses.xml(200, writer)
         case "DELETE":
-            try core.authenticator.authenticate(request, resource: resource, permission: .delete)
+            // Clear Messages: no service SAS permission grants it (Azure's queue letters are r, a, u, p).
+            try core.authenticator.authenticate(request, resource: nil, permission: .delete)
             try await core.queues.clear(account: request.account, queue: queue)
             return StorageResponses.make(204)
         default:

@@ -32,6 +32,14 @@ struct QueueStore: Sendable {
         return withUnsafeBytes(of: &words) { Data($0).base64EncodedString() }
     }
 
+    /// When a message sent at `now` with `timeToLive` seconds expires: Azure accepts any positive
+    /// TTL, so a huge one saturates at the never-expiring time, as `-1` does.
+    static func expiry(now: Int64, timeToLive: Int64) -> Int64 {
+        guard timeToLive > 0, now < neverMs else { return neverMs }
+        let remaining = (neverMs - now) / 1000
+        return timeToLive >= remaining ? neverMs : now + timeToLive * 1000
+    }
+
     private static func queueID(_ db: Database, account: String, name: String) throws -> Int64 {
         guard let id = try Int64.fetchOne(db.cachedStatement(sql: "SELECT id FROM queues WHERE account = ? AND name = ?"), arguments: [account, name]) else {
             throw StorageServiceError.queueNotFound()
@@ -126,7 +134,7 @@ struct QueueStore: Sendable {
         let now = nowMilliseconds()
         let message = StoredMessage(
             messageId: SequentialIdentifier.next(), text: text, insertedMs: now,
-            expiresMs: timeToLive < 0 ? Self.neverMs : now + timeToLive * 1000,
+            expiresMs: Self.expiry(now: now, timeToLive: timeToLive),
             visibleMs: now + visibilityTimeout * 1000, dequeueCount: 0, popReceipt: Self.newPopReceipt()
         )
         try await pool.write { db in

@@ -16,6 +16,21 @@ struct SASResource: Sendable {
     var blob: String?
 }
 
+/// What an authenticated request may do: everything (Shared Key), or what its SAS grants.
+enum Grant: Sendable, Equatable {
+    case sharedKey
+    /// The SAS's permission letters (`sp`).
+    case sas(permissions: String)
+
+    /// Whether the request may do what `permission` stands for.
+    func allows(_ permission: SASPermission) -> Bool {
+        switch self {
+        case .sharedKey: true
+        case .sas(let permissions): permissions.contains(permission.rawValue)
+        }
+    }
+}
+
 /// Verifies Shared Key signatures and service SAS tokens. Anything else is 403.
 struct RequestAuthenticator: Sendable {
     let accounts: [String: StorageAccount]
@@ -30,14 +45,25 @@ struct RequestAuthenticator: Sendable {
 
     /// Throws 403 unless the request is signed with a key of its account, or carries a valid SAS
     /// for `resource` that grants `permission`.
-    func authenticate(_ request: StorageHTTPRequest, resource: SASResource?, permission: SASPermission) throws(StorageServiceError) {
+    @discardableResult
+    func authenticate(_ request: StorageHTTPRequest, resource: SASResource?, permission: SASPermission) throws(StorageServiceError) -> Grant {
+        try authenticate(request, resource: resource, anyOf: [permission])
+    }
+
+    /// Throws 403 unless the request is signed with a key of its account, or carries a valid SAS
+    /// for `resource` that grants at least one of `permissions`; returns what was granted (the
+    /// operation may depend on it: `c` alone creates but never overwrites).
+    @discardableResult
+    func authenticate(_ request: StorageHTTPRequest, resource: SASResource?, anyOf permissions: [SASPermission]) throws(StorageServiceError) -> Grant {
         guard let account = accounts[request.account] else {
             throw .authenticationFailed("The account '\(request.account.prefix(64))' does not exist on this service; check AccountName and the endpoint URL.")
         }
         if let authorization = request.header("authorization") {
             try verifySharedKey(authorization, request: request, account: account)
+            return .sharedKey
         } else if request.query["sig"] != nil {
-            try verifySAS(request, account: account, resource: resource, permission: permission)
+            try verifySAS(request, account: account, resource: resource, anyOf: permissions)
+            return .sas(permissions: request.query["sp"] ?? "")
         } else {
             throw .authenticationFailed("The request carries neither an Authorization header nor a SAS; anonymous access is not enabled.")
         }
@@ -78,7 +104,7 @@ struct RequestAuthenticator: Sendable {
         throw .authenticationFailed("The MAC signature found in the HTTP request is not the same as any computed signature; check the account key.")
     }
 
-    private func verifySAS(_ request: StorageHTTPRequest, account: StorageAccount, resource: SASResource?, permission: SASPermission) throws(StorageServiceError) {
+    private func verifySAS(_ request: StorageHTTPRequest, account: StorageAccount, resource: SASResource?, anyOf permissions: [SASPermission]) throws(StorageServiceError) {
         let query = request.query
         if query["ss"] != nil || query["srt"] != nil {
             throw .authenticationFailed("Account SAS tokens are not supported by the built-in service; use a service SAS (e.g. generate_blob_sas).")
@@ -147,10 +173,11 @@ struct RequestAuthenticator: Sendable {
         if !fields.protocols.isEmpty, !fields.protocols.split(separator: ",").contains("http") {
             throw StorageServiceError(403, "AuthorizationProtocolMismatch", "This SAS allows HTTPS only, and this service is plain HTTP.")
         }
-        guard fields.permissions.contains(permission.rawValue) else {
+        guard permissions.contains(where: { fields.permissions.contains($0.rawValue) }) else {
+            let letters = permissions.map { "'\($0.rawValue)'" }.joined(separator: " or ")
             throw StorageServiceError(
                 403, "AuthorizationPermissionMismatch",
-                "This request is not authorized to perform this operation using this permission: the SAS lacks '\(permission.rawValue)'."
+                "This request is not authorized to perform this operation using this permission: the SAS lacks \(letters)."
             )
         }
     }

@@ -1,8 +1,10 @@
 public import AzureStorage
 public import Foundation
 import Hummingbird
+import ListenerSafety
 import Logging
 import NIOCore
+import PrivateFiles
 import ServiceLifecycle
 
 /// The built-in Azure-compatible storage service (Blob and Queue REST, path-style URLs),
@@ -68,11 +70,17 @@ public final class StorageServer: Sendable {
     /// - Throws: ``StorageServerError`` if the data directory or a port cannot be used.
     public static func start(_ configuration: StorageServerConfiguration) async throws -> StorageServer {
         let logger = configuration.logger
+        let exposed = configuration.accounts.contains { $0.keys.contains(StorageConnectionString.developmentAccountKey) }
+            ? "the plain-HTTP storage service with the well-known development account key" : "the plain-HTTP storage service"
+        if let refusal = BindPolicy.refusal(host: configuration.host, exposing: exposed, allowed: configuration.allowInsecureRemote) {
+            throw StorageServerError(refusal)
+        }
         let directory = URL(fileURLWithPath: configuration.dataDirectory).standardizedFileURL.path
         let database: StorageDatabase
         let files: BlobFiles
         do {
-            try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
+            try PrivateFiles.createDirectory(directory)
+            try PrivateFiles.prepareDatabase(at: directory + "/storage.sqlite")
             database = try StorageDatabase(path: directory + "/storage.sqlite")
             files = try BlobFiles(directory: directory + "/blobs")
         } catch {
@@ -86,6 +94,8 @@ public final class StorageServer: Sendable {
             configuration: configuration,
             logger: logger
         )
+        let blockLifetime = UncommittedBlockLimits(configuration: configuration).lifetimeMs
+        _ = try await core.blobs.sweepExpiredBlocks(lifetimeMs: blockLifetime)
         let removed = files.collectGarbage(referenced: try await core.blobs.referencedFiles())
         if removed > 0 { logger.info("removed \(removed) unreferenced blob files") }
         try await core.queues.sweepExpired()
@@ -97,16 +107,21 @@ public final class StorageServer: Sendable {
             // Hummingbird reports cut keep-alive connections at shutdown as errors; request
             // failures are logged by the responder, so its own log is only wanted when debugging.
             if logger.logLevel > .debug { appLogger.logLevel = .critical }
+            let limits = configuration.listenerLimits
             return Application(
                 responder: StorageResponder(service: service, core: core),
-                configuration: ApplicationConfiguration(address: .hostname(configuration.host, port: port), serverName: nil),
+                server: limits.http1,
+                configuration: limits.applicationConfiguration(address: .hostname(configuration.host, port: port), logger: appLogger),
                 onServerRunning: { channel in
                     portsContinuation.yield((service, channel.localAddress?.port ?? port))
                 },
                 logger: appLogger
             )
         }
-        let sweeper = ExpiredMessageSweeper(queues: core.queues, interval: configuration.expiredMessageSweepInterval, logger: logger)
+        let sweeper = ExpiredMessageSweeper(
+            queues: core.queues, blobs: core.blobs, files: files, blockLifetimeMs: blockLifetime,
+            interval: configuration.expiredMessageSweepInterval, logger: logger
+        )
         let group = ServiceGroup(configuration: .init(
             services: [application(.blob, port: configuration.blobPort), application(.queue, port: configuration.queuePort), sweeper],
             logger: logger
@@ -183,9 +198,12 @@ public struct StorageServerError: Error, Sendable, CustomStringConvertible {
     public var description: String { message }
 }
 
-/// Deletes expired messages periodically.
+/// Deletes expired messages, and uncommitted blocks past their lifetime, periodically.
 struct ExpiredMessageSweeper: Service {
     let queues: QueueStore
+    let blobs: BlobStore
+    let files: BlobFiles
+    let blockLifetimeMs: Int64
     let interval: Duration
     let logger: Logger
 
@@ -202,6 +220,13 @@ struct ExpiredMessageSweeper: Service {
                 if removed > 0 { logger.debug("deleted \(removed) expired messages") }
             } catch {
                 logger.warning("sweeping expired messages failed: \(error)")
+            }
+            do {
+                let expired = try await blobs.sweepExpiredBlocks(lifetimeMs: blockLifetimeMs)
+                files.remove(expired)
+                if !expired.isEmpty { logger.debug("deleted \(expired.count) expired uncommitted blocks") }
+            } catch {
+                logger.warning("sweeping expired uncommitted blocks failed: \(error)")
             }
         }
     }

@@ -1,4 +1,5 @@
 public import AzureStorage
+public import ListenerSafety
 public import Logging
 
 /// A storage account the built-in service accepts: a name and one or two base64 keys.
@@ -63,10 +64,20 @@ public struct StorageServerConfiguration: Sendable {
     public var maximumBlobSize: Int
     /// Largest single request body for Put Blob and Put Block, in bytes.
     public var maximumRequestBodySize: Int
-    /// How often expired messages are deleted.
+    /// How often expired messages (and uncommitted blocks past their lifetime) are deleted.
     public var expiredMessageSweepInterval: Duration
+    /// How long uncommitted blocks live after their blob's last Put Block (Azure: 7 days).
+    public var uncommittedBlockLifetime: Duration
+    /// Bytes of uncommitted blocks the whole service holds at most (4 GiB by default); one blob
+    /// holds at most ``maximumBlobSize``.
+    public var maximumUncommittedBytes: Int
     /// Largest clock difference accepted in `x-ms-date` (Azure: 15 minutes).
     public var maximumClockSkew: Duration
+    /// Header, body and idle timeouts and the connection bound of each endpoint.
+    public var listenerLimits: ListenerLimits
+    /// Serve on a non-loopback ``host`` although the service speaks plain HTTP (and may accept
+    /// the well-known development key). Off: such a host is refused at start.
+    public var allowInsecureRemote: Bool
     public var logger: Logger
 
     public init(
@@ -78,7 +89,11 @@ public struct StorageServerConfiguration: Sendable {
         maximumBlobSize: Int = 1024 * 1024 * 1024,
         maximumRequestBodySize: Int = 256 * 1024 * 1024,
         expiredMessageSweepInterval: Duration = .seconds(30),
+        uncommittedBlockLifetime: Duration = .seconds(7 * 86_400),
+        maximumUncommittedBytes: Int = 4 * 1024 * 1024 * 1024,
         maximumClockSkew: Duration = .seconds(15 * 60),
+        listenerLimits: ListenerLimits = ListenerLimits(),
+        allowInsecureRemote: Bool = false,
         logger: Logger = Logger(label: "edgefactor.storage")
     ) {
         self.dataDirectory = dataDirectory
@@ -89,7 +104,11 @@ public struct StorageServerConfiguration: Sendable {
         self.maximumBlobSize = maximumBlobSize
         self.maximumRequestBodySize = maximumRequestBodySize
         self.expiredMessageSweepInterval = expiredMessageSweepInterval
+        self.uncommittedBlockLifetime = uncommittedBlockLifetime
+        self.maximumUncommittedBytes = maximumUncommittedBytes
         self.maximumClockSkew = maximumClockSkew
+        self.listenerLimits = listenerLimits
+        self.allowInsecureRemote = allowInsecureRemote
         self.logger = logger
     }
 }

@@ -1,4 +1,5 @@
 public import Foundation
+import PrivateFiles
 
 /// Where the shared secrets live on a machine, one base64 file each, readable by the owner only
 /// (files 0600, folders 0700):
@@ -75,15 +76,11 @@ public struct SecretsStore: Sendable {
     /// Writes a secret atomically (temporary file, then rename) with owner-only permissions.
     public func write(_ secret: SharedSecret, for identity: Identity) throws {
         let url = try file(for: identity)
-        let fm = FileManager.default
-        try fm.createDirectory(at: url.deletingLastPathComponent(), withIntermediateDirectories: true, attributes: [.posixPermissions: 0o700])
-        let temporary = url.deletingLastPathComponent().appendingPathComponent(".\(url.lastPathComponent).\(UUID().uuidString)")
-        guard fm.createFile(atPath: temporary.path, contents: Data((secret.base64 + "\n").utf8), attributes: [.posixPermissions: 0o600]) else {
-            throw SecretsError("cannot write \(temporary.path): check the folder's permissions")
-        }
-        guard rename(temporary.path, url.path) == 0 else {
-            try? fm.removeItem(at: temporary)
-            throw SecretsError("cannot replace \(url.path): check the folder's permissions")
+        do {
+            try PrivateFiles.createDirectory(url.deletingLastPathComponent().path)
+            try PrivateFiles.write(Data((secret.base64 + "\n").utf8), to: url.path)
+        } catch {
+            throw SecretsError("cannot store the secret: \(error)")
         }
     }
 

@@ -5,11 +5,15 @@ import Synchronization
 
 /// An MJPEG-over-HTTP preview: `GET /` streams every published frame as
 /// `multipart/x-mixed-replace` (browsers and VLC show it live); `GET /frame.jpg` returns the latest
-/// frame. Slow clients skip frames instead of buffering them.
+/// frame. Slow clients skip frames instead of buffering them. A connection must send its request
+/// within ``requestTimeout`` (and a kept-alive one its next request), and at most four times
+/// ``maximumClients`` connections are open at once, so clients that never ask cannot pile up.
 public final class MJPEGStreamServer: Sendable {
     public static let boundary = "edgefactorframe"
     /// Clients beyond this are answered 503.
     public let maximumClients: Int
+    /// How long a connection may take to send a request before it is closed.
+    public let requestTimeout: Duration
 
     private let channel: any Channel
     private let state: SharedState
@@ -17,6 +21,8 @@ public final class MJPEGStreamServer: Sendable {
     struct State {
         var clients: [ObjectIdentifier: any Channel] = [:]
         var latest: ByteBuffer?
+        /// Open connections, viewers or not.
+        var connections = 0
     }
 
     /// The viewers and the latest frame, shared by the server and its connection handlers.
@@ -29,25 +35,34 @@ public final class MJPEGStreamServer: Sendable {
     public var port: Int { channel.localAddress?.port ?? 0 }
 
     /// Starts listening on `host:port` (port 0 picks a free one). Binds to loopback by default.
-    public static func start(host: String = "127.0.0.1", port: Int, maximumClients: Int = 16) async throws -> MJPEGStreamServer {
+    ///
+    /// - Parameters:
+    ///   - host: address to bind (loopback by default).
+    ///   - port: port to bind; 0 picks a free one.
+    ///   - maximumClients: viewers at once; four times as many connections at once.
+    ///   - requestTimeout: time a connection has to send each request (10 s by default).
+    public static func start(
+        host: String = "127.0.0.1", port: Int, maximumClients: Int = 16, requestTimeout: Duration = .seconds(10)
+    ) async throws -> MJPEGStreamServer {
         let state = SharedState()
         let channel = try await ServerBootstrap(group: MultiThreadedEventLoopGroup.singleton)
             .serverChannelOption(.backlog, value: 16)
             .serverChannelOption(.socketOption(.so_reuseaddr), value: 1)
             .childChannelInitializer { channel in
                 channel.pipeline.configureHTTPServerPipeline().flatMap {
-                    channel.pipeline.addHandler(MJPEGHandler(state: state, maximumClients: maximumClients))
+                    channel.pipeline.addHandler(MJPEGHandler(state: state, maximumClients: maximumClients, requestTimeout: TimeAmount(requestTimeout)))
                 }
             }
             .bind(host: host, port: port)
             .get()
-        return MJPEGStreamServer(channel: channel, state: state, maximumClients: maximumClients)
+        return MJPEGStreamServer(channel: channel, state: state, maximumClients: maximumClients, requestTimeout: requestTimeout)
     }
 
-    private init(channel: any Channel, state: SharedState, maximumClients: Int) {
+    private init(channel: any Channel, state: SharedState, maximumClients: Int, requestTimeout: Duration) {
         self.channel = channel
         self.state = state
         self.maximumClients = maximumClients
+        self.requestTimeout = requestTimeout
     }
 
     /// Number of clients watching the stream.
@@ -92,10 +107,37 @@ private final class MJPEGHandler: ChannelInboundHandler, @unchecked Sendable {
     private let state: MJPEGStreamServer.SharedState
     private let maximumClients: Int
     private var request: HTTPRequestHead?
+    private let requestTimeout: TimeAmount
+    private var requestTimer: Scheduled<Void>?
+    private var counted = false
 
-    init(state: MJPEGStreamServer.SharedState, maximumClients: Int) {
+    init(state: MJPEGStreamServer.SharedState, maximumClients: Int, requestTimeout: TimeAmount) {
         self.state = state
         self.maximumClients = maximumClients
+        self.requestTimeout = requestTimeout
+    }
+
+    func channelActive(context: ChannelHandlerContext) {
+        let admitted = state.withLock { state -> Bool in
+            guard state.connections < 4 * maximumClients else { return false }
+            state.connections += 1
+            return true
+        }
+        guard admitted else {
+            context.close(promise: nil)
+            return
+        }
+        counted = true
+        armRequestTimer(context: context)
+        context.fireChannelActive()
+    }
+
+    /// Closes the connection unless a request arrives in time.
+    private func armRequestTimer(context: ChannelHandlerContext) {
+        requestTimer?.cancel()
+        requestTimer = context.eventLoop.assumeIsolated().scheduleTask(in: requestTimeout) {
+            context.close(promise: nil)
+        }
     }
 
     func channelRead(context: ChannelHandlerContext, data: NIOAny) {
@@ -107,7 +149,11 @@ private final class MJPEGHandler: ChannelInboundHandler, @unchecked Sendable {
         case .end:
             guard let head = request else { return }
             request = nil
+            requestTimer?.cancel()
+            requestTimer = nil
             respond(to: head, context: context)
+            // A kept-alive connection has the same time for its next request (a stream never asks again).
+            if head.uri.split(separator: "?").first != "/" { armRequestTimer(context: context) }
         }
     }
 
@@ -164,8 +210,13 @@ private final class MJPEGHandler: ChannelInboundHandler, @unchecked Sendable {
     }
 
     func channelInactive(context: ChannelHandlerContext) {
+        requestTimer?.cancel()
         let id = ObjectIdentifier(context.channel)
-        state.withLock { _ = $0.clients.removeValue(forKey: id) }
+        let counted = self.counted
+        state.withLock { state in
+            _ = state.clients.removeValue(forKey: id)
+            if counted { state.connections -= 1 }
+        }
         context.fireChannelInactive()
     }
 

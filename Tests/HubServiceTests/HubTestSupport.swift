@@ -30,6 +30,17 @@ func withHub<T>(
     }
 }
 
+extension HubServer {
+    /// A service SAS token of the hub's policy, expiring in an hour or at `expiry` (seconds since 1970).
+    func serviceToken(expiry: Int64? = nil) throws -> String {
+        let service = serviceConnectionString
+        let expiresOn = expiry.map { Date(timeIntervalSince1970: TimeInterval($0)) } ?? Date() + 3600
+        return try SharedAccessSignature.make(
+            resourceURI: service.hostName, key: service.sharedAccessKey, keyName: service.sharedAccessKeyName, expiresOn: expiresOn
+        ).token
+    }
+}
+
 /// Polls `condition` until it holds or `timeout` passes.
 func eventually(timeout: Duration = .seconds(10), _ condition: () async throws -> Bool) async rethrows -> Bool {
     let deadline = ContinuousClock.now + timeout

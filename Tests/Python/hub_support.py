@@ -29,7 +29,14 @@ class Hub:
         self.server = Server(args, self.log_dir / f"hub-{self.starts}.log")
         wait_for_port(MQTT_PORT, proc=self.server.proc)
         wait_for_port(self.rest_port, proc=self.server.proc)
-        info = json.loads((self.data_dir / "hub.json").read_text())
+        # hub.json is written (and flushed to disk) once every listener is up: wait for it too.
+        description = self.data_dir / "hub.json"
+        deadline = time.monotonic() + 30
+        while not description.exists():
+            if self.server.proc.poll() is not None or time.monotonic() > deadline:
+                raise RuntimeError("the hub did not write hub.json:\n" + self.output())
+            time.sleep(0.05)
+        info = json.loads(description.read_text())
         self.service_connection_string = info["serviceConnectionString"]
         self.ca_file = info["caCertificateFile"]
         self.ca_pem = Path(self.ca_file).read_text()

@@ -1,5 +1,6 @@
 import Foundation
 import Testing
+import TestSupport
 @testable import Vision
 
 #if canImport(Glibc)
@@ -88,6 +89,23 @@ struct PreviewServerTests {
         #expect(String(decoding: single.prefix(100), as: UTF8.self).contains("image/jpeg"))
         let missing = try await Self.fetch(port: server.port, request: "GET /nothing HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n") { _ in false }
         #expect(String(decoding: missing.prefix(20), as: UTF8.self).contains("404"))
+    }
+
+    @Test("connections that never send a request are closed after the request timeout, and bounded; the latest frame is still served")
+    func silentConnections() async throws {
+        let server = try await MJPEGStreamServer.start(port: 0, maximumClients: 1, requestTimeout: .milliseconds(500))
+        try server.publish(RGBImage(width: 8, height: 8, color: .green))
+        var silent: [RawConnection] = []
+        for _ in 0..<4 { silent.append(try await RawConnection.open(port: server.port)) }
+        try await silent[0].send("GET /frame.jpg HTTP/1.1\r\nHost: x\r\n")
+        let beyondBound = try await RawConnection.open(port: server.port)
+        #expect(await beyondBound.readUntilClosed(within: .seconds(60)) != nil, "a fifth connection is closed at once")
+        for connection in silent {
+            #expect(await connection.readUntilClosed(within: .seconds(60)) != nil, "a silent connection must be closed")
+        }
+        let frame = try await Self.fetch(port: server.port, request: "GET /frame.jpg HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n") { _ in false }
+        #expect(String(decoding: frame.prefix(100), as: UTF8.self).contains("image/jpeg"))
+        await server.stop()
     }
 
     @Test("viewers beyond the limit get 503")

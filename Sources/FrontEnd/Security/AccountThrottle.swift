@@ -6,7 +6,9 @@ import GRDB
 /// NIST SP 800-63B 5.2.2: at most 100 consecutive failures before lockout. The first
 /// `freeFailures` failures cost nothing; each later one doubles the wait before the next attempt
 /// (capped); at `lockoutAfter` consecutive failures the name is locked until an administrator
-/// runs `edgefactor users set NAME --unlock` (or sets a new password). A success resets the count.
+/// runs `edgefactor users set NAME --unlock` (or sets a new password). Only a sign-in that passes
+/// both factors resets the count: a right password alone does not, so failed second factors add
+/// up (``recordFailure(_:now:)``) whoever knows the password.
 ///
 /// Rows exist for any name typed, account or not, so the answers are the same for both.
 struct AccountThrottle: Sendable {
@@ -24,8 +26,8 @@ struct AccountThrottle: Sendable {
     ///
     /// An admitted attempt is counted as a failure at once, before the password is checked:
     /// otherwise concurrent attempts would all pass the check while the first was still being
-    /// verified, and the waits would never apply to them. A success then clears the count
-    /// (``reset(_:)``); a failure is confirmed with ``confirmFailure(_:now:)``.
+    /// verified, and the waits would never apply to them. A right password takes the attempt
+    /// back (``release(_:)``); a failure is confirmed with ``confirmFailure(_:now:)``.
     func begin(_ username: String, now: Date = Date()) async throws -> ThrottleDecision {
         let key = Self.key(username)
         let policy = self.policy
@@ -89,7 +91,17 @@ struct AccountThrottle: Sendable {
         }
     }
 
-    /// Clears the count after a success or an administrator's unlock.
+    /// Takes back the attempt ``begin(_:now:)`` counted, when the password was right: the
+    /// failures before it stay (only a completed sign-in clears them, with ``reset(_:)``).
+    func release(_ username: String) async throws {
+        let key = Self.key(username)
+        try await database.writer.write { db in
+            try db.execute(sql: "UPDATE loginFailure SET consecutive = consecutive - 1 WHERE username = ? AND consecutive > 0", arguments: [key])
+            try db.execute(sql: "DELETE FROM loginFailure WHERE username = ? AND consecutive <= 0 AND lockedAt IS NULL", arguments: [key])
+        }
+    }
+
+    /// Clears the count after a sign-in that passed both factors, or an administrator's unlock.
     func reset(_ username: String) async throws {
         let key = Self.key(username)
         try await database.writer.write { db in

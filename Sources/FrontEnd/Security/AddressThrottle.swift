@@ -3,7 +3,9 @@ import Foundation
 /// Throttles failed sign-ins per client address, in memory and bounded.
 ///
 /// No lockout per address (people behind one NAT would lock each other out): only waits that
-/// double with each failure beyond the free ones. A success from the address clears it.
+/// double with each failure beyond the free ones. No success clears it: one account's right
+/// password (perhaps the attacker's own) must not buy unlimited guesses at every other account.
+/// Entries are forgotten once their wait is long over.
 actor AddressThrottle {
     private struct Entry {
         var consecutive: Int
@@ -38,8 +40,8 @@ actor AddressThrottle {
         entries[address]?.lastFailureAt = now
     }
 
-    /// Takes back an attempt that ``begin(_:now:)`` counted but that was never checked (the
-    /// account throttle refused it).
+    /// Takes back an attempt that ``begin(_:now:)`` counted but that was not a failure: the
+    /// account throttle refused it before the password was checked, or the password was right.
     func release(_ address: String) {
         guard var entry = entries[address] else { return }
         entry.consecutive -= 1
@@ -52,10 +54,6 @@ actor AddressThrottle {
         entry.lastFailureAt = now
         entries[address] = entry
         if entries.count > policy.addressCapacity { evict(now: now) }
-    }
-
-    func reset(_ address: String) {
-        entries[address] = nil
     }
 
     /// Forgets addresses whose wait is over, then the oldest half if still full.

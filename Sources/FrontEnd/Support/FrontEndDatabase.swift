@@ -1,5 +1,6 @@
 import Foundation
 public import GRDB
+import PrivateFiles
 
 /// The front-end's SQLite database: accounts, their personal objects, the account throttle and the
 /// audit log.
@@ -16,7 +17,9 @@ public struct FrontEndDatabase: Sendable {
     public init(path: String) throws(FrontEndError) {
         do {
             let directory = URL(fileURLWithPath: path).deletingLastPathComponent()
-            try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
+            // A new folder is private; an existing one (it may be shared, like /tmp) is left as it is.
+            try PrivateFiles.createDirectory(directory.path, tighten: false)
+            try PrivateFiles.prepareDatabase(at: path)
             var configuration = Configuration()
             configuration.busyMode = .timeout(5)
             let pool = try DatabasePool(path: path, configuration: configuration)

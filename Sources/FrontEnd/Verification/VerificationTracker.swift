@@ -3,11 +3,26 @@ import Verification
 
 /// The verifications in flight: their state, who may see them, and who is watching.
 ///
-/// Bounded: at most `capacity` entries; finished ones are forgotten after `retention`.
+/// Bounded: at most `capacity` verifications pending at once, at most `perAccount` of them for
+/// one account (so one person's password cannot fill the service), and at most
+/// `finishedCapacity` finished ones kept (the oldest go first), each for `retention`.
 actor VerificationTracker {
     struct Limits: Sendable {
+        /// Pending verifications, all accounts together; finished ones do not count.
         var capacity = 10_000
+        /// Pending verifications of one account.
+        var perAccount = 3
+        /// Finished verifications kept for their sessions to read.
+        var finishedCapacity = 10_000
         var retention: TimeInterval = 600
+    }
+
+    /// Why ``start(_:now:)`` refused a verification.
+    enum Refusal: Error, Equatable {
+        /// Too many verifications pending, all accounts together.
+        case busy
+        /// Too many verifications pending for this account.
+        case accountBusy
     }
 
     private var entries: [String: PendingVerification] = [:]
@@ -24,13 +39,17 @@ actor VerificationTracker {
 
     /// Registers a new verification and hands it to the worker.
     ///
-    /// - Returns: false when too many verifications are in flight (the caller shows "busy").
-    func start(_ verification: PendingVerification, now: Date = Date()) -> Bool {
+    /// - Returns: why not, when too many verifications are pending in all or for this account
+    ///   (the caller shows "busy"); `nil` when started.
+    func start(_ verification: PendingVerification, now: Date = Date()) -> Refusal? {
         prune(now: now)
-        guard entries.count < limits.capacity else { return false }
+        let pending = entries.values.filter { !$0.phase.isTerminal }
+        guard pending.count < limits.capacity else { return .busy }
+        let account = verification.username.lowercased()
+        guard pending.count(where: { $0.username.lowercased() == account }) < limits.perAccount else { return .accountBusy }
         entries[verification.requestId] = verification
         jobContinuation.yield(verification)
-        return true
+        return nil
     }
 
     /// The verification `requestId` if `sessionKey` owns it.
@@ -92,6 +111,14 @@ actor VerificationTracker {
     }
 
     private func prune(now: Date) {
+        let finished = entries.values.filter { $0.finishedAt != nil }
+        if finished.count > limits.finishedCapacity {
+            let oldest = finished.sorted { ($0.finishedAt ?? now) < ($1.finishedAt ?? now) }.prefix(finished.count - limits.finishedCapacity)
+            for entry in oldest {
+                entries[entry.requestId] = nil
+                watchers[entry.requestId] = nil
+            }
+        }
         let retention = limits.retention
         let stale = entries.values.filter { entry in
             if let finishedAt = entry.finishedAt { return now.timeIntervalSince(finishedAt) > retention }

@@ -61,14 +61,16 @@ struct VerificationWorker: Service {
             detail = "no secret provisioned for device \(request.deviceId)"
         }
 
+        // A failed second factor is counted before the session learns the outcome, so the next
+        // attempt it makes already meets the wait.
+        if phase.countsAsFailure {
+            do { try await throttle.recordFailure(job.username) } catch { logger.error("cannot record a failed verification: \(error)") }
+        }
         await tracker.advance(request.requestId, to: phase, confidence: confidence, image: image)
         logger.info(
             "verification finished",
             metadata: ["requestId": "\(request.requestId)", "user": "\(job.username)", "phase": "\(phase.rawValue)", "detail": "\(detail ?? "")"]
         )
-        if phase.countsAsFailure {
-            do { try await throttle.recordFailure(job.username) } catch { logger.error("cannot record a failed verification: \(error)") }
-        }
         await record(
             AuditEvent(
                 kind: .verificationCompleted, username: job.username, address: job.address, requestId: request.requestId,

@@ -110,8 +110,10 @@ struct LoginController: Sendable {
                 error: .init(title: "Sign-in failed.", text: "The user name or password is not right.")
             )
         }
-        try await state.accountThrottle.reset(account.username)
-        await state.addressThrottle.reset(address)
+        // The right password is not a failure, but it clears nothing: earlier failures of this
+        // account (second factors included) and of this address stay until a full sign-in.
+        try await state.accountThrottle.release(username)
+        await state.addressThrottle.release(address)
         await state.record(AuditEvent(kind: .passwordAccepted, username: account.username, address: address, deviceId: account.deviceId, outcome: "ok"))
         return try await startSecondFactor(for: account, session: session, address: address, compatible: compatible)
     }
@@ -147,10 +149,14 @@ struct LoginController: Sendable {
         }
         let rotated = await state.sessions.store.rotate(session, to: .awaitingDevice(username: account.username, requestId: request.requestId))
         let pending = PendingVerification(request: request, username: account.username, address: address, sessionKey: rotated.session.key)
-        guard await state.tracker.start(pending) else {
+        if let refusal = await state.tracker.start(pending) {
             await state.sessions.store.update(rotated.session.key, stage: .anonymous)
-            var response = loginPage(csrf: rotated.session.csrfToken, username: account.username, status: .serviceUnavailable,
-                                     error: .init(title: "Too many sign-ins in progress.", text: "Wait a few seconds and try again."))
+            let problem: LoginView.Problem = switch refusal {
+            case .busy: .init(title: "Too many sign-ins in progress.", text: "Wait a few seconds and try again.")
+            case .accountBusy: .init(title: "Sign-ins for this account are already in progress.", text: "Finish or wait for them, then try again.")
+            }
+            var response = loginPage(csrf: rotated.session.csrfToken, username: account.username,
+                                     status: refusal == .busy ? .serviceUnavailable : .tooManyRequests, error: problem)
             response.setCookie(state.sessions.cookie(rotated.token))
             return response
         }

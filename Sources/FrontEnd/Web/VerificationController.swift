@@ -128,6 +128,8 @@ struct VerificationController: Sendable {
         )
         let rotated = await state.sessions.store.rotate(session, to: .authenticated(username: username, proof: proof))
         do { try await state.users.markSignedIn(username, at: Date()) } catch { state.logger.error("cannot record the sign-in time: \(error)") }
+        // Both factors passed: only now are this account's failures forgiven (never the address's).
+        do { try await state.accountThrottle.reset(username) } catch { state.logger.error("cannot clear the failure count: \(error)") }
         await state.record(AuditEvent(
             kind: .signedIn, username: username, address: state.clientAddress(request, context), requestId: id,
             deviceId: proof.deviceId, className: proof.className, confidence: proof.confidence, outcome: "ok"
