@@ -82,7 +82,8 @@ struct EnrolmentView: Encodable, Sendable {
         headline = copy.headline
         message = copy.message
         hint = status.phase.isTerminal ? nil : status.progress?.hint
-        acceptedViews = status.progress?.acceptedViews ?? status.quality?.views ?? 0
+        // Once over, the result's figures; before, the device's latest progress.
+        acceptedViews = (status.phase.isTerminal ? status.quality?.views : nil) ?? status.progress?.acceptedViews ?? 0
         wantedViews = request.views
         viewsText = "\(acceptedViews) of \(wantedViews) views accepted"
         lastRefusal = status.phase.isTerminal ? nil : status.progress?.lastRefusal
