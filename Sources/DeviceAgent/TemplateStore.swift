@@ -1,4 +1,5 @@
 import Foundation
+import PrivateFiles
 import Synchronization
 import Verification
 import Vision
@@ -42,7 +43,8 @@ final class TemplateStore: Sendable {
         }
         let sealed = try secret.encrypt(template.encoded(), purpose: Self.purpose, authenticating: Data(template.id.utf8))
         if let directory {
-            try PrivateFile.write(sealed, to: directory.appendingPathComponent(template.id + ".eft"))
+            try PrivateFiles.createDirectory(directory.path)
+            try PrivateFiles.write(sealed, to: directory.appendingPathComponent(template.id + ".eft").path)
         } else {
             memory.withLock { $0[template.id] = sealed }
         }

@@ -1,5 +1,6 @@
 import ArgumentParser
 import Foundation
+import PrivateFiles
 import Verification
 import Vision
 
@@ -90,7 +91,7 @@ struct EnrolCommand: AsyncParsableCommand {
         }
         await frameSource.close()
         let template = try builder.build(id: RandomID.hex128(), name: name, model: classifier.identity)
-        try PrivateFile.write(template.encoded(), to: URL(fileURLWithPath: self.template))
+        try PrivateFiles.write(template.encoded(), to: self.template)
         print("enrolled \"\(name)\": \(template.views.count) views from \(builder.framesSeen) frames (\(builder.blurryFrames) blurred, \(builder.repeatedFrames) repeated, \(builder.emptySceneFrames) empty scene); mean view similarity \(String(format: "%.3f", builder.meanViewSimilarity))")
         print("template \(template.id) written to \(self.template) (model \(classifier.identity))")
     }
