@@ -18,7 +18,7 @@ struct ObjectBenchmark: AsyncParsableCommand {
     var data: String?
 
     @Option(help: "Templates enrolled per object, from different windows of its enrolment part.")
-    var templatesPerObject = 8
+    var templatesPerObject = 24
 
     @Option(help: "Frames per cost measurement.")
     var costFrames = 200
