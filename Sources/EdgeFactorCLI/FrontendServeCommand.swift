@@ -55,6 +55,15 @@ struct FrontendServeCommand: AsyncParsableCommand {
     @Option(help: "Consecutive failed sign-ins that lock an account (at most 100).")
     var lockoutAfter = 100
 
+    @Option(help: "Similarity in percent each matching frame of a personal object must reach (the DET curve in docs/benchmarks.md chose 72).")
+    var objectThreshold = ObjectSettings().threshold
+
+    @Option(help: "Distinct views an enrolment asks the device to keep (3-12).")
+    var enrolViews = ObjectSettings().views
+
+    @Option(help: "Seconds the device captures for an enrolment (2-60).")
+    var enrolSeconds = ObjectSettings().captureSeconds
+
     @Flag(help: "Browsers reach this server over HTTPS (TLS here or at a proxy): Secure cookies and HSTS.")
     var behindTls = false
 
@@ -71,6 +80,9 @@ struct FrontendServeCommand: AsyncParsableCommand {
         guard (1...300).contains(methodTimeout) else { throw ValidationError("--method-timeout must be 1 to 300 seconds") }
         guard Logger.Level(rawValue: logLevel) != nil else { throw ValidationError("--log-level must be one of trace, debug, info, notice, warning, error, critical") }
         guard (1...100).contains(lockoutAfter) else { throw ValidationError("--lockout-after must be 1 to 100 (NIST SP 800-63B 5.2.2)") }
+        guard (1...100).contains(objectThreshold) else { throw ValidationError("--object-threshold must be 1 to 100 (percent similarity)") }
+        guard (3...12).contains(enrolViews) else { throw ValidationError("--enrol-views must be 3 to 12") }
+        guard (2...60).contains(enrolSeconds) else { throw ValidationError("--enrol-seconds must be 2 to 60") }
     }
 
     func run() async throws {
@@ -86,6 +98,7 @@ struct FrontendServeCommand: AsyncParsableCommand {
             host: host, port: port, behindTLS: behindTls, trustForwardedFor: trustForwardedFor,
             throttle: ThrottlePolicy(lockoutAfter: lockoutAfter),
             verification: VerificationSettings(requestLifetime: .seconds(requestLifetime), methodTimeout: .seconds(methodTimeout)),
+            objects: ObjectSettings(threshold: objectThreshold, views: enrolViews, captureSeconds: enrolSeconds),
             listenerLimits: listener.limits, allowInsecureRemote: listener.allowInsecureRemote
         )
         let frontEnd = FrontEnd(
