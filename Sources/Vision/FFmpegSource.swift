@@ -50,9 +50,14 @@ actor FFmpegSource: FrameSource {
         self.reader = BlockingReader(fileDescriptor: output.fileHandleForReading.fileDescriptor)
         // Keep the pipe's read end alive as long as the reader uses its descriptor.
         self.outputHandle = output.fileHandleForReading
+        // And standard error's for as long as its readability handler may run: a FileHandle freed
+        // with a live handler leaves libdispatch a source on a closed descriptor (seen as a crash
+        // in _dispatch_event_loop_drain when the test suite ran many ffmpeg processes).
+        self.errorHandle = errorPipe.fileHandleForReading
     }
 
     private let outputHandle: FileHandle
+    private let errorHandle: FileHandle
 
     static func executable(_ name: String) -> URL {
         if name.contains("/") { return URL(fileURLWithPath: name) }
@@ -99,6 +104,7 @@ actor FFmpegSource: FrameSource {
 
     deinit {
         if process.isRunning { process.terminate() }
+        errorHandle.readabilityHandler = nil
     }
 }
 
