@@ -33,20 +33,8 @@ extension RequestIntake {
               let peeked = try? outer.peek(QueuedRequest.self),
               [EnvelopeKind.enrolment.rawValue, EnvelopeKind.templateRemoval.rawValue].contains(peeked.request.kind)
         else { return nil }
-        guard let moduleSecret = moduleSecrets[outer.keyId] else {
-            throw RequestRejection(.unknownKey, "queue message signed with key '\(outer.keyId.prefix(128))', which this agent does not hold: provision the module's secret with `edgefactor secrets` and pass it to the agent")
-        }
-        let queued: QueuedRequest
-        do {
-            queued = try outer.open(QueuedRequest.self, kind: .queuedRequest, secret: moduleSecret)
-            try queued.validate(now: now)
-        } catch {
-            throw RequestRejection(error, context: "queued envelope from module '\(outer.keyId)'")
-        }
+        let queued = try openQueued(outer, now: now)
         let inner = queued.request
-        guard inner.keyId == deviceId else {
-            throw RequestRejection(.wrongDevice, "sealed for device '\(inner.keyId.prefix(128))', this agent is '\(deviceId)'")
-        }
         do {
             if inner.kind == EnvelopeKind.enrolment.rawValue {
                 let request = try inner.open(EnrolmentRequest.self, kind: .enrolment, secret: deviceSecret)

@@ -41,21 +41,8 @@ struct RequestIntake: Sendable {
         do { outer = try SignedEnvelope.decode(Data(trimmed.utf8)) } catch {
             throw RequestRejection(error, context: "queue message")
         }
-        guard let moduleSecret = moduleSecrets[outer.keyId] else {
-            throw RequestRejection(.unknownKey, "queue message signed with key '\(outer.keyId.prefix(128))', which this agent does not hold: provision the module's secret with `edgefactor secrets` and pass it to the agent")
-        }
-        let queued: QueuedRequest
-        do {
-            queued = try outer.open(QueuedRequest.self, kind: .queuedRequest, secret: moduleSecret)
-            try queued.validate(now: now)
-        } catch {
-            throw RequestRejection(error, context: "queued envelope from module '\(outer.keyId)'")
-        }
-
+        let queued = try openQueued(outer, now: now)
         let inner = queued.request
-        guard inner.keyId == deviceId else {
-            throw RequestRejection(.wrongDevice, "request sealed for device '\(inner.keyId.prefix(128))', this agent is '\(deviceId)'")
-        }
         let request: VerificationRequest
         do {
             request = try inner.open(VerificationRequest.self, kind: .request, secret: deviceSecret)
@@ -70,6 +57,25 @@ struct RequestIntake: Sendable {
             throw RequestRejection(.wrongDevice, "request addressed to module '\(moduleId)' but queued by module '\(outer.keyId)'")
         }
         return Accepted(request: request, deadline: min(request.expiresAt, queued.expiresAt), enqueuedAt: queued.enqueuedAt, legacy: false)
+    }
+
+    /// Checks the module's HMAC and expiry on a queued envelope, and that what it carries was
+    /// sealed for this device.
+    func openQueued(_ outer: SignedEnvelope, now: Date) throws(RequestRejection) -> QueuedRequest {
+        guard let moduleSecret = moduleSecrets[outer.keyId] else {
+            throw RequestRejection(.unknownKey, "queue message signed with key '\(outer.keyId.prefix(128))', which this agent does not hold: provision the module's secret with `edgefactor secrets` and pass it to the agent")
+        }
+        let queued: QueuedRequest
+        do {
+            queued = try outer.open(QueuedRequest.self, kind: .queuedRequest, secret: moduleSecret)
+            try queued.validate(now: now)
+        } catch {
+            throw RequestRejection(error, context: "queued envelope from module '\(outer.keyId)'")
+        }
+        guard queued.request.keyId == deviceId else {
+            throw RequestRejection(.wrongDevice, "\(queued.request.kind) sealed for device '\(queued.request.keyId.prefix(128))', this agent is '\(deviceId)'")
+        }
+        return queued
     }
 
     private func openLegacy(_ text: String, now: Date) throws(RequestRejection) -> Accepted {
