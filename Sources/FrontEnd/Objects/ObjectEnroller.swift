@@ -49,8 +49,8 @@ public struct ObjectEnroller: Sendable {
         }
         let container: String?
         switch await invoke(SealedMethodPayload.enrolMethod, deviceId: request.deviceId, moduleId: request.moduleId, payload: payload) {
-        case .failure(let phase, let why): return EnrolmentStatus(phase: phase, reason: why)
-        case .success(let announced): container = announced
+        case .failed(let failure, let why): return EnrolmentStatus(phase: EnrolmentPhase(failure), reason: why)
+        case .queued(let announced): container = announced
         }
         await onChange(EnrolmentStatus(phase: .capturing))
         return await awaitResult(request, username: username, secret: secret, announcedContainer: container, onChange: onChange)
@@ -68,35 +68,16 @@ public struct ObjectEnroller: Sendable {
             let envelope = try SignedEnvelope.seal(removal, kind: .templateRemoval, keyId: object.deviceId, secret: secret)
             let payload = try SealedMethodPayload(correlationId: removal.requestId, request: envelope).jsonData()
             switch await invoke(SealedMethodPayload.removeMethod, deviceId: object.deviceId, moduleId: object.moduleId, payload: payload) {
-            case .success: return nil
-            case .failure(_, let why): return why
+            case .queued: return nil
+            case .failed(_, let why): return why
             }
         } catch {
             return "cannot seal the removal: \(error)"
         }
     }
 
-    private enum Invocation {
-        case success(container: String?)
-        case failure(EnrolmentPhase, String)
-    }
-
-    private func invoke(_ method: String, deviceId: String, moduleId: String?, payload: Data) async -> Invocation {
-        do {
-            let answer = try await backend.invokeMethod(name: method, deviceId: deviceId, moduleId: moduleId, payload: payload, timeout: settings.methodTimeout)
-            guard (200..<300).contains(answer.status) else {
-                return .failure(.rejected, "device answered \(answer.status): \(String(decoding: answer.payload.prefix(300), as: UTF8.self))")
-            }
-            return .success(container: VerificationWorker.announcedContainer(answer.payload))
-        } catch {
-            switch error {
-            case .deviceOffline: return .failure(.deviceOffline, error.description)
-            case .deviceUnknown: return .failure(.deviceUnknown, error.description)
-            case .timedOut: return .failure(.timedOut, error.description)
-            case .throttled: return .failure(.throttled, error.description)
-            case .tooLarge, .unavailable: return .failure(.unavailable, error.description)
-            }
-        }
+    private func invoke(_ method: String, deviceId: String, moduleId: String?, payload: Data) async -> DirectMethodCall {
+        await DirectMethodCall.invoke(method, on: backend, deviceId: deviceId, moduleId: moduleId, payload: payload, timeout: settings.methodTimeout)
     }
 
     private func awaitResult(

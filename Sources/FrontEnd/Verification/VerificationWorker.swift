@@ -42,10 +42,10 @@ struct VerificationWorker: Service {
 
         if let secret = secrets.secret(forDevice: request.deviceId) {
             switch await invoke(request, secret: secret) {
-            case .failure(let failed, let why):
-                phase = failed
+            case .failed(let failure, let why):
+                phase = VerificationPhase(failure)
                 detail = why
-            case .success(let container):
+            case .queued(let container):
                 await tracker.advance(request.requestId, to: .looking)
                 var outcome = await awaitResult(request, secret: secret, announcedContainer: container)
                 if outcome.phase == .found, let templateId = request.templateId, !(await objectExists(templateId, username: job.username)) {
@@ -87,38 +87,16 @@ struct VerificationWorker: Service {
         }
     }
 
-    private enum Invocation {
-        /// Queued; the module named the container the result will be stored in, if it did.
-        case success(container: String?)
-        case failure(VerificationPhase, String)
-    }
-
-    private func invoke(_ request: VerificationRequest, secret: Verification.SharedSecret) async -> Invocation {
+    private func invoke(_ request: VerificationRequest, secret: Verification.SharedSecret) async -> DirectMethodCall {
         let body: Data
         do {
             let envelope = try SignedEnvelope.seal(request, kind: .request, keyId: request.deviceId, secret: secret)
             body = try ProcessRequestPayload(request: request, envelope: envelope).jsonData()
         } catch {
-            return .failure(.unavailable, "cannot seal the request: \(error)")
+            return .failed(.unavailable, "cannot seal the request: \(error)")
         }
-        do {
-            let answer = try await backend.invokeProcessRequest(
-                deviceId: request.deviceId, moduleId: request.moduleId, payload: body, timeout: settings.methodTimeout
-            )
-            guard (200..<300).contains(answer.status) else {
-                let message = String(decoding: answer.payload.prefix(300), as: UTF8.self)
-                return .failure(.rejected, "device answered \(answer.status): \(message)")
-            }
-            return .success(container: Self.announcedContainer(answer.payload))
-        } catch {
-            switch error {
-            case .deviceOffline: return .failure(.deviceOffline, error.description)
-            case .deviceUnknown: return .failure(.deviceUnknown, error.description)
-            case .timedOut: return .failure(.timedOut, error.description)
-            case .throttled: return .failure(.throttled, error.description)
-            case .tooLarge, .unavailable: return .failure(.unavailable, error.description)
-            }
-        }
+        return await DirectMethodCall.invoke(
+            "ProcessRequest", on: backend, deviceId: request.deviceId, moduleId: request.moduleId, payload: body, timeout: settings.methodTimeout)
     }
 
     private struct Outcome {
