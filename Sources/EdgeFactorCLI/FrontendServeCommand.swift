@@ -28,23 +28,7 @@ struct FrontendServeCommand: AsyncParsableCommand {
 
     @OptionGroup var store: FrontendDatabaseOptions
 
-    @Option(help: "IoT hub service connection string (policy with 'service connect'). Default: the local hub's, from hub.json; or $IOTHUB_CONNECTION_STRING.")
-    var hubConnectionString: String?
-
-    @Option(help: "PEM file of the CA to trust for the hub's service API (default: the local hub's CA).")
-    var hubCaFile: String?
-
-    @Option(help: "Data directory of the local hub (default: $EDGEFACTOR_HOME/hub, else ./var/hub).")
-    var hubDataDir: String?
-
-    @Option(help: "Storage connection string. Default: $AZURE_STORAGE_CONNECTION_STRING, else the built-in storage's development account.")
-    var storageConnectionString: String?
-
-    @Option(help: "Container the devices write results to (private).")
-    var container = ResultLocation.defaultResponsesContainer
-
-    @Option(help: "Directory of the shared secrets (default: $EDGEFACTOR_HOME/secrets, else ./var/secrets).")
-    var secretsDir: String?
+    @OptionGroup var devices: DeviceReachOptions
 
     @Option(help: "Seconds a verification request stays valid.")
     var requestLifetime = 60
@@ -88,9 +72,9 @@ struct FrontendServeCommand: AsyncParsableCommand {
     func run() async throws {
         var logger = Logger(label: "edgefactor.frontend")
         logger.logLevel = Logger.Level(rawValue: logLevel) ?? .info
-        let hub = try hubClient()
-        let storage = try storageConnection()
-        let containerClient = BlobContainerClient(connectionString: storage, containerName: container)
+        let backend = try devices.backend()
+        let container = devices.container
+        let containerClient = BlobContainerClient(connectionString: try devices.storage(), containerName: container)
         // The devices create it too; creating it here lets the first poll get a clean 404.
         do { try await containerClient.create() } catch { logger.warning("cannot create container \(container): \(error)") }
 
@@ -103,8 +87,7 @@ struct FrontendServeCommand: AsyncParsableCommand {
         )
         let frontEnd = FrontEnd(
             configuration: configuration, database: try store.open(),
-            backend: AzureVerificationBackend(hub: hub, container: containerClient, storage: storage),
-            secrets: Verification.SecretsStore(directory: secretsDir), logger: logger
+            backend: backend, secrets: devices.secrets, logger: logger
         )
         let host = self.host
         let service = FrontEndService(frontEnd) { port in
@@ -115,18 +98,4 @@ struct FrontendServeCommand: AsyncParsableCommand {
         try await group.run()
     }
 
-    private func hubClient() throws -> ServiceClient {
-        try HubTarget.serviceClient(connectionString: hubConnectionString, caFile: hubCaFile, dataDir: hubDataDir)
-    }
-
-    private func storageConnection() throws -> StorageConnectionString {
-        guard let text = storageConnectionString ?? ProcessInfo.processInfo.environment["AZURE_STORAGE_CONNECTION_STRING"] else {
-            return .development
-        }
-        do {
-            return try StorageConnectionString(text)
-        } catch {
-            throw ValidationError("invalid storage connection string: \(error)")
-        }
-    }
 }

@@ -21,42 +21,6 @@ struct UsersObjectsCommand: AsyncParsableCommand {
     )
 }
 
-/// How the CLI reaches the devices: the same options as `edgefactor frontend`.
-struct DeviceReachOptions: ParsableArguments {
-    @Option(help: "IoT hub service connection string (policy with 'service connect'). Default: the local hub's, from hub.json; or $IOTHUB_CONNECTION_STRING.")
-    var hubConnectionString: String?
-
-    @Option(help: "PEM file of the CA to trust for the hub's service API (default: the local hub's CA).")
-    var hubCaFile: String?
-
-    @Option(help: "Data directory of the local hub (default: $EDGEFACTOR_HOME/hub, else ./var/hub).")
-    var hubDataDir: String?
-
-    @Option(help: "Storage connection string. Default: $AZURE_STORAGE_CONNECTION_STRING, else the built-in storage's development account.")
-    var storageConnectionString: String?
-
-    @Option(help: "Container the devices write results to (private).")
-    var container = ResultLocation.defaultResponsesContainer
-
-    @Option(help: "Directory of the shared secrets (default: $EDGEFACTOR_HOME/secrets, else ./var/secrets).")
-    var secretsDir: String?
-
-    /// The enroller the front-end uses, over these connections.
-    func enroller(objects: ObjectStore, settings: ObjectSettings = ObjectSettings()) throws -> ObjectEnroller {
-        let hub = try HubTarget.serviceClient(connectionString: hubConnectionString, caFile: hubCaFile, dataDir: hubDataDir)
-        let storage: StorageConnectionString
-        if let text = storageConnectionString ?? ProcessInfo.processInfo.environment["AZURE_STORAGE_CONNECTION_STRING"] {
-            do { storage = try StorageConnectionString(text) } catch { throw ValidationError("invalid storage connection string: \(error)") }
-        } else {
-            storage = .development
-        }
-        let backend = AzureVerificationBackend(hub: hub, container: BlobContainerClient(connectionString: storage, containerName: container), storage: storage)
-        var logger = Logger(label: "edgefactor.users")
-        logger.logLevel = .warning
-        return ObjectEnroller(backend: backend, secrets: Verification.SecretsStore(directory: secretsDir), objects: objects, settings: settings, logger: logger)
-    }
-}
-
 /// Thrown when a device-side step failed; exit status 1, after the message has been printed.
 struct ObjectCommandFailure: Error, CustomStringConvertible {
     var description: String

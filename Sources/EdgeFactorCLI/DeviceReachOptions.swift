@@ -1,0 +1,54 @@
+import ArgumentParser
+import AzureStorage
+import Foundation
+import FrontEnd
+import Logging
+import Verification
+
+/// How the front-end and the administrator's commands reach the devices: the hub's service API,
+/// the storage holding results, and the shared secrets.
+struct DeviceReachOptions: ParsableArguments {
+    @Option(help: "IoT hub service connection string (policy with 'service connect'). Default: the local hub's, from hub.json; or $IOTHUB_CONNECTION_STRING.")
+    var hubConnectionString: String?
+
+    @Option(help: "PEM file of the CA to trust for the hub's service API (default: the local hub's CA).")
+    var hubCaFile: String?
+
+    @Option(help: "Data directory of the local hub (default: $EDGEFACTOR_HOME/hub, else ./var/hub).")
+    var hubDataDir: String?
+
+    @Option(help: "Storage connection string. Default: $AZURE_STORAGE_CONNECTION_STRING, else the built-in storage's development account.")
+    var storageConnectionString: String?
+
+    @Option(help: "Container the devices write results to (private).")
+    var container = ResultLocation.defaultResponsesContainer
+
+    @Option(help: "Directory of the shared secrets (default: $EDGEFACTOR_HOME/secrets, else ./var/secrets).")
+    var secretsDir: String?
+
+    /// The storage account: the option, else $AZURE_STORAGE_CONNECTION_STRING, else the built-in
+    /// storage's development account.
+    func storage() throws -> StorageConnectionString {
+        guard let text = storageConnectionString ?? ProcessInfo.processInfo.environment["AZURE_STORAGE_CONNECTION_STRING"] else {
+            return .development
+        }
+        do { return try StorageConnectionString(text) } catch { throw ValidationError("invalid storage connection string: \(error)") }
+    }
+
+    /// The hub's service API and the results container, as the front-end reaches them.
+    func backend() throws -> AzureVerificationBackend {
+        let hub = try HubTarget.serviceClient(connectionString: hubConnectionString, caFile: hubCaFile, dataDir: hubDataDir)
+        let storage = try storage()
+        return AzureVerificationBackend(hub: hub, container: BlobContainerClient(connectionString: storage, containerName: container), storage: storage)
+    }
+
+    var secrets: Verification.SecretsStore { Verification.SecretsStore(directory: secretsDir) }
+
+    /// The enroller the front-end uses, over these connections.
+    func enroller(objects: ObjectStore, settings: ObjectSettings = ObjectSettings()) throws -> ObjectEnroller {
+        let backend = try backend()
+        var logger = Logger(label: "edgefactor.users")
+        logger.logLevel = .warning
+        return ObjectEnroller(backend: backend, secrets: secrets, objects: objects, settings: settings, logger: logger)
+    }
+}
