@@ -50,6 +50,7 @@ let package = Package(
         .target(
             name: "AzureStorage",
             dependencies: [
+                "PrivateFiles",
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOHTTP1", package: "swift-nio"),
@@ -237,7 +238,7 @@ let package = Package(
         ),
         .testTarget(
             name: "DeviceAgentTests",
-            dependencies: ["DeviceAgent", "EdgeModule", "StorageService", "HubService", "IoTHub", "AzureStorage", "Vision", "Verification", "TestSupport"]
+            dependencies: ["DeviceAgent", "EdgeModule", "FrontEnd", "StorageService", "HubService", "IoTHub", "AzureStorage", "Vision", "Verification", "TestSupport"]
         ),
         .testTarget(
             name: "FrontEndTests",

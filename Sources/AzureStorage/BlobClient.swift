@@ -223,20 +223,8 @@ public final class BlobClient: Sendable {
         guard let key = connection.sharedKey else {
             throw StorageConfigurationError("creating a SAS needs the account key: use a connection string with AccountName and AccountKey.")
         }
-        var fields = ServiceSASStringToSign.Fields()
-        fields.permissions = permissions.sp
-        fields.start = startsOn.map(StorageDate.iso8601) ?? ""
-        fields.expiry = StorageDate.iso8601(expiresOn)
-        fields.version = StorageTransport.apiVersion
-        fields.resource = "b"
-        let resource = "/blob/\(key.accountName)/\(containerName)/\(name)"
-        guard let stringToSign = ServiceSASStringToSign.blob(fields, canonicalResource: resource) else {
-            throw StorageConfigurationError("cannot sign a SAS for version \(fields.version).")
-        }
-        var query: [(String, String)] = [("sv", fields.version)]
-        if !fields.start.isEmpty { query.append(("st", fields.start)) }
-        query += [("se", fields.expiry), ("sr", "b"), ("sp", fields.permissions), ("sig", key.signature(for: stringToSign))]
-        let text = transport.baseURL + path + "?" + query.map { "\($0.0)=\(PercentEncoding.encode($0.1))" }.joined(separator: "&")
+        let query = try ServiceSAS.blob(container: containerName, blob: name, permissions: permissions.sp, expiresOn: expiresOn, startsOn: startsOn, key: key)
+        let text = transport.baseURL + path + "?" + query
         guard let url = URL(string: text) else {
             throw StorageConfigurationError("the SAS URL for blob '\(name)' is not a valid URL.")
         }

@@ -48,7 +48,7 @@ final class FlowRig: Sendable {
         try FileManager.default.createDirectory(at: cameraDirectory, withIntermediateDirectories: true)
         try FileManager.default.copyItem(at: URL(fileURLWithPath: photo), to: cameraDirectory.appendingPathComponent("frame.jpg"))
         camera = cameraDirectory.path
-        container = BlobContainerClient(connectionString: storage.storageConnectionString, containerName: ResultLocation.defaultResponsesContainer)
+        container = BlobContainerClient(connectionString: storage.storageConnectionString, containerName: DeviceStorageNames(deviceId: Self.deviceId).responsesContainer)
 
         var options = hub.clientOptions()
         options.logger = quiet

@@ -13,6 +13,7 @@ final class AgentMetrics: Sendable {
     let succeeded: Counter
     let expired: Counter
     let deadLettered: Counter
+    let leftForOthers: Counter
     let endToEnd: DurationHistogram
     let hubConnected: Gauge
     let storageReachable: Gauge
@@ -29,13 +30,15 @@ final class AgentMetrics: Sendable {
         succeeded = registry.makeCounter(descriptor: Self.metric("requests_succeeded", "total", "Requests answered with the object found."))
         expired = registry.makeCounter(descriptor: Self.metric("requests_expired", "total", "Requests answered not found at their expiry."))
         deadLettered = registry.makeCounter(descriptor: Self.metric("requests_dead_lettered", "total", "Queue messages moved to the dead-letter queue."))
+        leftForOthers = registry.makeCounter(descriptor: Self.metric("messages_left_for_other_devices", "total", "Deliveries of other devices' messages (a shared queue), put back untouched."))
         endToEnd = registry.makeDurationHistogram(
             descriptor: Self.metric("request", "seconds", "From receiving a request to its result being stored."),
             buckets: [.milliseconds(25), .milliseconds(50), .milliseconds(100), .milliseconds(250), .milliseconds(500), .seconds(1), .seconds(5), .seconds(30), .seconds(120)])
         hubConnected = registry.makeGauge(descriptor: Self.metric("hub_connected", "", "1 while connected to the IoT hub."))
         storageReachable = registry.makeGauge(descriptor: Self.metric("storage_reachable", "", "1 while the last storage call succeeded."))
         var rejected: [RequestRejection.Reason: Counter] = [:]
-        for reason in RequestRejection.Reason.allCases {
+        // Other devices' messages are not refused, only left: counted apart.
+        for reason in RequestRejection.Reason.allCases where reason != .otherDevice {
             rejected[reason] = registry.makeCounter(
                 descriptor: Self.metric("requests_rejected", "total", "Queue messages refused, by reason."), labels: [("reason", reason.rawValue)])
         }

@@ -25,7 +25,14 @@ struct AppliedSettings: Codable, Sendable, Equatable {
     /// Whether the module's `settings` are newer than these.
     func isSuperseded(by settings: AgentSettings) -> Bool {
         guard let revision else { return true }
-        return settings.revision > revision
+        // The same revision with other values: the module's own defaults changed (an upgrade that
+        // gave each device its own queue), not the twin. The module's word is still the latest.
+        return settings.revision > revision || (settings.revision == revision && !sameValues(as: settings))
+    }
+
+    /// Whether `settings` name what is in force.
+    func sameValues(as settings: AgentSettings) -> Bool {
+        settings.requestsQueue == requestsQueue && settings.responsesContainer == responsesContainer && settings.model == model
     }
 
     /// The device twin's reported-properties patch for these settings.

@@ -38,6 +38,11 @@ extension DeviceAgent {
             return
         }
         switch task {
+        case .storageAccess(let renewal):
+            renewStorage(renewal, log: log)
+            // A refused grant cannot become acceptable later: the message is done either way.
+            await delete(message, from: source, log: log)
+
         case .removal(let removal):
             do {
                 let removed = try templates.remove(removal.templateId, accountRef: removal.accountRef)

@@ -59,13 +59,25 @@ extension DeviceAgent {
         ])
         // Storage first: a new queue or container that cannot be created leaves everything as it
         // was, and the message comes back after its visibility timeout for another attempt.
-        let newQueue = settings.requestsQueue == queue.queueName ? nil
-            : QueueClient(connectionString: configuration.storage, queueName: settings.requestsQueue, retry: retry)
-        let newContainer = settings.responsesContainer == container.containerName ? nil
-            : BlobContainerClient(connectionString: configuration.storage, containerName: settings.responsesContainer, retry: retry)
+        let access = storage.current
+        let newQueue: QueueClient?
+        let newContainer: BlobContainerClient?
         do {
-            try await newQueue?.create()
-            try await newContainer?.create()
+            newQueue = settings.requestsQueue == queue.queueName ? nil
+                : QueueClient(connectionString: try access.queue(settings.requestsQueue), queueName: settings.requestsQueue, retry: retry)
+            newContainer = settings.responsesContainer == container.containerName ? nil
+                : BlobContainerClient(connectionString: try access.container(settings.responsesContainer), containerName: settings.responsesContainer, retry: retry)
+        } catch {
+            // The device's grant covers its own queue and container only; retrying cannot help.
+            log.error("the module's settings name storage this agent's grant does not cover; ignored", metadata: ["error": "\(error)"])
+            await reject(queued, from: source, RequestRejection(.invalidField, error.message))
+            return
+        }
+        do {
+            if access.createsResources {
+                try await newQueue?.create()
+                try await newContainer?.create()
+            }
         } catch {
             setStorageReachable(false)
             log.warning("cannot create the settings' queue or container; the settings are retried later", metadata: ["error": "\(error)"])

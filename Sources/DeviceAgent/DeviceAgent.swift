@@ -23,7 +23,9 @@ actor DeviceAgent {
     var queue: QueueClient
     /// Earlier requests queues, read until empty so that no request queued there is lost.
     var drainingQueues: [QueueClient]
-    private let deadLetters: QueueClient
+    var deadLetters: QueueClient
+    /// The account's connection string or the device's grant (a renewal replaces the grant).
+    let storage: RenewableStorageAccess
     /// The responses container in use, and the publisher storing results there.
     var container: BlobContainerClient
     var publisher: ResultPublisher
@@ -45,6 +47,11 @@ actor DeviceAgent {
     var book: RequestBook<QueueMessageLease>
     /// Messages this agent put back on the queue itself: their redelivery is not a replay.
     private var releasedMessages: Set<String> = []
+    /// Messages for other devices already logged once (bounded).
+    private var foreignMessages: Set<String> = []
+    /// Queues on which another device's message was seen, and this device's deliveries there.
+    private var sharedQueues: Set<String> = []
+    private var ownDeliveries: [String: Int] = [:]
     private var stopping = false
     private(set) var storageReachable = false
     private(set) var cameraWorking = true
@@ -75,15 +82,35 @@ actor DeviceAgent {
         let retry = RetryPolicy(maximumAttempts: 2, baseDelay: .milliseconds(100), maximumDelay: .seconds(1), attemptTimeout: .seconds(10), callTimeout: .seconds(15))
         self.retry = retry
         // Settings saved by an earlier run (the module's) win over the command line's.
-        let applied = try configuration.stateDirectory.flatMap { directory throws(DeviceAgentError) in try AppliedSettings.load(from: directory) }
+        var applied = try configuration.stateDirectory.flatMap { directory throws(DeviceAgentError) in try AppliedSettings.load(from: directory) }
             ?? AppliedSettings(requestsQueue: configuration.requestsQueue, responsesContainer: configuration.responsesContainer, model: configuration.model)
+        let storage = RenewableStorageAccess(configuration.storage, grantFile: configuration.storageGrantFile)
+        self.storage = storage
+        let access = storage.current
+        if !access.covers(queue: applied.requestsQueue) || !access.covers(container: applied.responsesContainer) {
+            // Saved before the device had a grant (the shared names of older versions): the grant's
+            // own names are the only ones it can use; the module's next settings confirm them.
+            logger.warning("the saved settings name a queue or container the storage grant does not cover; using the device's own", metadata: [
+                "saved": "\(applied.requestsQueue), \(applied.responsesContainer)",
+            ])
+            applied.requestsQueue = configuration.requestsQueue
+            applied.responsesContainer = configuration.responsesContainer
+            applied.drainingQueues = []
+        }
         self.applied = applied
         models = ModelLoader(directory: configuration.modelsDirectory)
-        queue = QueueClient(connectionString: configuration.storage, queueName: applied.requestsQueue, retry: retry)
-        drainingQueues = applied.drainingQueues.map { QueueClient(connectionString: configuration.storage, queueName: $0, retry: retry) }
-        deadLetters = QueueClient(connectionString: configuration.storage, queueName: configuration.deadLetterQueue, retry: retry)
-        let container = BlobContainerClient(connectionString: configuration.storage, containerName: applied.responsesContainer, retry: retry)
-        self.container = container
+        do {
+            queue = QueueClient(connectionString: try access.queue(applied.requestsQueue), queueName: applied.requestsQueue, retry: retry)
+            deadLetters = QueueClient(connectionString: try access.queue(configuration.deadLetterQueue), queueName: configuration.deadLetterQueue, retry: retry)
+            container = BlobContainerClient(connectionString: try access.container(applied.responsesContainer), containerName: applied.responsesContainer, retry: retry)
+        } catch {
+            throw .configuration(error.message)
+        }
+        // A queue the grant does not cover cannot be drained; there is nothing the agent could read there.
+        drainingQueues = applied.drainingQueues.compactMap { name in
+            (try? access.queue(name)).map { QueueClient(connectionString: $0, queueName: name, retry: retry) }
+        }
+        let container = self.container
         intake = RequestIntake(
             deviceId: deviceId, deviceSecret: configuration.deviceSecret, moduleSecrets: configuration.moduleSecrets,
             acceptLegacy: configuration.acceptLegacyMessages, legacyLifetime: configuration.legacyRequestLifetime.seconds)
@@ -151,9 +178,14 @@ actor DeviceAgent {
         var backoff = Backoff(initial: .milliseconds(200), maximum: .seconds(10))
         while !Task.isCancelled, !stopping {
             do {
-                try await queue.create()
-                try await deadLetters.create()
-                try await container.create()
+                if storage.current.createsResources {
+                    try await queue.create()
+                    try await deadLetters.create()
+                    try await container.create()
+                } else {
+                    // A grant's resources exist already (its issuer made them): check the queue answers.
+                    _ = try await queue.peek(maxMessages: 1)
+                }
                 setStorageReachable(true)
                 return
             } catch {
@@ -232,39 +264,95 @@ actor DeviceAgent {
                 }
                 continue
             }
-            idleWait = pollRange.lowerBound
-            lastMessage = ContinuousClock.now
             let receivedAt = ContinuousClock.now
-            await withDiscardingTaskGroup { group in
+            let ours = await withTaskGroup(of: Bool.self) { group in
                 for (message, source) in messages {
                     group.addTask { await self.accept(message, from: source, receivedAt: receivedAt) }
                 }
+                return await group.reduce(0) { $0 + ($1 ? 1 : 0) }
+            }
+            if ours > 0 {
+                idleWait = pollRange.lowerBound
+                lastMessage = receivedAt
+            } else {
+                // Only other devices' messages: back off as for an empty queue, not a tight loop.
+                await pollBell.wait(upTo: idleWait)
+                idleWait = min(idleWait * 2, pollRange.upperBound)
             }
         }
     }
 
+    /// What a queue message turned out to be, once opened.
+    private enum Opened {
+        case settings(RequestIntake.SettingsMessage)
+        case task(RequestIntake.DeviceTask)
+        case request(RequestIntake.Accepted)
+    }
+
     /// Opens one message and admits, acknowledges or rejects it (or applies the module's settings).
-    private func accept(_ message: QueueMessage, from source: QueueClient, receivedAt: ContinuousClock.Instant) async {
-        let log = logger.with("messageId", message.messageId)
-        if message.dequeueCount > configuration.maxAttempts {
-            await reject(message, from: source, RequestRejection(.tooManyAttempts, "delivered \(message.dequeueCount) times (limit \(configuration.maxAttempts)); the agent failed to answer it every time"))
-            return
-        }
-        let accepted: RequestIntake.Accepted
+    /// Returns false for a message left on the queue for another device's agent.
+    private func accept(_ message: QueueMessage, from source: QueueClient, receivedAt: ContinuousClock.Instant) async -> Bool {
+        let opened: Opened
         do {
             if let settings = try intake.openSettings(message.text) {
-                await applySettings(settings, message: message, from: source)
-                return
+                opened = .settings(settings)
+            } else if let task = try intake.openTask(message.text) {
+                opened = .task(task)
+            } else {
+                opened = .request(try intake.open(message.text))
             }
-            if let task = try intake.openTask(message.text) {
-                await acceptTask(task, message: message, from: source, receivedAt: receivedAt)
-                return
-            }
-            accepted = try intake.open(message.text)
+        } catch where error.leavesUntouched {
+            await leave(message, from: source, error)
+            return false
         } catch {
             await reject(message, from: source, error)
-            return
+            return true
         }
+        let attempts = deliveries(of: message, from: source)
+        if attempts > configuration.maxAttempts {
+            await reject(message, from: source, RequestRejection(.tooManyAttempts, "delivered \(attempts) times (limit \(configuration.maxAttempts)); the agent failed to answer it every time"))
+            return true
+        }
+        switch opened {
+        case .settings(let settings): await applySettings(settings, message: message, from: source)
+        case .task(let task): await acceptTask(task, message: message, from: source, receivedAt: receivedAt)
+        case .request(let accepted): await admit(accepted, message: message, from: source, receivedAt: receivedAt)
+        }
+        return true
+    }
+
+    /// How often this device has been handed `message`. On the device's own queue that is the
+    /// queue's dequeue count. On any other queue other devices may read too (certainly when one of
+    /// their messages came by): there every agent's deliveries raise that count, so the agent
+    /// counts its own, in memory; a hundredfold dequeue count still ends a message that no agent
+    /// can ever answer, across restarts.
+    private func deliveries(of message: QueueMessage, from source: QueueClient) -> Int {
+        let own = DeviceStorageNames(deviceId: deviceId).requestsQueue
+        guard source.queueName != own || sharedQueues.contains(source.queueName) else { return message.dequeueCount }
+        if ownDeliveries.count > 4096 { ownDeliveries.removeAll(keepingCapacity: true) }
+        ownDeliveries[message.messageId, default: 0] += 1
+        let counted = ownDeliveries[message.messageId] ?? 1
+        return message.dequeueCount > configuration.maxAttempts * 100 ? message.dequeueCount : counted
+    }
+
+    /// Puts another device's message back as it was, visible at once for its own agent.
+    private func leave(_ message: QueueMessage, from source: QueueClient, _ rejection: RequestRejection) async {
+        metrics.leftForOthers.increment()
+        sharedQueues.insert(source.queueName)
+        if foreignMessages.insert(message.messageId).inserted {
+            logger.info("left a message for another device on the queue", metadata: ["messageId": "\(message.messageId)", "detail": "\(rejection.detail)", "queue": "\(source.queueName)"])
+            if foreignMessages.count > 4096 { foreignMessages.removeAll(keepingCapacity: true) }
+        }
+        do {
+            _ = try await source.update(message, visibilityTimeout: .zero)
+        } catch {
+            logger.debug("cannot release another device's message; it becomes visible when its lease lapses", metadata: ["error": "\(error)"])
+        }
+    }
+
+    /// Admits a request that passed every check.
+    private func admit(_ accepted: RequestIntake.Accepted, message: QueueMessage, from source: QueueClient, receivedAt: ContinuousClock.Instant) async {
+        let log = logger.with("messageId", message.messageId)
         let request = accepted.request
         let lease = QueueMessageLease(queue: source, message: message, enqueuedAt: accepted.enqueuedAt, receivedAt: receivedAt)
         if book.entry(request.requestId) != nil {

@@ -12,12 +12,18 @@ public struct DeviceAgentConfiguration: Sendable {
     public var hub: IoTHubConnectionString
     /// Transport options for the hub (trust roots, plain TCP on loopback, …).
     public var hubOptions: HubClientOptions
-    /// The storage account holding the requests queue and the responses container.
-    public var storage: StorageConnectionString
-    public var requestsQueue = ResultLocation.defaultRequestsQueue
+    /// How the agent reaches its queues and container: the account's connection string, or a
+    /// grant for the device's own resources only (renewed by the front-end through the module).
+    public var storage: StorageAccess
+    /// Where a renewed storage grant is saved (the file the grant was read from); nil: memory only.
+    public var storageGrantFile: URL?
+    /// The queue requests arrive on. Default: the device's own (`DeviceStorageNames`).
+    public var requestsQueue: String
     /// Where messages go after `maxAttempts` failed deliveries or when they can never succeed.
-    public var deadLetterQueue = ResultLocation.defaultDeadLetterQueue
-    public var responsesContainer = ResultLocation.defaultResponsesContainer
+    /// Default: the device's own.
+    public var deadLetterQueue: String
+    /// Where results and evidence are stored. Default: the device's own.
+    public var responsesContainer: String
 
     /// Shared with the front-end: verifies requests and signs results.
     public var deviceSecret: SharedSecret
@@ -72,9 +78,23 @@ public struct DeviceAgentConfiguration: Sendable {
         deviceSecret: SharedSecret, moduleSecrets: [String: SharedSecret], camera: String,
         cameraOptions: FrameSourceOptions = .init()
     ) {
+        self.init(
+            hub: hub, hubOptions: hubOptions, access: .account(storage), deviceSecret: deviceSecret,
+            moduleSecrets: moduleSecrets, camera: camera, cameraOptions: cameraOptions)
+    }
+
+    public init(
+        hub: IoTHubConnectionString, hubOptions: HubClientOptions = .init(), access: StorageAccess,
+        deviceSecret: SharedSecret, moduleSecrets: [String: SharedSecret], camera: String,
+        cameraOptions: FrameSourceOptions = .init()
+    ) {
+        let names = DeviceStorageNames(deviceId: hub.deviceId ?? "")
+        requestsQueue = names.requestsQueue
+        deadLetterQueue = names.deadLetterQueue
+        responsesContainer = names.responsesContainer
         self.hub = hub
         self.hubOptions = hubOptions
-        self.storage = storage
+        self.storage = access
         self.deviceSecret = deviceSecret
         self.moduleSecrets = moduleSecrets
         self.camera = camera

@@ -17,15 +17,25 @@ extension RequestIntake {
         guard trimmed.hasPrefix("{"), let envelope = try? SignedEnvelope.decode(Data(trimmed.utf8)),
               envelope.kind == EnvelopeKind.agentSettings.rawValue
         else { return nil }
+        if let peeked = try? envelope.peek(AgentSettings.self), let addressee = peeked.deviceId, addressee != deviceId {
+            throw RequestRejection(.otherDevice, "settings for device '\(addressee.prefix(128))', this agent is '\(deviceId)'")
+        }
         guard let moduleSecret = moduleSecrets[envelope.keyId] else {
             throw RequestRejection(.unknownKey, "settings signed with key '\(envelope.keyId.prefix(128))', which this agent does not hold: provision the module's secret with `edgefactor secrets` and pass it to the agent")
         }
         do {
             let settings = try envelope.open(AgentSettings.self, kind: .agentSettings, secret: moduleSecret)
             try settings.validate(now: now)
+            if let addressee = settings.deviceId, addressee != deviceId {
+                throw RequestRejection(.otherDevice, "settings for device '\(addressee.prefix(128))', this agent is '\(deviceId)'")
+            }
             return SettingsMessage(settings: settings, moduleId: envelope.keyId)
-        } catch {
+        } catch let rejection as RequestRejection {
+            throw rejection
+        } catch let error as VerificationError {
             throw RequestRejection(error, context: "settings envelope from module '\(envelope.keyId)'")
+        } catch {
+            throw RequestRejection(.malformed, "settings envelope from module '\(envelope.keyId)': \(error)")
         }
     }
 }

@@ -62,6 +62,13 @@ struct RequestIntake: Sendable {
     /// Checks the module's HMAC and expiry on a queued envelope, and that what it carries was
     /// sealed for this device.
     func openQueued(_ outer: SignedEnvelope, now: Date) throws(RequestRejection) -> QueuedRequest {
+        // Before any signature: on a queue several devices read, every module's messages arrive
+        // here, and a module of another device may share this one's id but not its secret. What
+        // it carries names its device; a message for another device is left for that device's
+        // agent (a forged name gains nothing: the message only stays on the queue until it expires).
+        if outer.kind == EnvelopeKind.queuedRequest.rawValue, let peeked = try? outer.peek(QueuedRequest.self), peeked.request.keyId != deviceId {
+            throw RequestRejection(.otherDevice, "\(peeked.request.kind.prefix(32)) sealed for device '\(peeked.request.keyId.prefix(128))', this agent is '\(deviceId)'")
+        }
         guard let moduleSecret = moduleSecrets[outer.keyId] else {
             throw RequestRejection(.unknownKey, "queue message signed with key '\(outer.keyId.prefix(128))', which this agent does not hold: provision the module's secret with `edgefactor secrets` and pass it to the agent")
         }

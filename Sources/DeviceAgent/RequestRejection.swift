@@ -9,6 +9,8 @@ public struct RequestRejection: Error, CustomStringConvertible, Sendable {
         case replayed, legacyDisabled = "legacy-disabled", tooManyAttempts = "too-many-attempts"
         /// Module settings of a revision not newer than the one applied (a replay or a late copy).
         case staleSettings = "stale-settings"
+        /// A message for another device, on a queue several devices read: left for its agent.
+        case otherDevice = "other-device"
     }
 
     public var reason: Reason
@@ -38,10 +40,14 @@ public struct RequestRejection: Error, CustomStringConvertible, Sendable {
     /// than being deleted. Expired and replayed messages carry nothing worth keeping.
     public var deadLetters: Bool {
         switch reason {
-        case .expired, .replayed, .staleSettings: false
+        case .expired, .replayed, .staleSettings, .otherDevice: false
         default: true
         }
     }
+
+    /// Whether the message belongs to another device's agent and must stay on the queue as it is:
+    /// neither deleted nor dead-lettered, and its deliveries not counted against it here.
+    public var leavesUntouched: Bool { reason == .otherDevice }
 
     public var description: String { "\(reason.rawValue): \(detail)" }
 }

@@ -2,6 +2,7 @@ import ArgumentParser
 import DeviceAgent
 import Foundation
 import IoTHub
+import ListenerSafety
 import Logging
 import ServiceLifecycle
 import Verification
@@ -57,14 +58,14 @@ struct AgentCommand: AsyncParsableCommand {
     @Option(help: "Folder where the agent keeps the settings the module sent (default: $EDGEFACTOR_HOME/agent/DEVICE, else ./var/agent/DEVICE).")
     var stateDir: String?
 
-    @Option(help: "Queue to take requests from, until the module's settings name another.")
-    var requestsQueue = ResultLocation.defaultRequestsQueue
+    @Option(help: "Queue to take requests from, until the module's settings name another (default: the device's own, requests-<device>).")
+    var requestsQueue: String?
 
-    @Option(help: "Queue for messages that failed too often or can never succeed.")
-    var deadLetterQueue = ResultLocation.defaultDeadLetterQueue
+    @Option(help: "Queue for messages that failed too often or can never succeed (default: the device's own, requests-<device>-poison).")
+    var deadLetterQueue: String?
 
-    @Option(help: "Container for result images and result.json files, until the module's settings name another.")
-    var responsesContainer = ResultLocation.defaultResponsesContainer
+    @Option(help: "Container for result images and result.json files, until the module's settings name another (default: the device's own, results-<device>).")
+    var responsesContainer: String?
 
     @Option(help: "Requests watched at once.")
     var maxInFlight = 16
@@ -87,13 +88,33 @@ struct AgentCommand: AsyncParsableCommand {
     @Option(help: "Address for /healthz, /readyz and /metrics, as host:port; 'off' for none.")
     var healthAddress = "127.0.0.1:9464"
 
+    @Option(help: "Seconds a health or metrics client may take to send its request head (then 408).")
+    var healthHeaderTimeout = 10
+
+    @Option(help: "Seconds an idle keep-alive connection to the health endpoint stays open.")
+    var healthIdleTimeout = 30
+
+    @Option(help: "Connections the health endpoint serves at once (probes and scrapes need few).")
+    var healthMaxConnections = 64
+
     @OptionGroup var logging: EdgeLogOptions
 
     func validate() throws {
+        for (name, option) in [(requestsQueue, "--requests-queue"), (deadLetterQueue, "--dead-letter-queue"), (responsesContainer, "--responses-container")] {
+            if let name, !AgentSettings.isValidStorageName(name) {
+                throw ValidationError("\(option) must be 3–63 lowercase letters, digits and single hyphens (got \(name.prefix(63))).")
+            }
+        }
         for (text, option) in [(visibilityTimeout, "--visibility-timeout"), (pollMin, "--poll-min"), (pollMax, "--poll-max")] {
             _ = try EdgeConnectionOptions.duration(text, option: option)
         }
         _ = try healthEndpoint()
+        for (name, seconds) in [("--health-header-timeout", healthHeaderTimeout), ("--health-idle-timeout", healthIdleTimeout)] where !(1...3600).contains(seconds) {
+            throw ValidationError("\(name) must be 1 to 3600 seconds (got \(seconds)).")
+        }
+        guard (1...10_000).contains(healthMaxConnections) else {
+            throw ValidationError("--health-max-connections must be 1 to 10000 (got \(healthMaxConnections)).")
+        }
         guard (labels == nil) || (model != nil) else { throw ValidationError("--labels goes with --model.") }
     }
 
@@ -120,13 +141,15 @@ struct AgentCommand: AsyncParsableCommand {
 
         var (hub, hubOptions) = try await connections.hub(module: false)
         hubOptions.logger = logger
+        let storage = try connections.storageAccess(for: .init(deviceId: connections.deviceId))
         var configuration = DeviceAgentConfiguration(
-            hub: hub, hubOptions: hubOptions, storage: try connections.storage(), deviceSecret: deviceSecret,
+            hub: hub, hubOptions: hubOptions, access: storage.access, deviceSecret: deviceSecret,
             moduleSecrets: moduleSecrets, camera: camera,
             cameraOptions: FrameSourceOptions(loop: cameraLoop, frameRate: frameRate))
-        configuration.requestsQueue = requestsQueue
-        configuration.deadLetterQueue = deadLetterQueue
-        configuration.responsesContainer = responsesContainer
+        configuration.storageGrantFile = storage.grantFile
+        if let requestsQueue { configuration.requestsQueue = requestsQueue }
+        if let deadLetterQueue { configuration.deadLetterQueue = deadLetterQueue }
+        if let responsesContainer { configuration.responsesContainer = responsesContainer }
         configuration.maxInFlight = maxInFlight
         configuration.visibilityTimeout = try EdgeConnectionOptions.duration(visibilityTimeout, option: "--visibility-timeout")
         configuration.maxAttempts = maxAttempts
@@ -134,6 +157,8 @@ struct AgentCommand: AsyncParsableCommand {
             try EdgeConnectionOptions.duration(pollMin, option: "--poll-min"), try EdgeConnectionOptions.duration(pollMax, option: "--poll-max"))
         configuration.acceptLegacyMessages = acceptLegacyMessages
         configuration.healthEndpoint = try healthEndpoint()
+        configuration.healthListenerLimits = ListenerLimits(
+            headerTimeout: .seconds(healthHeaderTimeout), idleTimeout: .seconds(healthIdleTimeout), maximumConnections: healthMaxConnections)
         let home = VisionHome.directory()
         configuration.modelsDirectory = URL(fileURLWithPath: modelsDir ?? home + "/models", isDirectory: true)
         configuration.stateDirectory = URL(fileURLWithPath: stateDir ?? home + "/agent/" + connections.deviceId, isDirectory: true)

@@ -128,8 +128,12 @@ struct DemoCommand: AsyncParsableCommand {
         let demoCamera = camera == nil ? try DemoCamera.make(home: layout.home, photos: layout.photos, options: cameraOptions) : nil
         let cameraURI = camera ?? (demoCamera == nil ? layout.photos.path
             : "the demo camera, on the sample photos; under Your objects enrol the cup or the box, switching the camera at /demo/camera")
+        // Each part holds only what it needs, as on separate machines: the module and the agent a
+        // grant for the device's own queue and container, the front-end the account key.
+        try await DeviceStorageGrants.prepare(for: deviceId, account: storage.storageConnectionString)
+        let grants = try DeviceStorageGrants.issue(for: deviceId, account: storage.storageConnectionString, lifetime: .seconds(7 * 86400))
         var agentConfiguration = DeviceAgentConfiguration(
-            hub: deviceConnection, hubOptions: hub.clientOptions(), storage: storage.storageConnectionString,
+            hub: deviceConnection, hubOptions: hub.clientOptions(), access: .grant(grants.agent),
             deviceSecret: deviceSecret, moduleSecrets: [moduleId: moduleSecret], camera: cameraURI,
             cameraOptions: cameraOptions
         )
@@ -141,19 +145,16 @@ struct DemoCommand: AsyncParsableCommand {
 
         var moduleConfiguration = EdgeModuleConfiguration(
             hub: .connectionString(moduleConnection, hub.clientOptions()),
-            storage: storage.storageConnectionString, moduleSecret: moduleSecret
+            access: .grant(grants.module), moduleSecret: moduleSecret
         )
         // In one process the module can wake the agent at once instead of waiting for its next poll.
         moduleConfiguration.onRequestQueued = { await agent.requestQueued() }
         let module = EdgeModuleService(configuration: moduleConfiguration, logger: logger.labelled("module"))
 
-        let container = BlobContainerClient(
-            connectionString: storage.storageConnectionString, containerName: ResultLocation.defaultResponsesContainer)
-        try await container.create()
         let frontEnd = FrontEnd(
             configuration: FrontEndConfiguration(host: host, port: port, allowInsecureRemote: allowInsecureRemote),
             database: database,
-            backend: AzureVerificationBackend(hub: hub.serviceClient(), container: container, storage: storage.storageConnectionString),
+            backend: AzureVerificationBackend(hub: hub.serviceClient(), storage: storage.storageConnectionString),
             secrets: StaticDeviceSecrets([deviceId: deviceSecret]),
             demoCamera: demoCamera,
             logger: logger.labelled("frontend")

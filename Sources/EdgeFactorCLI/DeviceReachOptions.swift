@@ -20,11 +20,17 @@ struct DeviceReachOptions: ParsableArguments {
     @Option(help: "Storage connection string. Default: $AZURE_STORAGE_CONNECTION_STRING, else the built-in storage's development account.")
     var storageConnectionString: String?
 
-    @Option(help: "Container the devices write results to (private).")
-    var container = ResultLocation.defaultResponsesContainer
+    @Option(help: "One container all devices write results to (default: each device its own, results-<device>).")
+    var container: String?
 
     @Option(help: "Directory of the shared secrets (default: $EDGEFACTOR_HOME/secrets, else ./var/secrets).")
     var secretsDir: String?
+
+    func validate() throws {
+        if let container, !AgentSettings.isValidStorageName(container) {
+            throw ValidationError("--container must be 3–63 lowercase letters, digits and single hyphens (got \(container.prefix(63))).")
+        }
+    }
 
     /// The storage account: the option, else $AZURE_STORAGE_CONNECTION_STRING, else the built-in
     /// storage's development account.
@@ -39,6 +45,7 @@ struct DeviceReachOptions: ParsableArguments {
     func backend() throws -> AzureVerificationBackend {
         let hub = try HubTarget.serviceClient(connectionString: hubConnectionString, caFile: hubCaFile, dataDir: hubDataDir)
         let storage = try storage()
+        guard let container else { return AzureVerificationBackend(hub: hub, storage: storage) }
         return AzureVerificationBackend(hub: hub, container: BlobContainerClient(connectionString: storage, containerName: container), storage: storage)
     }
 

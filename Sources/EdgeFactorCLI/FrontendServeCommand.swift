@@ -59,7 +59,21 @@ struct FrontendServeCommand: AsyncParsableCommand {
     @Option(help: "Log level: trace, debug, info, notice, warning, error, critical.")
     var logLevel = "info"
 
+    @Option(help: "How often the devices' storage grants are renewed (e.g. 6h; 'off' for never).")
+    var storageGrantRenewal = "6h"
+
+    @Option(help: "How long each renewed storage grant lasts (e.g. 7d); several renewals, so that a device that is away for a while keeps working.")
+    var storageGrantLifetime = "7d"
+
     func validate() throws {
+        if storageGrantRenewal.lowercased() != "off" {
+            let interval = try EdgeConnectionOptions.duration(storageGrantRenewal, option: "--storage-grant-renewal")
+            let lifetime = try EdgeConnectionOptions.duration(storageGrantLifetime, option: "--storage-grant-lifetime")
+            guard interval >= .seconds(60) else { throw ValidationError("--storage-grant-renewal must be at least 1m") }
+            guard lifetime >= interval * 2, lifetime <= .seconds(365 * 86400) else {
+                throw ValidationError("--storage-grant-lifetime must be at least twice --storage-grant-renewal, and at most 365d")
+            }
+        }
         guard (1...600).contains(requestLifetime) else { throw ValidationError("--request-lifetime must be 1 to 600 seconds") }
         guard (1...300).contains(methodTimeout) else { throw ValidationError("--method-timeout must be 1 to 300 seconds") }
         guard Logger.Level(rawValue: logLevel) != nil else { throw ValidationError("--log-level must be one of trace, debug, info, notice, warning, error, critical") }
@@ -73,10 +87,13 @@ struct FrontendServeCommand: AsyncParsableCommand {
         var logger = Logger(label: "edgefactor.frontend")
         logger.logLevel = Logger.Level(rawValue: logLevel) ?? .info
         let backend = try devices.backend()
-        let container = devices.container
-        let containerClient = BlobContainerClient(connectionString: try devices.storage(), containerName: container)
-        // The devices create it too; creating it here lets the first poll get a clean 404.
-        do { try await containerClient.create() } catch { logger.warning("cannot create container \(container): \(error)") }
+        let storage = try devices.storage()
+        if let container = devices.container {
+            // The devices create it too; creating it here lets the first poll get a clean 404.
+            do { try await BlobContainerClient(connectionString: storage, containerName: container).create() } catch {
+                logger.warning("cannot create container \(container): \(error)")
+            }
+        }
 
         let configuration = FrontEndConfiguration(
             host: host, port: port, behindTLS: behindTls, trustForwardedFor: trustForwardedFor,
@@ -85,9 +102,11 @@ struct FrontendServeCommand: AsyncParsableCommand {
             objects: ObjectSettings(threshold: objectThreshold, views: enrolViews, captureSeconds: enrolSeconds),
             listenerLimits: listener.limits, allowInsecureRemote: listener.allowInsecureRemote
         )
+        let database = try store.open()
+        let renewer = try storageRenewer(backend: backend, storage: storage, database: database, logger: logger)
         let frontEnd = FrontEnd(
-            configuration: configuration, database: try store.open(),
-            backend: backend, secrets: devices.secrets, logger: logger
+            configuration: configuration, database: database,
+            backend: backend, secrets: devices.secrets, storageRenewer: renewer, logger: logger
         )
         let host = self.host
         let service = FrontEndService(frontEnd) { port in
@@ -98,4 +117,19 @@ struct FrontendServeCommand: AsyncParsableCommand {
         try await group.run()
     }
 
+    /// The renewer of the devices' storage grants, unless turned off or the account has no key.
+    private func storageRenewer(backend: AzureVerificationBackend, storage: StorageConnectionString, database: FrontEndDatabase, logger: Logger) throws -> StorageAccessRenewer? {
+        guard storageGrantRenewal.lowercased() != "off" else { return nil }
+        guard storage.sharedKey != nil else {
+            logger.notice("the storage connection string has no account key: the devices' storage grants are not renewed from here")
+            return nil
+        }
+        let settings = StorageAccessRenewer.Settings(
+            interval: try EdgeConnectionOptions.duration(storageGrantRenewal, option: "--storage-grant-renewal"),
+            lifetime: try EdgeConnectionOptions.duration(storageGrantLifetime, option: "--storage-grant-lifetime"))
+        let users = UserStore(database: database)
+        return StorageAccessRenewer(
+            backend: backend, account: storage, secrets: devices.secrets, devices: { try await users.devices() },
+            settings: settings, logger: logger)
+    }
 }

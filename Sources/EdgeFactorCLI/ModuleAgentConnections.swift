@@ -31,6 +31,9 @@ struct EdgeConnectionOptions: ParsableArguments {
     @Option(help: "Folder of the secrets store (default: $EDGEFACTOR_HOME/secrets, else var/secrets).")
     var secretsDir: String?
 
+    @Option(help: "The storage grant to use instead of the account key (default: the secrets store's, when `edgefactor secrets grant` wrote one and no connection string is given). Renewals are saved to it.")
+    var storageGrant: String?
+
     var environment: [String: String] { ProcessInfo.processInfo.environment }
 
     func storage() throws -> StorageConnectionString {
@@ -41,6 +44,23 @@ struct EdgeConnectionOptions: ParsableArguments {
     }
 
     var secrets: SecretsStore { SecretsStore(directory: secretsDir) }
+
+    /// How `identity` reaches storage: `--storage-grant`; else a connection string (the option or
+    /// $AZURE_STORAGE_CONNECTION_STRING); else the grant in the secrets store, if there is one; else
+    /// the built-in storage's development account. Returns the grant's file, where renewals go.
+    func storageAccess(for identity: SecretsStore.Identity) throws -> (access: StorageAccess, grantFile: URL?) {
+        var file = storageGrant.map { URL(fileURLWithPath: $0) }
+        if file == nil, storageConnectionString == nil, environment["AZURE_STORAGE_CONNECTION_STRING"] == nil {
+            let stored = try secrets.grantFile(for: identity)
+            if FileManager.default.fileExists(atPath: stored.path) { file = stored }
+        }
+        guard let file else { return (.account(try storage()), nil) }
+        do {
+            return (try RenewableStorageAccess.load(grantFile: file).current, file)
+        } catch {
+            throw ValidationError("\(error)")
+        }
+    }
 
     /// The hub identity and client options for `deviceId` (and `moduleId` when `module` is set).
     func hub(module: Bool) async throws -> (IoTHubConnectionString, HubClientOptions) {
@@ -111,16 +131,15 @@ struct EdgeConnectionOptions: ParsableArguments {
         return pem
     }
 
-    /// Parses `120ms`, `2s`, `1m` or a plain number of seconds.
+    /// Parses `120ms`, `2s`, `1m`, `6h`, `7d` or a plain number of seconds (at most ten years).
     static func duration(_ text: String, option: String) throws -> Duration {
         let trimmed = text.trimmingCharacters(in: .whitespaces).lowercased()
-        let (number, unit): (String, Double) =
-            trimmed.hasSuffix("ms") ? (String(trimmed.dropLast(2)), 0.001)
-            : trimmed.hasSuffix("s") ? (String(trimmed.dropLast()), 1)
-            : trimmed.hasSuffix("m") ? (String(trimmed.dropLast()), 60)
-            : (trimmed, 1)
-        guard let value = Double(number), value.isFinite, value >= 0 else {
-            throw ValidationError("\(option): '\(text)' is not a duration (examples: 250ms, 30s, 2m)")
+        let units: [(suffix: String, seconds: Double)] = [("ms", 0.001), ("s", 1), ("m", 60), ("h", 3600), ("d", 86400)]
+        let match = units.first { trimmed.hasSuffix($0.suffix) }
+        let number = match.map { String(trimmed.dropLast($0.suffix.count)) } ?? trimmed
+        let unit = match?.seconds ?? 1
+        guard let value = Double(number), value.isFinite, value >= 0, value * unit <= 10 * 365 * 86400 else {
+            throw ValidationError("\(option): '\(text)' is not a duration of at most ten years (examples: 250ms, 30s, 2m, 6h, 7d)")
         }
         return .milliseconds(Int((value * unit * 1000).rounded()))
     }

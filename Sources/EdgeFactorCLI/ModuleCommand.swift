@@ -32,11 +32,11 @@ struct ModuleCommand: AsyncParsableCommand {
     @Option(help: "File with the module's secret (default: the secrets store's modules/<device>/<module>.secret).")
     var moduleSecretFile: String?
 
-    @Option(help: "Queue to put requests on (the agent must start reading the same one; the twin's requestsQueue replaces it).")
-    var requestsQueue = ResultLocation.defaultRequestsQueue
+    @Option(help: "Queue to put requests on (default: the device's own, requests-<device>; the agent must start reading the same one; the twin's requestsQueue replaces it).")
+    var requestsQueue: String?
 
-    @Option(help: "Container the agent is told to store results in (the twin's responsesContainer replaces it).")
-    var responsesContainer = ResultLocation.defaultResponsesContainer
+    @Option(help: "Container the agent is told to store results in (default: the device's own, results-<device>; the twin's responsesContainer replaces it).")
+    var responsesContainer: String?
 
     @Option(help: "Model the agent is told to use, MODEL.onnx in its models folder (the twin's model replaces it).")
     var model = ModuleSettings.defaultModel
@@ -72,9 +72,11 @@ struct ModuleCommand: AsyncParsableCommand {
             clientOptions.logger = logger
             hub = .connectionString(connectionString, clientOptions)
         }
-        var configuration = EdgeModuleConfiguration(hub: hub, storage: try connections.storage(), moduleSecret: secret)
-        configuration.settings.requestsQueue = requestsQueue
-        configuration.settings.responsesContainer = responsesContainer
+        let storage = try connections.storageAccess(for: .init(deviceId: connections.deviceId, moduleId: connections.moduleId))
+        var configuration = EdgeModuleConfiguration(hub: hub, access: storage.access, moduleSecret: secret)
+        configuration.storageGrantFile = storage.grantFile
+        if let requestsQueue { configuration.settings.requestsQueue = requestsQueue }
+        if let responsesContainer { configuration.settings.responsesContainer = responsesContainer }
         configuration.settings.model = model
         configuration.settings.defaultThreshold = defaultThreshold
         configuration.settings.requestLifetime = try EdgeConnectionOptions.duration(requestLifetime, option: "--request-lifetime").seconds
@@ -93,7 +95,8 @@ struct ModuleCommand: AsyncParsableCommand {
         guard lifetime >= .seconds(1), lifetime <= .seconds(Int(VerificationRequest.maximumLifetime)) else {
             throw ValidationError("--request-lifetime must be 1 s … \(Int(VerificationRequest.maximumLifetime)) s.")
         }
-        for (name, option) in [(requestsQueue, "--requests-queue"), (responsesContainer, "--responses-container")] where !AgentSettings.isValidStorageName(name) {
+        for (name, option) in [(requestsQueue, "--requests-queue"), (responsesContainer, "--responses-container")] {
+            guard let name, !AgentSettings.isValidStorageName(name) else { continue }
             throw ValidationError("\(option) must be 3–63 lowercase letters, digits and single hyphens (got \(name.prefix(63))).")
         }
         guard AgentSettings.isValidModelName(model) else {

@@ -1,4 +1,5 @@
 public import AzureStorage
+public import Foundation
 public import IoTHub
 public import Verification
 
@@ -13,8 +14,11 @@ public struct EdgeModuleConfiguration: Sendable {
     }
 
     public var hub: HubIdentity
-    /// The storage account holding the requests queue.
-    public var storage: StorageConnectionString
+    /// How the module reaches the requests queue: the account's connection string, or a grant
+    /// for the device's own queue (renewed by the front-end through `RenewStorageAccess`).
+    public var storage: StorageAccess
+    /// Where a renewed storage grant is saved (the file the grant was read from); nil: memory only.
+    public var storageGrantFile: URL?
     /// Shared with the agent: seals every queue message.
     public var moduleSecret: SharedSecret
     /// Initial settings; the twin's desired properties may change them.
@@ -30,8 +34,12 @@ public struct EdgeModuleConfiguration: Sendable {
     public var onRequestQueued: (@Sendable () async -> Void)?
 
     public init(hub: HubIdentity, storage: StorageConnectionString, moduleSecret: SharedSecret) {
+        self.init(hub: hub, access: .account(storage), moduleSecret: moduleSecret)
+    }
+
+    public init(hub: HubIdentity, access: StorageAccess, moduleSecret: SharedSecret) {
         self.hub = hub
-        self.storage = storage
+        self.storage = access
         self.moduleSecret = moduleSecret
     }
 }

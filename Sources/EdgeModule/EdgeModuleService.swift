@@ -42,13 +42,15 @@ actor ModuleConnection {
         logger[metadataKey: "module"] = "\(deviceId)/\(moduleId)"
         self.configuration = configuration
         self.logger = logger
+        let settings = configuration.settings.resolved(forDevice: deviceId)
+        let storage = RenewableStorageAccess(configuration.storage, grantFile: configuration.storageGrantFile)
         handler = ProcessRequestHandler(
-            deviceId: deviceId, moduleId: moduleId, secret: configuration.moduleSecret, storage: configuration.storage,
-            settings: configuration.settings, acceptUnsigned: configuration.acceptUnsignedRequests,
+            deviceId: deviceId, moduleId: moduleId, secret: configuration.moduleSecret, storage: storage,
+            settings: settings, acceptUnsigned: configuration.acceptUnsignedRequests,
             enqueueTimeout: configuration.enqueueTimeout, onQueued: configuration.onRequestQueued, logger: logger)
         courier = SettingsCourier(
-            storage: configuration.storage, moduleId: moduleId, secret: configuration.moduleSecret,
-            initialQueue: configuration.settings.requestsQueue, logger: logger)
+            storage: storage, deviceId: deviceId, moduleId: moduleId, secret: configuration.moduleSecret,
+            initialQueue: settings.requestsQueue, logger: logger)
     }
 
     static func identity(_ hub: EdgeModuleConfiguration.HubIdentity) throws -> (deviceId: String, moduleId: String) {
@@ -133,7 +135,15 @@ actor ModuleConnection {
     private func apply(_ desired: [String: Any], client: ModuleClient, announceAlways: Bool = false) async {
         var settings = handler.settings
         let before = settings
-        let acks = settings.apply(desired: desired)
+        var acks = settings.apply(desired: desired)
+        if !handler.storage.current.covers(queue: settings.requestsQueue) {
+            // A grant covers the device's own queue only: moving elsewhere needs a grant for it.
+            acks.removeAll { $0.key == "requestsQueue" }
+            acks.append(.init(
+                key: "requestsQueue", value: before.requestsQueue, accepted: false,
+                description: "the module's storage grant does not cover queue \(settings.requestsQueue); kept \(before.requestsQueue) (issue a grant for the new queue, or give the module the account's connection string)"))
+            settings.requestsQueue = before.requestsQueue
+        }
         let version = (desired["$version"] as? NSNumber)?.intValue
         if announceAlways || !settings.sameAgentSettings(as: before) {
             if let version {

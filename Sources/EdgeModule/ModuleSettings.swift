@@ -8,10 +8,11 @@ public struct ModuleSettings: Sendable, Equatable {
     public var defaultThreshold: Double = 70
     /// Longest a queued request may wait; its queue message expires with it.
     public var requestLifetime: Double = 60
-    /// The queue the module writes and the agent reads.
-    public var requestsQueue: String = ResultLocation.defaultRequestsQueue
-    /// Where the agent stores results (sent to the agent as `AgentSettings`).
-    public var responsesContainer: String = ResultLocation.defaultResponsesContainer
+    /// The queue the module writes and the agent reads. Empty: the device's own
+    /// (`DeviceStorageNames`), filled in by ``resolved(forDevice:)`` once the device is known.
+    public var requestsQueue = ""
+    /// Where the agent stores results (sent to the agent as `AgentSettings`). Empty: the device's own.
+    public var responsesContainer = ""
     /// Which model the agent uses, `<models folder>/<model>.onnx` on the agent's machine (sent to
     /// the agent as `AgentSettings`).
     public var model: String = ModuleSettings.defaultModel
@@ -20,6 +21,15 @@ public struct ModuleSettings: Sendable, Equatable {
     public static let defaultModel = "efficientnet-lite0"
 
     public init() {}
+
+    /// These settings with the empty names replaced by the device's own queue and container.
+    public func resolved(forDevice deviceId: String) -> ModuleSettings {
+        var settings = self
+        let names = DeviceStorageNames(deviceId: deviceId)
+        if settings.requestsQueue.isEmpty { settings.requestsQueue = names.requestsQueue }
+        if settings.responsesContainer.isEmpty { settings.responsesContainer = names.responsesContainer }
+        return settings
+    }
 
     /// One desired property's fate, reported with IoT Plug and Play's writable-property
     /// acknowledgement shape: `{"value": …, "ac": 200|400, "av": version, "ad": "…"}`.

@@ -14,14 +14,15 @@ final class ProcessRequestHandler: Sendable {
 
     private struct State {
         var settings: ModuleSettings
-        var queue: QueueClient
-        var queueReady = false
+        /// The queue known to exist (created by this module, or covered by a grant).
+        var readyQueue: String?
     }
 
     let deviceId: String
     let moduleId: String
     let secret: SharedSecret
-    private let storage: StorageConnectionString
+    /// The account's connection string or the device's grant; `RenewStorageAccess` replaces a grant.
+    let storage: RenewableStorageAccess
     private let acceptUnsigned: Bool
     private let enqueueTimeout: Duration
     private let onQueued: (@Sendable () async -> Void)?
@@ -29,7 +30,7 @@ final class ProcessRequestHandler: Sendable {
     private let state: Mutex<State>
 
     init(
-        deviceId: String, moduleId: String, secret: SharedSecret, storage: StorageConnectionString,
+        deviceId: String, moduleId: String, secret: SharedSecret, storage: RenewableStorageAccess,
         settings: ModuleSettings, acceptUnsigned: Bool, enqueueTimeout: Duration,
         onQueued: (@Sendable () async -> Void)?, logger: Logger
     ) {
@@ -41,7 +42,7 @@ final class ProcessRequestHandler: Sendable {
         self.enqueueTimeout = enqueueTimeout
         self.onQueued = onQueued
         self.logger = logger
-        state = Mutex(State(settings: settings, queue: QueueClient(connectionString: storage, queueName: settings.requestsQueue)))
+        state = Mutex(State(settings: settings))
     }
 
     var settings: ModuleSettings { state.withLock { $0.settings } }
@@ -49,13 +50,7 @@ final class ProcessRequestHandler: Sendable {
     /// Replaces the settings (after a desired-properties patch); a new queue name takes effect for
     /// the next request.
     func update(_ settings: ModuleSettings) {
-        state.withLock { state in
-            if settings.requestsQueue != state.settings.requestsQueue {
-                state.queue = QueueClient(connectionString: storage, queueName: settings.requestsQueue)
-                state.queueReady = false
-            }
-            state.settings = settings
-        }
+        state.withLock { $0.settings = settings }
     }
 
     /// The direct-method entry point.
@@ -63,6 +58,7 @@ final class ProcessRequestHandler: Sendable {
         switch method.name {
         case Self.methodName: break
         case SealedMethodPayload.enrolMethod, SealedMethodPayload.removeMethod: return await handleTask(method)
+        case StorageAccessRenewal.method: return await handleRenewal(method)
         default: return MethodOutcome.unknownMethod(method.name)
         }
         let settings = self.settings
@@ -80,13 +76,16 @@ final class ProcessRequestHandler: Sendable {
     /// Puts a prepared message on the requests queue (creating the queue the first time) and
     /// answers 200 naming the responses container, or 503.
     func enqueue(_ message: (text: String, requestId: String, expiresAt: Date), now: Date) async -> MethodResponse {
-        let (settings, queue, queueReady) = state.withLock { ($0.settings, $0.queue, $0.queueReady) }
+        let (settings, readyQueue) = state.withLock { ($0.settings, $0.readyQueue) }
         let ttl = max(1, message.expiresAt.timeIntervalSince(now).rounded(.up))
+        let access = storage.current
         do {
+            let queue = QueueClient(connectionString: try access.queue(settings.requestsQueue), queueName: settings.requestsQueue)
             try await withTimeout(enqueueTimeout) {
-                if !queueReady {
+                // A grant's queue exists already (its issuer made it), and its SAS could not create it.
+                if access.createsResources, readyQueue != queue.queueName {
                     try await queue.create()
-                    self.markQueueReady(queue)
+                    self.markQueueReady(queue.queueName)
                 }
                 _ = try await queue.send(message.text, timeToLive: .seconds(ttl))
             }
@@ -99,8 +98,8 @@ final class ProcessRequestHandler: Sendable {
         return MethodOutcome.ok(container: settings.responsesContainer)
     }
 
-    private func markQueueReady(_ queue: QueueClient) {
-        state.withLock { if $0.queue === queue { $0.queueReady = true } }
+    private func markQueueReady(_ queue: String) {
+        state.withLock { $0.readyQueue = queue }
     }
 
     /// Validates the payload and builds the queue message text.

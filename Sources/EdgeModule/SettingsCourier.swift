@@ -19,7 +19,8 @@ actor SettingsCourier {
         var delivered: Set<String> = []
     }
 
-    private let storage: StorageConnectionString
+    private let storage: RenewableStorageAccess
+    private let deviceId: String
     private let moduleId: String
     private let secret: SharedSecret
     private let logger: Logger
@@ -29,8 +30,9 @@ actor SettingsCourier {
     /// The queue the agent reads, as far as the module knows: where the next settings must go.
     private var agentQueue: String
 
-    init(storage: StorageConnectionString, moduleId: String, secret: SharedSecret, initialQueue: String, logger: Logger) {
+    init(storage: RenewableStorageAccess, deviceId: String, moduleId: String, secret: SharedSecret, initialQueue: String, logger: Logger) {
         self.storage = storage
+        self.deviceId = deviceId
         self.moduleId = moduleId
         self.secret = secret
         self.agentQueue = initialQueue
@@ -47,7 +49,7 @@ actor SettingsCourier {
         let sealed: SignedEnvelope
         do {
             agentSettings = try AgentSettings.make(
-                requestsQueue: settings.requestsQueue, responsesContainer: settings.responsesContainer,
+                deviceId: deviceId, requestsQueue: settings.requestsQueue, responsesContainer: settings.responsesContainer,
                 model: settings.model, revision: revision)
             sealed = try SignedEnvelope.seal(agentSettings, kind: .agentSettings, keyId: moduleId, secret: secret)
         } catch {
@@ -75,8 +77,9 @@ actor SettingsCourier {
         while !Task.isCancelled, let delivery = pending {
             do {
                 for queueName in delivery.queues where !delivery.delivered.contains(queueName) {
-                    let queue = QueueClient(connectionString: storage, queueName: queueName)
-                    try await queue.create()
+                    let access = storage.current
+                    let queue = QueueClient(connectionString: try access.queue(queueName), queueName: queueName)
+                    if access.createsResources { try await queue.create() }
                     // No expiry: the agent may be off for days, and the message is still the latest word.
                     _ = try await queue.send(delivery.text, timeToLive: .seconds(-1))
                     markDelivered(queueName, revision: delivery.settings.revision)

@@ -19,6 +19,7 @@ public struct FrontEnd: Sendable {
     let backend: any VerificationBackend
     let secrets: any DeviceSecretProvider
     let demoCamera: (any DemoCameraControl)?
+    let storageRenewer: StorageAccessRenewer?
     let logger: Logger
 
     /// - Parameters:
@@ -26,15 +27,18 @@ public struct FrontEnd: Sendable {
     ///   - secrets: each device's shared secret.
     ///   - demoCamera: `edgefactor demo` only: lets the pages point the demo camera at another
     ///     sample (`POST /demo/camera`); nil (the default) serves no such route.
+    ///   - storageRenewer: renews the edge boxes' storage grants while the front-end runs (nil: none).
     public init(
         configuration: FrontEndConfiguration, database: FrontEndDatabase, backend: any VerificationBackend,
-        secrets: any DeviceSecretProvider, demoCamera: (any DemoCameraControl)? = nil, logger: Logger = Logger(label: "edgefactor.frontend")
+        secrets: any DeviceSecretProvider, demoCamera: (any DemoCameraControl)? = nil, storageRenewer: StorageAccessRenewer? = nil,
+        logger: Logger = Logger(label: "edgefactor.frontend")
     ) {
         self.configuration = configuration
         self.database = database
         self.backend = backend
         self.secrets = secrets
         self.demoCamera = demoCamera
+        self.storageRenewer = storageRenewer
         self.logger = logger
     }
 
@@ -97,7 +101,7 @@ public struct FrontEnd: Sendable {
             router: router,
             server: limits.http1,
             configuration: limits.applicationConfiguration(address: .hostname(configuration.host, port: configuration.port), logger: logger),
-            services: [worker, enrolmentWorker],
+            services: [worker, enrolmentWorker] + (storageRenewer.map { [$0] } ?? []),
             onServerRunning: { channel in
                 let port = channel.localAddress?.port ?? 0
                 logger.info("front-end listening", metadata: ["address": "\(channel.localAddress?.description ?? "?")"])

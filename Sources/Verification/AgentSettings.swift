@@ -8,6 +8,9 @@ public import Foundation
 /// late copy is ``revision``: the agent applies a message only if its revision is higher than the
 /// one it applied last, so an older message can never roll the settings back.
 public struct AgentSettings: Codable, Sendable, Hashable {
+    /// The device whose agent the settings are for (nil from modules older than this field). On a
+    /// queue several devices read, an agent leaves other devices' settings on the queue.
+    public var deviceId: String?
     /// The queue the agent takes requests from.
     public var requestsQueue: String
     /// The container the agent stores results in.
@@ -21,7 +24,8 @@ public struct AgentSettings: Codable, Sendable, Hashable {
     public var issuedAt: Date
     public var nonce: String
 
-    public init(requestsQueue: String, responsesContainer: String, model: String, revision: Int, issuedAt: Date, nonce: String) {
+    public init(deviceId: String? = nil, requestsQueue: String, responsesContainer: String, model: String, revision: Int, issuedAt: Date, nonce: String) {
+        self.deviceId = deviceId
         self.requestsQueue = requestsQueue
         self.responsesContainer = responsesContainer
         self.model = model
@@ -32,10 +36,10 @@ public struct AgentSettings: Codable, Sendable, Hashable {
 
     /// New settings with a fresh nonce, validated.
     public static func make(
-        requestsQueue: String, responsesContainer: String, model: String, revision: Int, now: Date = Date()
+        deviceId: String? = nil, requestsQueue: String, responsesContainer: String, model: String, revision: Int, now: Date = Date()
     ) throws(VerificationError) -> AgentSettings {
         let settings = AgentSettings(
-            requestsQueue: requestsQueue, responsesContainer: responsesContainer, model: model, revision: revision,
+            deviceId: deviceId, requestsQueue: requestsQueue, responsesContainer: responsesContainer, model: model, revision: revision,
             issuedAt: now, nonce: Base64URL.random(byteCount: 16))
         try settings.validate(now: now)
         return settings
@@ -44,6 +48,7 @@ public struct AgentSettings: Codable, Sendable, Hashable {
     /// Checks every field. Freshness is not required (see the type's description), but a message
     /// claiming to be issued in the future beyond the clock skew is refused.
     public func validate(now: Date = Date()) throws(VerificationError) {
+        if let deviceId { try FieldRules.identityId(deviceId, name: "deviceId") }
         try FieldRules.storageName(requestsQueue, name: "requestsQueue")
         try FieldRules.storageName(responsesContainer, name: "responsesContainer")
         try FieldRules.modelName(model)

@@ -17,4 +17,6 @@ public enum EnvelopeKind: String, Codable, Sendable {
     case enrolmentResult = "enrolment-result"
     /// A `TemplateRemoval`, sealed by the front-end with the device's secret.
     case templateRemoval = "template-removal"
+    /// A `StorageAccessRenewal`, sealed by the front-end with the device's secret.
+    case storageAccess = "storage-access"
 }

@@ -7,6 +7,10 @@ import PrivateFiles
 ///     <root>/devices/<deviceId>.secret              front-end ↔ agent (requests and results)
 ///     <root>/modules/<deviceId>/<moduleId>.secret   module ↔ agent (queue messages)
 ///
+/// and, beside each, the storage grant of that identity when it has one
+/// (`<deviceId>.storage-grant.json`, `<moduleId>.storage-grant.json`): its SAS for its own
+/// queue and container, written by `edgefactor storage grant` and replaced by each renewal.
+///
 /// The front-end, the module, the agent, the demo and `edgefactor secrets` all use this one layout.
 public struct SecretsStore: Sendable {
     public let root: URL
@@ -46,6 +50,19 @@ public struct SecretsStore: Sendable {
             return root.appendingPathComponent("modules/\(identity.deviceId)/\(moduleId).secret")
         }
         return root.appendingPathComponent("devices/\(identity.deviceId).secret")
+    }
+
+    /// The file that holds `identity`'s storage grant, beside its secret.
+    public func grantFile(for identity: Identity) throws(SecretsError) -> URL {
+        let secret = try file(for: identity)
+        return secret.deletingPathExtension().appendingPathExtension("storage-grant.json")
+    }
+
+    /// Writes `identity`'s storage grant (0600, replaced atomically; folders 0700).
+    public func writeGrant(_ json: Data, for identity: Identity) throws {
+        let url = try grantFile(for: identity)
+        try PrivateFiles.createDirectory(url.deletingLastPathComponent().path)
+        try PrivateFiles.write(json, to: url.path)
     }
 
     public func exists(_ identity: Identity) throws(SecretsError) -> Bool {

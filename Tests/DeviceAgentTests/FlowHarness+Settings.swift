@@ -51,8 +51,8 @@ extension FlowHarness {
 
     /// Settings sealed as the module would seal them (or with another secret, for forgeries).
     func sealedSettings(
-        revision: Int, queue: String = ResultLocation.defaultRequestsQueue,
-        container: String = ResultLocation.defaultResponsesContainer, model: String = "efficientnet-lite0",
+        revision: Int, queue: String = FlowHarness.names.requestsQueue,
+        container: String = FlowHarness.names.responsesContainer, model: String = "efficientnet-lite0",
         secret: SharedSecret? = nil
     ) throws -> String {
         let settings = try AgentSettings.make(requestsQueue: queue, responsesContainer: container, model: model, revision: revision)

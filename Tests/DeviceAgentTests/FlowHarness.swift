@@ -21,6 +21,8 @@ import Vision
 final class FlowHarness: @unchecked Sendable {
     static let deviceId = "dev1"
     static let moduleId = "edgefactor-module"
+    /// The device's own queues and container (the default set-up).
+    static let names = DeviceStorageNames(deviceId: deviceId)
 
     /// The model, loaded once for every test (loading it takes a while in debug builds).
     static let classifier: Result<ImageClassifier, any Error> = Result {
@@ -158,7 +160,7 @@ final class FlowHarness: @unchecked Sendable {
         hub = try await HubServer.start(hubConfiguration)
     }
 
-    private static func run(_ service: some Service, logger: Logger) -> (ServiceGroup, Task<Void, any Error>) {
+    static func run(_ service: some Service, logger: Logger) -> (ServiceGroup, Task<Void, any Error>) {
         let group = ServiceGroup(configuration: .init(services: [service], gracefulShutdownSignals: [], logger: logger))
         let task = Task { try await group.run() }
         return (group, task)
@@ -197,15 +199,15 @@ final class FlowHarness: @unchecked Sendable {
     }
 
     var container: BlobContainerClient {
-        BlobContainerClient(connectionString: storage.storageConnectionString, containerName: ResultLocation.defaultResponsesContainer)
+        BlobContainerClient(connectionString: storage.storageConnectionString, containerName: Self.names.responsesContainer)
     }
 
     var requestsQueue: QueueClient {
-        QueueClient(connectionString: storage.storageConnectionString, queueName: ResultLocation.defaultRequestsQueue)
+        QueueClient(connectionString: storage.storageConnectionString, queueName: Self.names.requestsQueue)
     }
 
     var deadLetterQueue: QueueClient {
-        QueueClient(connectionString: storage.storageConnectionString, queueName: ResultLocation.defaultDeadLetterQueue)
+        QueueClient(connectionString: storage.storageConnectionString, queueName: Self.names.deadLetterQueue)
     }
 
     /// Waits for `result.json`, checks its signature with the device secret and that it answers

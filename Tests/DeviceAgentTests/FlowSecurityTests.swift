@@ -61,7 +61,7 @@ import Verification
         let flow = try await FlowHarness()
         defer { Task { await flow.tearDown() } }
         var configuration = flow.moduleConfiguration()
-        configuration.storage = try StorageConnectionString("DefaultEndpointsProtocol=http;AccountName=devstoreaccount1;AccountKey=\(Data(repeating: 7, count: 32).base64EncodedString());BlobEndpoint=http://127.0.0.1:9/devstoreaccount1;QueueEndpoint=http://127.0.0.1:9/devstoreaccount1")
+        configuration.storage = .account(try StorageConnectionString("DefaultEndpointsProtocol=http;AccountName=devstoreaccount1;AccountKey=\(Data(repeating: 7, count: 32).base64EncodedString());BlobEndpoint=http://127.0.0.1:9/devstoreaccount1;QueueEndpoint=http://127.0.0.1:9/devstoreaccount1"))
         configuration.enqueueTimeout = .seconds(2)
         flow.startModule(configuration)
         let (_, response) = try await flow.invokeWhenOnline(className: "espresso", threshold: 80)

@@ -33,6 +33,15 @@ import Verification
         }
     }
 
+    func refusal(_ text: String) -> RequestRejection? {
+        do {
+            _ = try intake().open(text)
+            return nil
+        } catch {
+            return error
+        }
+    }
+
     @Test func genuineMessageOpens() throws {
         let now = Date()
         let (text, request) = try message(queuedExpiry: now.addingTimeInterval(20), now: now)
@@ -57,7 +66,20 @@ import Verification
         #expect(reason(try message(moduleSecret: .generate()).0) == .badSignature)
         #expect(reason(try message(deviceSecret: .generate()).0) == .badSignature)
         #expect(reason(try message(moduleKey: "mod2").0) == .unknownKey)
-        #expect(reason(try message(deviceKey: "dev2").0) == .wrongDevice)
+    }
+
+    @Test("a message sealed for another device is left for that device's agent, whatever the module's seal")
+    func anotherDevicesMessageIsLeftUntouched() throws {
+        // The other box's module has the same id as ours but its own secret: no signature of ours fits.
+        for text in [try message(deviceKey: "dev2").0, try message(moduleSecret: .generate(), deviceKey: "dev2").0] {
+            let rejection = try #require(refusal(text))
+            #expect(rejection.reason == .otherDevice)
+            #expect(rejection.leavesUntouched)
+            #expect(!rejection.deadLetters)
+        }
+        // Our own device's message with a wrong module seal is still a forgery, kept as evidence.
+        let forged = try #require(refusal(try message(moduleSecret: .generate()).0))
+        #expect(!forged.leavesUntouched && forged.deadLetters)
     }
 
     @Test func requestForAnotherDeviceIsRefused() throws {

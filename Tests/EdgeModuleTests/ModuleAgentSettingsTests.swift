@@ -21,7 +21,7 @@ import Verification
                     return try envelope.open(AgentSettings.self, kind: .agentSettings, secret: secret)
                 }
             }
-            let defaultQueue = ResultLocation.defaultRequestsQueue
+            let defaultQueue = DeviceStorageNames(deviceId: "dev1").requestsQueue
 
             // After connecting: the desired document's settings, on the queue the agent starts with.
             try await rig.poll { try await rig.reported()["agentSettings"]?["delivered"] == .bool(true) }

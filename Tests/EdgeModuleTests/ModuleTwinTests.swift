@@ -15,7 +15,7 @@ import Verification
             try await rig.poll { try await rig.reported()["defaultThreshold"]?["ac"] == .int(200) }
             let first = try await rig.reported()
             #expect(first["defaultThreshold"]?["value"] == .double(85) || first["defaultThreshold"]?["value"] == .int(85))
-            #expect(first["settings"]?["requestsQueue"] == .string(ResultLocation.defaultRequestsQueue))
+            #expect(first["settings"]?["requestsQueue"] == .string(DeviceStorageNames(deviceId: "dev1").requestsQueue))
 
             // A patch while connected: one valid value, one refused with the reason.
             try await rig.desire(#"{"requestLifetimeSeconds":30,"requestsQueue":"Bad_Name"}"#)

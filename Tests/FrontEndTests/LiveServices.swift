@@ -40,7 +40,7 @@ final class LiveServices: @unchecked Sendable {
     }
 
     var container: BlobContainerClient {
-        BlobContainerClient(connectionString: storage.storageConnectionString, containerName: ResultLocation.defaultResponsesContainer)
+        BlobContainerClient(connectionString: storage.storageConnectionString, containerName: DeviceStorageNames(deviceId: Self.deviceId).responsesContainer)
     }
 
     var backend: AzureVerificationBackend {

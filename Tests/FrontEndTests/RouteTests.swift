@@ -247,11 +247,41 @@ struct RouteTests {
         #expect(completed.outcome == "found")
     }
 
+    @Test("a result not sealed by the device asked decides nothing: the device's own still completes the sign-in")
+    func plantedResultIsIgnored() async throws {
+        let device = SimulatedDevice(behaviour: .plantedThenGenuine)
+        let harness = try await FrontEndHarness(device: device)
+        try await harness.test { client in
+            let browser = BrowserSession(client)
+            let requestId = try #require(try await browser.signIn().requestId)
+            let outcome = try await browser.waitForOutcome(requestId)
+            #expect(outcome["phase"] as? String == "found")
+        }
+        let completed = try #require(try await AuditLog(database: harness.database).recent().first { $0.kind == .verificationCompleted })
+        #expect(completed.confidence == 88)
+    }
+
+    @Test("a result sealed with another key is never accepted: the sign-in runs out instead")
+    func forgedResultOnlyExpires() async throws {
+        let device = SimulatedDevice(behaviour: .signsWithWrongKey)
+        let harness = try await FrontEndHarness(device: device) {
+            $0.verification = VerificationSettings(requestLifetime: .seconds(3), resultGrace: 0.5, initialPollInterval: .milliseconds(50), maximumPollInterval: .milliseconds(200))
+        }
+        try await harness.test { client in
+            let browser = BrowserSession(client)
+            let requestId = try #require(try await browser.signIn().requestId)
+            let outcome = try await browser.waitForOutcome(requestId)
+            #expect(outcome["phase"] as? String == "expired")
+            #expect(try await browser.get("/verify/\(requestId)/image").status == .notFound)
+        }
+        let completed = try #require(try await AuditLog(database: harness.database).recent().first { $0.kind == .verificationCompleted })
+        #expect(completed.detail?.contains("not sealed by device cam1") == true)
+    }
+
     @Test("each failure of the second factor is shown as itself", arguments: [
         (SimulatedDevice.Behaviour.offline, "device-offline", "offline"),
         (.timesOut, "timed-out", "did not respond in time"),
         (.doesNotFind, "not-found", "did not see a banana"),
-        (.signsWithWrongKey, "invalid", "could not be verified"),
         (.uploadsDifferentImage, "invalid", "could not be verified"),
         (.refuses(status: 401), "rejected", "refused"),
     ])

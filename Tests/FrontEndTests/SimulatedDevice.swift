@@ -14,6 +14,8 @@ actor SimulatedDevice: VerificationBackend {
         case timesOut
         case acceptsAndStaysSilent
         case signsWithWrongKey
+        /// Someone else's result lands first (sealed with another key), the device's own after it.
+        case plantedThenGenuine
         case uploadsDifferentImage
         case refuses(status: Int)
     }
@@ -76,6 +78,16 @@ actor SimulatedDevice: VerificationBackend {
         case .signsWithWrongKey:
             outcome = .found
             signingSecret = .generate()
+        case .plantedThenGenuine:
+            let forged = VerificationResult(
+                requestId: request.requestId, deviceId: request.deviceId, className: request.className, outcome: .notFound,
+                confidence: 1, imageSHA256: nil, blobName: nil, capturedAt: Date())
+            if let sealed = try? SignedEnvelope.seal(forged, kind: .result, keyId: request.deviceId, secret: .generate()) {
+                blobs[ResultLocation.resultBlob(for: request.requestId)] = sealed.jsonData()
+            }
+            try? await Task.sleep(for: .milliseconds(600))
+            outcome = .found
+            confidence = 88
         case .uploadsDifferentImage:
             outcome = .found
             image = Data(image.reversed())

@@ -82,6 +82,10 @@ class EdgeFactorSystem:
 
         self.run("secrets", "new", "--device", DEVICE)
         self.run("secrets", "new", "--device", DEVICE, "--module", MODULE)
+        # As the deployment guide has it: the edge box gets grants for its own queue and container,
+        # never the account key; module and agent find them in the secrets store.
+        self.run("secrets", "grant", "--device", DEVICE, "--module", MODULE,
+                 "--storage-connection-string", self.storage_connection_string)
         if with_device:
             # One after the other: both register their identity in the hub on first start.
             self.start_module()
@@ -98,8 +102,7 @@ class EdgeFactorSystem:
         return self
 
     def start_module(self, device: str = DEVICE, name: str = "module", queue: str = None):
-        args = ["module", "--device-id", device, "--module-id", MODULE,
-                "--storage-connection-string", self.storage_connection_string]
+        args = ["module", "--device-id", device, "--module-id", MODULE]
         if queue:
             args += ["--requests-queue", queue]
         self.spawn(name, *args)
@@ -114,7 +117,7 @@ class EdgeFactorSystem:
         rate = ["--frame-rate", str(frame_rate)] if frame_rate else []
         self.spawn("agent", "agent", "--device-id", DEVICE, "--camera", str(camera), "--camera-loop", *rate,
                    "--model", str(self.models / "efficientnet-lite0.onnx"), "--labels", str(self.labels),
-                   "--storage-connection-string", self.storage_connection_string, "--health-address", "off")
+                   "--health-address", "off")
 
     def point_camera(self, camera: Path = None, frame_rate: float = None):
         """Points the camera elsewhere: restarts the agent on another image folder (None: the

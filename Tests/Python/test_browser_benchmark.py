@@ -29,7 +29,7 @@ from conftest import ROOT
 
 pytestmark = pytest.mark.skipif(os.environ.get("EDGEFACTOR_BENCH") != "frontend",
                                 reason="benchmark: set EDGEFACTOR_BENCH=frontend")
-CONTAINER = "iot-edge-object-classification-responses"
+CONTAINER = "results-cam1"  # the device's own container (browser_support.DEVICE)
 HISTORY = int(os.environ.get("EDGEFACTOR_BENCH_HISTORY", "100000"))
 RUNS = int(os.environ.get("EDGEFACTOR_BENCH_RUNS", "5"))
 

@@ -25,7 +25,7 @@ from storage_support import start_storage
 
 DEVICE = "edgefactor-device"
 MODULE = "edgefactor-module"
-CONTAINER = "iot-edge-object-classification-responses"
+CONTAINER = f"results-{DEVICE}"  # each device has its own container by default
 
 
 def b64url(data: bytes) -> str:
@@ -176,7 +176,7 @@ def test_sdk_front_end_gets_a_signed_result_image_and_telemetry(edge):
     assert response.status == 200, response.payload
     assert response.payload == {
         "Response": "Executed direct method ProcessRequest",
-        "ResponsesContainer": "iot-edge-object-classification-responses",
+        "ResponsesContainer": CONTAINER,
     }
 
     result = edge.result(request["requestId"])

@@ -100,6 +100,15 @@ public struct UserStore: Sendable {
         }
     }
 
+    /// Every device (and module) an account signs in with, once each.
+    public func devices() async throws -> [StorageAccessRenewer.Device] {
+        try await database.writer.read { db in
+            try Row.fetchAll(db, sql: "SELECT DISTINCT deviceId, moduleId FROM account").map {
+                StorageAccessRenewer.Device(deviceId: $0["deviceId"], moduleId: $0["moduleId"])
+            }
+        }
+    }
+
     /// The account named `username` (case-insensitive), if any.
     public func find(_ username: String) async throws -> UserAccount? {
         try await database.writer.read { db in

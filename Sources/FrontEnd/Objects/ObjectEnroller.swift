@@ -88,8 +88,9 @@ public struct ObjectEnroller: Sendable {
         var interval = settings.initialPollInterval
         var lastError: String?
         var lastProgress: EnrolmentProgress?
-        let moved = announcedContainer == backend.responsesContainerName ? nil : announcedContainer
-        let containers: [String?] = moved.map { [$0, nil] } ?? [nil]
+        let home = backend.homeContainer(forDevice: request.deviceId)
+        let moved = announcedContainer == (home ?? backend.responsesContainerName) ? nil : announcedContainer
+        let containers: [String?] = moved.map { [$0, home] } ?? [home]
         while Date() < deadline, !Task.isCancelled {
             lastError = nil
             for container in containers {

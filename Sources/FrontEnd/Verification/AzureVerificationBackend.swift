@@ -7,9 +7,10 @@ import Verification
 /// storage by exact name. Works against Azure and against EdgeFactor's built-in services alike.
 public struct AzureVerificationBackend: VerificationBackend {
     let hub: ServiceClient
-    let container: BlobContainerClient
+    let container: BlobContainerClient?
     let storage: StorageConnectionString?
 
+    /// A backend reading one shared results container.
     /// - Parameters:
     ///   - hub: a service client with a policy allowed to invoke methods (`service connect`).
     ///   - container: the private container the devices write results to.
@@ -18,6 +19,13 @@ public struct AzureVerificationBackend: VerificationBackend {
     public init(hub: ServiceClient, container: BlobContainerClient, storage: StorageConnectionString? = nil) {
         self.hub = hub
         self.container = container
+        self.storage = storage
+    }
+
+    /// A backend reading each device's results from the device's own container (the default set-up).
+    public init(hub: ServiceClient, storage: StorageConnectionString) {
+        self.hub = hub
+        self.container = nil
         self.storage = storage
     }
 
@@ -54,20 +62,25 @@ public struct AzureVerificationBackend: VerificationBackend {
         }
     }
 
-    public var responsesContainerName: String? { container.containerName }
+    public var responsesContainerName: String? { container?.containerName }
+    public var readsDeviceContainers: Bool { container == nil }
 
     public func readBlob(named name: String, maximumSize: Int) async throws(VerificationBackendError) -> Data? {
         try await readBlob(named: name, container: nil, maximumSize: maximumSize)
     }
 
     public func readBlob(named name: String, container containerName: String?, maximumSize: Int) async throws(VerificationBackendError) -> Data? {
-        var source = container
-        if let containerName, containerName != container.containerName {
+        let source: BlobContainerClient
+        if let containerName, containerName != container?.containerName {
             // Names come from the module's answer or a signed result; still, only valid names.
             guard let storage, AgentSettings.isValidStorageName(containerName) else {
                 throw .unavailable("cannot read container \(containerName.prefix(63)): pass the storage account to the front-end's backend")
             }
             source = BlobContainerClient(connectionString: storage, containerName: containerName)
+        } else if let container {
+            source = container
+        } else {
+            throw .unavailable("no results container named: each device has its own, so the device's must be given")
         }
         do {
             // A ranged read bounds what a hostile or broken writer can make us hold in memory.

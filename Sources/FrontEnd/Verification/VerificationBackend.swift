@@ -1,4 +1,5 @@
 public import Foundation
+import Verification
 
 /// What the front-end needs from the hub and storage, and nothing more: invoke a direct method
 /// (`ProcessRequest`, `EnrollObject`, `RemoveObject`) and read a blob by its exact name (it never
@@ -31,10 +32,21 @@ public protocol VerificationBackend: Sendable {
 
     /// The name of the responses container that `container: nil` reads, when the backend has one.
     var responsesContainerName: String? { get }
+
+    /// True when each device stores its results in a container of its own (`DeviceStorageNames`),
+    /// the default, rather than in one shared container.
+    var readsDeviceContainers: Bool { get }
 }
 
 extension VerificationBackend {
     public var responsesContainerName: String? { nil }
+    public var readsDeviceContainers: Bool { false }
+
+    /// Where `deviceId`'s results are read unless the module names another container: the
+    /// device's own container, or nil for the backend's shared one.
+    public func homeContainer(forDevice deviceId: String) -> String? {
+        readsDeviceContainers ? DeviceStorageNames(deviceId: deviceId).responsesContainer : nil
+    }
 
     /// Backends that know only `ProcessRequest` refuse any other method.
     public func invokeMethod(name: String, deviceId: String, moduleId: String?, payload: Data, timeout: Duration) async throws(VerificationBackendError) -> DeviceAnswer {

@@ -121,16 +121,24 @@ struct VerificationWorker: Service {
         let deadline = request.expiresAt.addingTimeInterval(settings.resultGrace)
         var interval = settings.initialPollInterval
         var lastError: String?
+        var ignored: String?
         // The module usually announces the configured container itself: read it once, not twice.
-        let moved = announcedContainer == backend.responsesContainerName ? nil : announcedContainer
-        let containers: [String?] = moved.map { [$0, nil] } ?? [nil]
+        let home = backend.homeContainer(forDevice: request.deviceId)
+        let moved = announcedContainer == (home ?? backend.responsesContainerName) ? nil : announcedContainer
+        let containers: [String?] = moved.map { [$0, home] } ?? [home]
         while Date() < deadline, !Task.isCancelled {
             lastError = nil
             // Each container on its own: one that cannot be read must not hide the other.
             for container in containers {
                 do {
                     if let data = try await backend.readBlob(named: ResultLocation.resultBlob(for: request.requestId), container: container, maximumSize: SignedEnvelope.maximumEncodedSize) {
-                        return await validate(data, for: request, secret: secret, foundIn: container)
+                        if let outcome = await validate(data, for: request, secret: secret, foundIn: container) { return outcome }
+                        // Not sealed by the device asked: someone else's word, which decides nothing.
+                        // The device's own result may still come (in its own container, or after this one).
+                        if ignored == nil {
+                            logger.warning("ignored a result not sealed by the device asked", metadata: ["requestId": "\(request.requestId)", "container": "\(container ?? "configured")"])
+                        }
+                        ignored = "a result not sealed by device \(request.deviceId) was found and ignored"
                     }
                 } catch {
                     lastError = error.description
@@ -141,19 +149,23 @@ struct VerificationWorker: Service {
             interval = min(interval * 3 / 2, settings.maximumPollInterval)
         }
         if let lastError { return Outcome(phase: .unavailable, detail: lastError) }
-        return Outcome(phase: .expired, detail: "no result before \(deadline.formatted(.iso8601))")
+        return Outcome(phase: .expired, detail: ["no result before \(deadline.formatted(.iso8601))", ignored].compactMap { $0 }.joined(separator: "; "))
     }
 
     /// Checks the signed result against the pending request, and the image against its digest.
     /// The image is read from the container the signed result names, else where the result was found.
-    private func validate(_ data: Data, for request: VerificationRequest, secret: Verification.SharedSecret, foundIn container: String?) async -> Outcome {
+    /// Returns nil for a result that is not the device's (not an envelope, another key, a bad
+    /// seal): it is ignored, and the device's own is still awaited.
+    private func validate(_ data: Data, for request: VerificationRequest, secret: Verification.SharedSecret, foundIn container: String?) async -> Outcome? {
         let result: VerificationResult
         do {
             let envelope = try SignedEnvelope.decode(data)
-            guard envelope.keyId == request.deviceId else {
-                return Outcome(phase: .invalid, detail: "result signed with key \(envelope.keyId.prefix(128)), not the device's")
-            }
+            guard envelope.keyId == request.deviceId else { return nil }
             result = try envelope.open(VerificationResult.self, kind: .result, secret: secret)
+        } catch {
+            return nil
+        }
+        do {
             try result.validate(answering: request)
         } catch {
             return Outcome(phase: .invalid, detail: "\(error)")

@@ -1,0 +1,43 @@
+import Foundation
+
+/// Builds key-signed service SAS tokens (the query string, without `?`), for the clients' `sasToken`
+/// and `sasURL` methods.
+enum ServiceSAS {
+    /// A token for the queue `queue`.
+    static func queue(_ queue: String, permissions: String, expiresOn: Date, startsOn: Date?, key: StorageSharedKeyCredential) throws(StorageConfigurationError) -> String {
+        var fields = fields(permissions: permissions, expiresOn: expiresOn, startsOn: startsOn, resource: "")
+        guard let stringToSign = ServiceSASStringToSign.queue(fields, canonicalResource: "/queue/\(key.accountName)/\(queue)") else {
+            throw StorageConfigurationError("cannot sign a queue SAS for version \(fields.version).")
+        }
+        return token(fields, signature: key.signature(for: stringToSign))
+    }
+
+    /// A token for the container `container` (`sr=c`), or for one of its blobs (`sr=b`).
+    static func blob(container: String, blob: String?, permissions: String, expiresOn: Date, startsOn: Date?, key: StorageSharedKeyCredential) throws(StorageConfigurationError) -> String {
+        let fields = fields(permissions: permissions, expiresOn: expiresOn, startsOn: startsOn, resource: blob == nil ? "c" : "b")
+        let resource = "/blob/\(key.accountName)/\(container)" + (blob.map { "/\($0)" } ?? "")
+        guard let stringToSign = ServiceSASStringToSign.blob(fields, canonicalResource: resource) else {
+            throw StorageConfigurationError("cannot sign a blob SAS for version \(fields.version).")
+        }
+        return token(fields, signature: key.signature(for: stringToSign))
+    }
+
+    private static func fields(permissions: String, expiresOn: Date, startsOn: Date?, resource: String) -> ServiceSASStringToSign.Fields {
+        var fields = ServiceSASStringToSign.Fields()
+        fields.permissions = permissions
+        fields.start = startsOn.map(StorageDate.iso8601) ?? ""
+        fields.expiry = StorageDate.iso8601(expiresOn)
+        fields.version = StorageTransport.apiVersion
+        fields.resource = resource
+        return fields
+    }
+
+    private static func token(_ fields: ServiceSASStringToSign.Fields, signature: String) -> String {
+        var query: [(String, String)] = [("sv", fields.version)]
+        if !fields.start.isEmpty { query.append(("st", fields.start)) }
+        query.append(("se", fields.expiry))
+        if !fields.resource.isEmpty { query.append(("sr", fields.resource)) }
+        query += [("sp", fields.permissions), ("sig", signature)]
+        return query.map { "\($0.0)=\(PercentEncoding.encode($0.1))" }.joined(separator: "&")
+    }
+}
