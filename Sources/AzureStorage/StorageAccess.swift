@@ -47,6 +47,19 @@ public enum StorageAccess: Sendable, Hashable, CustomStringConvertible {
         return nil
     }
 
+    /// The queue endpoint of the account in use.
+    public var queueEndpoint: URL {
+        switch self {
+        case .account(let connection): connection.queueEndpoint
+        case .grant(let grant): grant.queueEndpoint
+        }
+    }
+
+    /// The kind of credentials, for messages: "account key", or the grant and its end.
+    public var credentials: String {
+        expiresOn.map { "grant until \(StorageDate.iso8601($0))" } ?? "account key"
+    }
+
     public var description: String {
         switch self {
         case .account(let connection): connection.description

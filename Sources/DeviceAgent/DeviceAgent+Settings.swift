@@ -19,7 +19,7 @@ extension DeviceAgent {
         applied.drainingQueues.removeAll { $0 == source.queueName }
         logger.info("old requests queue drained; no longer reading it", metadata: ["queue": "\(source.queueName)"])
         persist()
-        await hub.report(applied.reportedPatch)
+        await hub.report(reportedState)
     }
 
     /// Loads the saved model when it is not the one the agent started with.
@@ -122,7 +122,7 @@ extension DeviceAgent {
         persist()
         // Reported once the message is gone, so that the report means "applied and acknowledged".
         await delete(queued, from: source, log: log)
-        await hub.report(applied.reportedPatch)
+        await hub.report(reportedState)
     }
 
     /// Saves the settings in the state folder, when there is one.
@@ -146,5 +146,19 @@ extension DeviceAgent {
         await Task.detached(priority: .utility) { () -> Result<ImageClassifier, DeviceAgentError> in
             do throws(DeviceAgentError) { return .success(try loader.load(name)) } catch { return .failure(error) }
         }.value
+    }
+}
+
+extension DeviceAgent {
+    /// The device twin's reported properties: the settings in force, and the fingerprints of the
+    /// secrets this agent holds, so that `edgefactor check frontend` can compare them with the
+    /// front-end's and the module's without any secret leaving its machine.
+    var reportedState: Data {
+        var patch = ((try? JSONSerialization.jsonObject(with: applied.reportedPatch)) as? [String: Any]) ?? [:]
+        patch["secrets"] = [
+            "device": configuration.deviceSecret.fingerprint,
+            "modules": configuration.moduleSecrets.mapValues(\.fingerprint),
+        ]
+        return (try? JSONSerialization.data(withJSONObject: patch, options: [.sortedKeys])) ?? applied.reportedPatch
     }
 }

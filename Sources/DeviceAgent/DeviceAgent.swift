@@ -128,7 +128,7 @@ actor DeviceAgent {
     func run() async {
         await prepareStorage()
         await restoreModel()
-        await hub.report(applied.reportedPatch)
+        await hub.report(reportedState)
         await withDiscardingTaskGroup { group in
             group.addTask { await self.hub.run() }
             group.addTask { await self.receiveLoop() }

@@ -99,6 +99,11 @@ final class TemplateStore: Sendable {
         }
     }
 
+    /// The model each stored template was enrolled with (nil for one that does not open).
+    func enrolledModels() throws -> [(id: String, model: ModelIdentity?)] {
+        try storedIds().map { id in (id, try? open(id).model) }
+    }
+
     private func storedIds() throws -> [String] {
         guard let directory else { return memory.withLock { Array($0.keys) } }
         guard FileManager.default.fileExists(atPath: directory.path) else { return [] }

@@ -128,6 +128,15 @@ struct AgentCommand: AsyncParsableCommand {
 
     func run() async throws {
         let logger = logging.bootstrap(label: "edgefactor.agent")
+        let (configuration, classifier) = try await configuration(logger: logger)
+        let service = try DeviceAgentService(configuration: configuration, classifier: classifier, logger: logger)
+        let group = ServiceGroup(configuration: .init(services: [service], gracefulShutdownSignals: [.sigterm, .sigint], logger: logger))
+        try await group.run()
+    }
+
+    /// The agent's configuration from these options, and the model given with --model (nil: the
+    /// configured one, loaded by the agent). Shared with `edgefactor check agent`.
+    func configuration(logger: Logger) async throws -> (DeviceAgentConfiguration, ImageClassifier?) {
         let store = connections.secrets
         let deviceSecret = try deviceSecretFile.map { try SharedSecret(contentsOf: URL(fileURLWithPath: $0)) }
             ?? store.read(.init(deviceId: connections.deviceId, moduleId: nil))
@@ -171,8 +180,6 @@ struct AgentCommand: AsyncParsableCommand {
         if let model {
             classifier = try ImageClassifier(configuration: ClassifierConfiguration(modelPath: model, labelsPath: labels))
         }
-        let service = try DeviceAgentService(configuration: configuration, classifier: classifier, logger: logger)
-        let group = ServiceGroup(configuration: .init(services: [service], gracefulShutdownSignals: [.sigterm, .sigint], logger: logger))
-        try await group.run()
+        return (configuration, classifier)
     }
 }

@@ -18,6 +18,7 @@ struct EdgeFactor: AsyncParsableCommand {
             MatchCommand.self,
             UsersCommand.self,
             SecretsCommand.self,
+            CheckCommand.self,
         ]
     )
 }

@@ -57,6 +57,14 @@ struct ModuleCommand: AsyncParsableCommand {
 
     func run() async throws {
         let logger = logging.bootstrap(label: "edgefactor.module")
+        let configuration = try await configuration(logger: logger)
+        let service = EdgeModuleService(configuration: configuration, logger: logger)
+        let group = ServiceGroup(configuration: .init(services: [service], gracefulShutdownSignals: [.sigterm, .sigint], logger: logger))
+        try await group.run()
+    }
+
+    /// The module's configuration from these options. Shared with `edgefactor check module`.
+    func configuration(logger: Logger) async throws -> EdgeModuleConfiguration {
         let secret: SharedSecret
         if let moduleSecretFile {
             secret = try SharedSecret(contentsOf: URL(fileURLWithPath: moduleSecretFile))
@@ -82,9 +90,7 @@ struct ModuleCommand: AsyncParsableCommand {
         configuration.settings.requestLifetime = try EdgeConnectionOptions.duration(requestLifetime, option: "--request-lifetime").seconds
         configuration.enqueueTimeout = try EdgeConnectionOptions.duration(enqueueTimeout, option: "--enqueue-timeout")
         configuration.acceptUnsignedRequests = acceptUnsignedRequests
-        let service = EdgeModuleService(configuration: configuration, logger: logger)
-        let group = ServiceGroup(configuration: .init(services: [service], gracefulShutdownSignals: [.sigterm, .sigint], logger: logger))
-        try await group.run()
+        return configuration
     }
 
     func validate() throws {

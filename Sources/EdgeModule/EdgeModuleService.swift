@@ -130,6 +130,9 @@ actor ModuleConnection {
         desired["$version"] = twin.desiredVersion
         await apply(desired, client: client, announceAlways: true)
         _ = try await client.updateReportedProperties(handler.settings.reportedSnapshot)
+        // Only a fingerprint: `edgefactor check frontend` compares it with the agent's.
+        let fingerprint = try JSONSerialization.data(withJSONObject: ["secret": configuration.moduleSecret.fingerprint])
+        _ = try await client.updateReportedProperties(fingerprint)
     }
 
     private func apply(_ desired: [String: Any], client: ModuleClient, announceAlways: Bool = false) async {

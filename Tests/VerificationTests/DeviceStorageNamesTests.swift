@@ -81,3 +81,24 @@ struct StorageAccessRenewalTests {
 private enum RandomHex {
     static func make() -> String { (0..<16).map { _ in String(format: "%02x", UInt8.random(in: 0...255)) }.joined() }
 }
+
+@Suite("edgefactor check lines")
+struct SystemCheckTests {
+    @Test("a clock more than half the allowed skew off fails, with a fix; one within it passes")
+    func clock() {
+        #expect(SystemCheck.clock(offset: 2).passed)
+        #expect(SystemCheck.clock(offset: -VerificationRequest.allowedClockSkew / 2).passed)
+        let ahead = SystemCheck.clock(offset: 100)
+        #expect(!ahead.passed && ahead.detail.contains("100 s") && ahead.fix != nil)
+        #expect(!SystemCheck.clock(offset: nil).passed)
+    }
+
+    @Test("a storage line tells unreachable, refused and working apart")
+    func storage() {
+        #expect(SystemCheck.storage("queue q", reachable: true, refusal: nil, credentials: "account key").passed)
+        let refused = SystemCheck.storage("queue q", reachable: true, refusal: "403 AuthenticationFailed", credentials: "grant")
+        #expect(!refused.passed && refused.detail.contains("refused the credentials"))
+        let away = SystemCheck.storage("queue q", reachable: false, refusal: nil, credentials: "grant")
+        #expect(!away.passed && away.fix?.contains("runs") == true)
+    }
+}
