@@ -12,6 +12,7 @@ final class AgentMetrics: Sendable {
     let pending: Gauge
     let succeeded: Counter
     let expired: Counter
+    let cameraUnavailable: Counter
     let deadLettered: Counter
     let leftForOthers: Counter
     let endToEnd: DurationHistogram
@@ -29,6 +30,7 @@ final class AgentMetrics: Sendable {
         pending = registry.makeGauge(descriptor: Self.metric("requests_pending", "", "Requests being watched for or being answered."))
         succeeded = registry.makeCounter(descriptor: Self.metric("requests_succeeded", "total", "Requests answered with the object found."))
         expired = registry.makeCounter(descriptor: Self.metric("requests_expired", "total", "Requests answered not found at their expiry."))
+        cameraUnavailable = registry.makeCounter(descriptor: Self.metric("requests_camera_unavailable", "total", "Requests answered at once because the camera delivered no frames."))
         deadLettered = registry.makeCounter(descriptor: Self.metric("requests_dead_lettered", "total", "Queue messages moved to the dead-letter queue."))
         leftForOthers = registry.makeCounter(descriptor: Self.metric("messages_left_for_other_devices", "total", "Deliveries of other devices' messages (a shared queue), put back untouched."))
         endToEnd = registry.makeDurationHistogram(

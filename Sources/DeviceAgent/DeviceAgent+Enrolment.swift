@@ -108,7 +108,7 @@ extension DeviceAgent {
             }
         case .enrolment(let session):
             await finishEnrolment(session)
-        case .found, .notFound:
+        case .found, .notFound, .cameraUnavailable:
             break
         }
     }

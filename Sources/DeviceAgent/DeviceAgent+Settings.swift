@@ -155,6 +155,7 @@ extension DeviceAgent {
     /// front-end's and the module's without any secret leaving its machine.
     var reportedState: Data {
         var patch = ((try? JSONSerialization.jsonObject(with: applied.reportedPatch)) as? [String: Any]) ?? [:]
+        patch["camera"] = ["working": cameraWorking, "problem": cameraProblem ?? NSNull()] as [String: Any]
         patch["secrets"] = [
             "device": configuration.deviceSecret.fingerprint,
             "modules": configuration.moduleSecrets.mapValues(\.fingerprint),

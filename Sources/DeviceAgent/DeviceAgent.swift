@@ -49,12 +49,16 @@ actor DeviceAgent {
     private var releasedMessages: Set<String> = []
     /// Messages for other devices already logged once (bounded).
     private var foreignMessages: Set<String> = []
+    /// The messages held invisible, saved so that a restart after a crash releases them at once.
+    private let journal: LeaseJournal
     /// Queues on which another device's message was seen, and this device's deliveries there.
     private var sharedQueues: Set<String> = []
     private var ownDeliveries: [String: Int] = [:]
     private var stopping = false
     private(set) var storageReachable = false
     private(set) var cameraWorking = true
+    /// Why the camera counts as down (reported in the twin).
+    private(set) var cameraProblem: String?
 
     private let pollBell = Doorbell()
     let cameraBell = Doorbell()
@@ -119,6 +123,7 @@ actor DeviceAgent {
             jpegQuality: configuration.jpegQuality)
         book = RequestBook(capacity: configuration.maxInFlight)
         templates = TemplateStore(stateDirectory: configuration.stateDirectory, secret: configuration.deviceSecret, deviceId: deviceId)
+        journal = LeaseJournal(stateDirectory: configuration.stateDirectory)
         (jobs, jobSink) = AsyncStream.makeStream(of: PublishJob.self)
     }
 
@@ -127,6 +132,7 @@ actor DeviceAgent {
     /// Runs until ``shutdown()`` has released or finished every request, or the task is cancelled.
     func run() async {
         await prepareStorage()
+        await releaseLeftLeases()
         await restoreModel()
         await hub.report(reportedState)
         await withDiscardingTaskGroup { group in
@@ -171,7 +177,7 @@ actor DeviceAgent {
 
     /// Health summary for the readiness endpoint.
     func readiness() async -> (hub: Bool, storage: Bool, camera: Bool, pending: Int) {
-        (await hub.isConnected, storageReachable, cameraWorking, book.count)
+        (await hub.connectedNow(), storageReachable, cameraWorking, book.count)
     }
 
     private func prepareStorage() async {
@@ -272,6 +278,7 @@ actor DeviceAgent {
                 return await group.reduce(0) { $0 + ($1 ? 1 : 0) }
             }
             if ours > 0 {
+                await recordLeases()
                 idleWait = pollRange.lowerBound
                 lastMessage = receivedAt
             } else {
@@ -484,7 +491,34 @@ actor DeviceAgent {
                     logger.warning("cannot extend a request's visibility timeout", metadata: ["requestId": "\(requestId)", "error": "\(error)"])
                 }
             }
+            await recordLeases()
         }
+    }
+
+    /// Saves the messages held now (see ``LeaseJournal``).
+    private func recordLeases() async {
+        let entries = leases().map { LeaseJournal.Entry(queue: $0.delivery.queue.queueName, messageId: $0.delivery.messageId, popReceipt: $0.delivery.message.popReceipt) }
+        do { try journal.record(entries) } catch {
+            logger.debug("cannot save the held messages; after a crash they reappear when their lease lapses", metadata: ["error": "\(error)"])
+        }
+    }
+
+    /// Makes visible at once the messages a killed predecessor still held.
+    private func releaseLeftLeases() async {
+        let left = journal.takeOver()
+        guard !left.isEmpty else { return }
+        let access = storage.current
+        var released = 0
+        for entry in left {
+            guard let connection = try? access.queue(entry.queue) else { continue }
+            let stub = QueueMessage(messageId: entry.messageId, popReceipt: entry.popReceipt, text: "", dequeueCount: 0, insertedOn: Date(), expiresOn: Date(), nextVisibleOn: Date())
+            // Fails harmlessly when the message is gone, or someone received it since.
+            if (try? await QueueClient(connectionString: connection, queueName: entry.queue, retry: retry).update(stub, visibilityTimeout: .zero)) != nil {
+                releasedMessages.insert(entry.messageId)
+                released += 1
+            }
+        }
+        logger.info("released the requests a previous run left held", metadata: ["released": "\(released)", "recorded": "\(left.count)"])
     }
 
     private func leases() -> [(requestId: String, delivery: QueueMessageLease)] {
@@ -508,7 +542,9 @@ actor DeviceAgent {
 
     private nonisolated func cameraLoop() async {
         let clock = ContinuousClock()
-        var backoff = Backoff(initial: .milliseconds(100), maximum: .seconds(5))
+        // Short: a camera that is down is retried for each new request, which waits for the answer.
+        var backoff = Backoff(initial: .milliseconds(100), maximum: .seconds(1))
+        var failures = 0
         while !Task.isCancelled {
             guard await isWatching else {
                 await cameraBell.wait(upTo: .seconds(1))
@@ -520,18 +556,21 @@ actor DeviceAgent {
             do {
                 guard let next = try await frames.nextFrame() else {
                     logger.warning("the camera returned no frame; retrying")
-                    await setCameraWorking(false)
+                    failures += 1
+                    await cameraFailed("the camera returned no frame", attempts: failures)
                     guard await backoff.sleep() else { return }
                     continue
                 }
                 frame = next
             } catch {
                 logger.warning("cannot read a frame; retrying", metadata: ["error": "\(error)"])
-                await setCameraWorking(false)
+                failures += 1
+                await cameraFailed("cannot read a frame: \(error)", attempts: failures)
                 guard await backoff.sleep() else { return }
                 continue
             }
             backoff.reset()
+            failures = 0
             await setCameraWorking(true)
             // Classification is long synchronous work, and the hops around it run inline when the
             // actor is free: without a real suspension point, two agents in one process (the
@@ -568,7 +607,30 @@ actor DeviceAgent {
         enrolmentFrame(frame, embedding: scores.embedding, startedAt: startedAt)
     }
 
-    private func setCameraWorking(_ value: Bool) { cameraWorking = value }
+    private func setCameraWorking(_ value: Bool) async {
+        guard value != cameraWorking else { return }
+        cameraWorking = value
+        if value { cameraProblem = nil }
+        logger.notice(value ? "the camera delivers frames again" : "the camera delivers no frames", metadata: ["problem": "\(cameraProblem ?? "")"])
+        await hub.report(reportedState)  // only queues the patch: the hub may be away
+    }
+
+    /// After three failed reads in a row the camera counts as down: the requests being watched are
+    /// answered at once (the person is told the camera is not working, and it does not count as a
+    /// failed second factor). A new request gets one more read (the camera may be back) before
+    /// it is answered the same way.
+    private func cameraFailed(_ problem: String, attempts: Int) async {
+        guard attempts >= Self.cameraFailuresBeforeDown else { return }
+        cameraProblem = problem
+        await setCameraWorking(false)
+        for entry in book.entries.values where entry.phase == .watching {
+            guard let decided = book.decide(entry.requestId, outcome: .cameraUnavailable) else { continue }
+            logger.warning("the camera delivers no frames; answering at once", metadata: ["requestId": "\(entry.requestId)", "problem": "\(problem)"])
+            jobSink.yield(.cameraUnavailable(decided))
+        }
+    }
+
+    static let cameraFailuresBeforeDown = 3
     func setStorageReachable(_ value: Bool) {
         storageReachable = value
         metrics.storageReachable.set(to: value ? 1 : 0)
@@ -619,6 +681,8 @@ actor DeviceAgent {
                     published = result
                 case .notFound(let entry):
                     published = try await publisher.publishNotFound(request: request, bestConfidence: entry.bestConfidence)
+                case .cameraUnavailable(let entry):
+                    published = try await publisher.publishNotFound(request: request, bestConfidence: entry.bestConfidence, outcome: .cameraUnavailable)
                 case .enrolment, .progress:
                     return
                 }
@@ -649,6 +713,7 @@ actor DeviceAgent {
             switch published.result.outcome {
             case .found: metrics.succeeded.increment()
             case .notFound: metrics.expired.increment()
+            case .cameraUnavailable: metrics.cameraUnavailable.increment()
             }
             log.info("answered", metadata: [
                 "outcome": "\(published.result.outcome.rawValue)", "confidence": "\(String(format: "%.1f", published.result.confidence))",
@@ -660,6 +725,7 @@ actor DeviceAgent {
         await deleteAnswered(request.requestId, log: log)
         book.remove(request.requestId)
         afterRemoval()
+        await recordLeases()
     }
 
     /// Deletes the message of an answered request, retrying once with a newer pop receipt if the

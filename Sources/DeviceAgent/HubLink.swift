@@ -31,7 +31,7 @@ actor HubLink {
 
     /// Connects, then retries held-back telemetry, until the task is cancelled.
     func run() async {
-        var backoff = Backoff(initial: .milliseconds(200), maximum: .seconds(15))
+        var backoff = Backoff(initial: .milliseconds(200), maximum: options.maximumReconnectDelay)
         while !Task.isCancelled, client == nil {
             let candidate = DeviceClient(connectionString: connectionString, options: options)
             do {
@@ -46,6 +46,7 @@ actor HubLink {
             }
         }
         while !Task.isCancelled {
+            _ = await connectedNow()
             await flushReport()
             await backlogBell.wait(upTo: .seconds(5))
             await flushBacklog()
@@ -107,6 +108,14 @@ actor HubLink {
                 return
             }
         }
+    }
+
+    /// Whether the hub connection is up now (it may have dropped since the last telemetry).
+    func connectedNow() async -> Bool {
+        guard let client else { return false }
+        let up = await client.isConnected
+        if up != isConnected { setConnected(up) }
+        return up
     }
 
     private func setConnected(_ value: Bool) {

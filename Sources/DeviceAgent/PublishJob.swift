@@ -8,6 +8,8 @@ enum PublishJob: Sendable {
     case found(RequestBook<QueueMessageLease>.Entry, frame: RGBImage, confidence: Double, capturedAt: Date, inferenceMilliseconds: Double)
     /// The deadline passed (or the model does not know the class, or the template cannot be used).
     case notFound(RequestBook<QueueMessageLease>.Entry)
+    /// The camera delivers no frames: answered at once, so the person is told without waiting.
+    case cameraUnavailable(RequestBook<QueueMessageLease>.Entry)
     /// An enrolment's capture is over: store the template (or the refusal) and answer.
     case enrolment(EnrolmentSession)
     /// Where an enrolment stands, for the person watching the page.
@@ -16,7 +18,7 @@ enum PublishJob: Sendable {
     /// The verification request this job answers (nil for enrolment jobs).
     var entry: RequestBook<QueueMessageLease>.Entry? {
         switch self {
-        case .found(let entry, _, _, _, _), .notFound(let entry): entry
+        case .found(let entry, _, _, _, _), .notFound(let entry), .cameraUnavailable(let entry): entry
         case .enrolment, .progress: nil
         }
     }

@@ -78,10 +78,10 @@ struct ResultPublisher: Sendable {
     }
 
     /// Uploads the sealed `not-found` result.
-    func publishNotFound(request: VerificationRequest, bestConfidence: Double, now: Date = Date()) async throws -> Published {
+    func publishNotFound(request: VerificationRequest, bestConfidence: Double, outcome: VerificationOutcome = .notFound, now: Date = Date()) async throws -> Published {
         let clock = ContinuousClock()
         let result = VerificationResult(
-            requestId: request.requestId, deviceId: deviceId, className: request.className, outcome: .notFound,
+            requestId: request.requestId, deviceId: deviceId, className: request.className, outcome: outcome,
             confidence: min(100, max(0, bestConfidence)), imageSHA256: nil, blobName: nil, capturedAt: now,
             container: container.containerName, templateId: request.templateId)
         let envelope = try SignedEnvelope.seal(result, kind: .result, keyId: deviceId, secret: deviceSecret)

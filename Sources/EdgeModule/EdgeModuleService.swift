@@ -75,7 +75,7 @@ actor ModuleConnection {
     /// patches until cancelled. After the first connection the client reconnects by itself,
     /// re-subscribes to methods and twin updates, and replays missed desired properties.
     func run() async {
-        var backoff = Backoff(initial: .milliseconds(200), maximum: .seconds(15))
+        var backoff = Backoff(initial: .milliseconds(200), maximum: .seconds(4))
         var connected: ModuleClient?
         while !Task.isCancelled, connected == nil {
             do {

@@ -56,6 +56,13 @@ public struct FrontEnd: Sendable {
         let renderer = try await PageRenderer.load()
         let hasher = PasswordHasher(cost: configuration.bcryptCost)
         let audit = AuditLog(database: database)
+        // Verifications a previous run left open end as interrupted, and their pages say so.
+        let interrupted: Set<String>
+        do { interrupted = try await audit.closeInterrupted() } catch {
+            logger.error("cannot close the verifications a restart interrupted: \(error)")
+            interrupted = []
+        }
+        if !interrupted.isEmpty { logger.notice("verifications interrupted by the last stop", metadata: ["count": "\(interrupted.count)"]) }
         let accountThrottle = AccountThrottle(database: database, policy: configuration.throttle)
         let tracker = VerificationTracker()
         let objects = ObjectStore(database: database)
@@ -76,6 +83,7 @@ public struct FrontEnd: Sendable {
             enrolments: enrolments,
             enroller: enroller,
             demoCamera: demoCamera,
+            interrupted: interrupted,
             renderer: renderer,
             dummyHash: try await hasher.makeDummyHash(),
             logger: logger

@@ -27,6 +27,8 @@ public struct HubClientOptions: Sendable {
     public var operationTimeout: Duration
     /// First delay of the reconnect backoff; doubled after every failed attempt up to `maximumReconnectDelay`.
     public var initialReconnectDelay: Duration
+    /// Longest wait between reconnect attempts (4 s, ±20 % jitter): back within seconds of the
+    /// hub's return, without every device arriving in the same instant.
     public var maximumReconnectDelay: Duration
     /// Appended to the user name as `DeviceClientType` (identifies the software to the hub).
     public var productInfo: String
@@ -41,7 +43,7 @@ public struct HubClientOptions: Sendable {
         sasTokenTimeToLive: Duration = .seconds(3600),
         operationTimeout: Duration = .seconds(30),
         initialReconnectDelay: Duration = .milliseconds(250),
-        maximumReconnectDelay: Duration = .seconds(30),
+        maximumReconnectDelay: Duration = .seconds(4),
         productInfo: String = "edgefactor-swift/1.0",
         logger: Logger = Logger(label: "iothub.client")
     ) {

@@ -21,6 +21,8 @@ actor HubSession {
 
     private var transport: MQTTClientTransport?
     private var isConnected = false
+    /// Whether the MQTT session is up now (false while reconnecting).
+    var connected: Bool { isConnected }
     private var generation = 0
     private var isClosed = true
     private var connectedAt: ContinuousClock.Instant?

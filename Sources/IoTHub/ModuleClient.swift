@@ -47,6 +47,9 @@ public actor ModuleClient {
 
     public func close() async { await session.close() }
 
+    /// Whether the connection to the hub is up now (false while it reconnects).
+    public var isConnected: Bool { get async { await session.connected } }
+
     /// Sends one message at QoS 1 and returns when the hub acknowledged it.
     public func sendTelemetry(_ message: TelemetryMessage) async throws { try await session.sendTelemetry(message) }
 

@@ -12,14 +12,24 @@ public struct ServiceClientOptions: Sendable {
     public var sasTokenTimeToLive: Duration
     /// Time limit of registry and twin calls (method calls derive theirs from the method timeouts).
     public var requestTimeout: Duration
+    /// The HTTP client (default ``defaultHTTPClient``).
     public var httpClient: HTTPClient
+
+    /// A client that gives up on a hub it cannot connect to within 3 s, so that a hub that is down
+    /// is reported as such in seconds (the shared client keeps retrying for its 10-s connect
+    /// timeout, and a method call used to wait out its whole deadline).
+    public static let defaultHTTPClient: HTTPClient = {
+        var configuration = HTTPClient.Configuration()
+        configuration.timeout.connect = .seconds(3)
+        return HTTPClient(eventLoopGroup: HTTPClient.defaultEventLoopGroup, configuration: configuration)
+    }()
 
     public init(
         baseURL: URL? = nil,
         trustRootsPEM: String? = nil,
         sasTokenTimeToLive: Duration = .seconds(3600),
         requestTimeout: Duration = .seconds(30),
-        httpClient: HTTPClient = .shared
+        httpClient: HTTPClient = ServiceClientOptions.defaultHTTPClient
     ) {
         self.baseURL = baseURL
         self.trustRootsPEM = trustRootsPEM

@@ -4,6 +4,8 @@ public import Foundation
 public enum VerificationOutcome: String, Codable, Sendable {
     case found
     case notFound = "not-found"
+    /// The camera delivered no frames: the device could not look (not a failed second factor).
+    case cameraUnavailable = "camera-unavailable"
 }
 
 /// The device's answer to one request, sealed by the agent with the device's secret. For `found`, it

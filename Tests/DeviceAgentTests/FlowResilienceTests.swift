@@ -1,5 +1,8 @@
 import AzureStorage
 import Foundation
+#if canImport(FoundationNetworking)
+import FoundationNetworking
+#endif
 import IoTHub
 import Testing
 import Verification
@@ -32,6 +35,36 @@ import Verification
         #expect(try await flow.deadLetterQueue.peek(maxMessages: 32).isEmpty)
     }
 
+    @Test("a killed agent's held requests are taken over by the next start at once, not after their lease")
+    func killedAgentsLeasesAreReleasedOnStart() async throws {
+        let flow = try await FlowHarness()
+        defer { Task { await flow.tearDown() } }
+        flow.startModule()
+        let state = flow.root.appendingPathComponent("agent-state", isDirectory: true)
+        // A lease far longer than the request: without the takeover the message would stay
+        // invisible until the request had expired, and the sign-in would fail.
+        var first = flow.agentConfiguration(camera: try flow.camera(["motorcycle_left.jpg"]))
+        first.visibilityTimeout = .seconds(300)
+        first.stateDirectory = state
+        let agent = try flow.startAgent(first)
+        let (request, response) = try await flow.invokeWhenOnline(className: "espresso", threshold: 80, lifetime: .seconds(60))
+        #expect(response.status == 200)
+        try await waitUntil { agent.metricsText().contains("edgefactor_agent_requests_pending 1") }
+        try await waitUntil { FileManager.default.fileExists(atPath: state.appendingPathComponent("leases.json").path) }
+        // The module's settings message (sent after it connected) is applied and gone.
+        try await flow.waitForModuleSettings()
+        await flow.killAgent()
+        #expect(try await flow.requestsQueue.peek().isEmpty)
+
+        var second = flow.agentConfiguration(camera: try flow.camera(["coffee.jpg"]))
+        second.visibilityTimeout = .seconds(300)
+        second.stateDirectory = state
+        try flow.startAgent(second)
+        let (result, _) = try await flow.result(for: request, timeout: .seconds(50))
+        #expect(result.outcome == .found)
+        #expect(try await flow.deadLetterQueue.peek(maxMessages: 32).isEmpty)
+    }
+
     @Test func gracefulShutdownReleasesWatchingRequestsAtOnce() async throws {
         let flow = try await FlowHarness()
         defer { Task { await flow.tearDown() } }
@@ -61,7 +94,16 @@ import Verification
         #expect(try await flow.result(for: before).0.outcome == .found)
         #expect(try await flow.waitForTelemetry(before.requestId).count == 1)
 
+        // While the hub is away the agent says so (readiness and its gauge), and says so again once it is back.
+        let agent = try #require(flow.agent)
+        await flow.hub.shutdown()
+        try await waitUntil { agent.metricsText().contains("edgefactor_agent_hub_connected 0") }
+        let port = try #require(agent.healthPort)
+        let readyURL = try #require(URL(string: "http://127.0.0.1:\(port)/readyz"))
+        let ready = try await URLSession.shared.data(from: readyURL)
+        #expect(String(decoding: ready.0, as: UTF8.self).contains("\"hub\":false"))
         try await flow.restartHub()
+        try await waitUntil { agent.metricsText().contains("edgefactor_agent_hub_connected 1") }
 
         let (after, response) = try await flow.invokeWhenOnline(className: "espresso", threshold: 80)
         #expect(response.status == 200)

@@ -50,6 +50,8 @@ class EdgeFactorSystem:
         self.models = base_home() / "models"
         self.request_lifetime = request_lifetime
         self.servers = {}
+        self.commands = {}
+        self.restarts = 0
         self.database = self.home / "frontend" / "frontend.sqlite"
 
     # -- processes ---------------------------------------------------------------------------
@@ -62,6 +64,15 @@ class EdgeFactorSystem:
 
     def spawn(self, name: str, *args) -> Server:
         server = Server([self.binary, *args], self.logs / f"{name}.log", env=self.env)
+        self.servers[name] = server
+        self.commands[name] = args
+        return server
+
+    def restart(self, name: str, kill: bool = False) -> Server:
+        """Stops `name` (SIGKILL with `kill`, as a crash) and starts it again with the same arguments."""
+        self.servers[name].stop(kill=kill)
+        self.restarts += 1
+        server = Server([self.binary, *self.commands[name]], self.logs / f"{name}-{self.restarts}.log", env=self.env)
         self.servers[name] = server
         return server
 

@@ -96,6 +96,10 @@ public struct FrontEndDatabase: Sendable {
                 t.column("updatedAt", .datetime).notNull()
             }
         }
+        migrator.registerMigration("v3-audit-request-index") { db in
+            // Start-up closes verifications a restart interrupted by matching request ids.
+            try db.create(index: "auditEvent_requestId", on: "auditEvent", columns: ["requestId"])
+        }
         return migrator
     }
 }

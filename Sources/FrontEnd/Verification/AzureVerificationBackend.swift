@@ -55,11 +55,18 @@ public struct AzureVerificationBackend: VerificationBackend {
             switch error.status {
             case 404: .deviceUnknown
             case 429: .throttled
-            // No HTTP answer before the client's own deadline: to the user, the device did not answer.
-            case 0 where error.message.contains("deadlineExceeded") || error.message.contains("timeout"): .timedOut
+            // No HTTP answer before the request's own deadline, the connection up: the device did not answer.
+            case 0 where error.message.contains("deadlineExceeded"): .timedOut
+            // No connection at all (refused, or not made within the connect timeout).
+            case 0: .hubUnreachable(error.description)
             default: .unavailable(error.description)
             }
         }
+    }
+
+    public func isDeviceConnected(_ deviceId: String) async -> Bool? {
+        guard let device = try? await hub.getDevice(deviceId), let state = device.connectionState else { return nil }
+        return state == "Connected"
     }
 
     public var responsesContainerName: String? { container?.containerName }
@@ -91,6 +98,7 @@ public struct AzureVerificationBackend: VerificationBackend {
             switch (error.status, error.code) {
             case (404, _): return nil
             case (416, _): return Data()  // an empty blob has no byte 0
+            case (0, _), (500..., _): throw .storageUnreachable(error.description)
             default: throw .unavailable(error.description)
             }
         } catch let error as VerificationBackendError {

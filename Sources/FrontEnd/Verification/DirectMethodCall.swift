@@ -5,7 +5,7 @@ import Foundation
 /// verification (`ProcessRequest`) and enrolment (`EnrollObject`, `RemoveObject`).
 enum DirectMethodCall: Sendable {
     enum Failure: Sendable {
-        case rejected, deviceOffline, deviceUnknown, timedOut, throttled, unavailable
+        case rejected, deviceOffline, moduleOffline, deviceUnknown, timedOut, throttled, hubUnreachable, storageUnreachable, unavailable
     }
 
     case queued(container: String?)
@@ -17,16 +17,26 @@ enum DirectMethodCall: Sendable {
     ) async -> DirectMethodCall {
         do {
             let answer = try await backend.invokeMethod(name: method, deviceId: deviceId, moduleId: moduleId, payload: payload, timeout: timeout)
+            if answer.status == 503 {
+                // The module answers 503 only when storage did not take the request in time.
+                return .failed(.storageUnreachable, "the module could not reach storage: \(String(decoding: answer.payload.prefix(300), as: UTF8.self))")
+            }
             guard (200..<300).contains(answer.status) else {
                 return .failed(.rejected, "device answered \(answer.status): \(String(decoding: answer.payload.prefix(300), as: UTF8.self))")
             }
             return .queued(container: VerificationWorker.announcedContainer(answer.payload))
         } catch {
             switch error {
-            case .deviceOffline: return .failed(.deviceOffline, error.description)
+            case .deviceOffline:
+                // The module is offline; the box is, unless its agent is still connected.
+                let deviceUp = moduleId == nil ? false : (await backend.isDeviceConnected(deviceId) ?? false)
+                let moduleOnly = moduleId != nil && deviceUp
+                return .failed(moduleOnly ? .moduleOffline : .deviceOffline, error.description)
             case .deviceUnknown: return .failed(.deviceUnknown, error.description)
             case .timedOut: return .failed(.timedOut, error.description)
             case .throttled: return .failed(.throttled, error.description)
+            case .hubUnreachable: return .failed(.hubUnreachable, error.description)
+            case .storageUnreachable: return .failed(.storageUnreachable, error.description)
             case .tooLarge, .unavailable: return .failed(.unavailable, error.description)
             }
         }
@@ -38,9 +48,12 @@ extension VerificationPhase {
         switch failure {
         case .rejected: self = .rejected
         case .deviceOffline: self = .deviceOffline
+        case .moduleOffline: self = .moduleOffline
         case .deviceUnknown: self = .deviceUnknown
         case .timedOut: self = .timedOut
         case .throttled: self = .throttled
+        case .hubUnreachable: self = .hubUnreachable
+        case .storageUnreachable: self = .storageUnreachable
         case .unavailable: self = .unavailable
         }
     }
@@ -50,11 +63,11 @@ extension EnrolmentPhase {
     init(_ failure: DirectMethodCall.Failure) {
         switch failure {
         case .rejected: self = .rejected
-        case .deviceOffline: self = .deviceOffline
+        case .deviceOffline, .moduleOffline: self = .deviceOffline
         case .deviceUnknown: self = .deviceUnknown
         case .timedOut: self = .timedOut
         case .throttled: self = .throttled
-        case .unavailable: self = .unavailable
+        case .hubUnreachable, .storageUnreachable, .unavailable: self = .unavailable
         }
     }
 }

@@ -36,11 +36,16 @@ public protocol VerificationBackend: Sendable {
     /// True when each device stores its results in a container of its own (`DeviceStorageNames`),
     /// the default, rather than in one shared container.
     var readsDeviceContainers: Bool { get }
+
+    /// Whether the device itself (its agent) is connected to the hub, when the backend can tell:
+    /// an offline module on a connected device is the module's fault, not the box's.
+    func isDeviceConnected(_ deviceId: String) async -> Bool?
 }
 
 extension VerificationBackend {
     public var responsesContainerName: String? { nil }
     public var readsDeviceContainers: Bool { false }
+    public func isDeviceConnected(_ deviceId: String) async -> Bool? { nil }
 
     /// Where `deviceId`'s results are read unless the module names another container: the
     /// device's own container, or nil for the backend's shared one.
@@ -87,7 +92,11 @@ public enum VerificationBackendError: Error, Equatable, Sendable, CustomStringCo
     case throttled
     /// A blob over the size limit.
     case tooLarge(Int)
-    /// The hub or storage could not be reached or answered an unexpected error.
+    /// No answer from the hub at all (connection refused or timed out).
+    case hubUnreachable(String)
+    /// No answer from storage at all, or a server error.
+    case storageUnreachable(String)
+    /// The hub or storage answered an unexpected error.
     case unavailable(String)
 
     public var description: String {
@@ -97,6 +106,8 @@ public enum VerificationBackendError: Error, Equatable, Sendable, CustomStringCo
         case .timedOut: "the device did not answer in time"
         case .throttled: "the hub is throttling requests; try again shortly"
         case .tooLarge(let size): "a result blob of \(size) bytes exceeds the limit"
+        case .hubUnreachable(let why): "the hub is unreachable: \(why)"
+        case .storageUnreachable(let why): "storage is unreachable: \(why)"
         case .unavailable(let why): "the hub or storage is unavailable: \(why)"
         }
     }

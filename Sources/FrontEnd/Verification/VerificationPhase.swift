@@ -10,6 +10,8 @@ public enum VerificationPhase: String, Codable, Sendable, CaseIterable {
     case notFound = "not-found"
     /// The device is registered but not connected.
     case deviceOffline = "device-offline"
+    /// The edge module that queues the device's requests is not connected.
+    case moduleOffline = "module-offline"
     /// The account's device is not registered, or no secret is provisioned for it.
     case deviceUnknown = "device-unknown"
     /// The device did not answer the direct method in time.
@@ -22,13 +24,25 @@ public enum VerificationPhase: String, Codable, Sendable, CaseIterable {
     case rejected
     /// A result arrived but failed validation (signature, request, class, threshold, image digest).
     case invalid
-    /// The hub or storage could not be reached.
+    /// The device answered at once that its camera delivers no frames (not a failed second factor).
+    case cameraUnavailable = "camera-unavailable"
+    /// The hub did not answer at all.
+    case hubUnreachable = "hub-unreachable"
+    /// Storage did not answer (the module could not queue the request, or results cannot be read).
+    case storageUnreachable = "storage-unreachable"
+    /// The front-end restarted while the verification ran: its outcome is unknown.
+    case interrupted
+    /// The hub or storage answered an unexpected error.
     case unavailable
     /// The personal object challenged was removed from the account before the result arrived.
     case objectRemoved = "object-removed"
 
     /// Whether nothing more will happen.
     public var isTerminal: Bool { self != .sending && self != .looking }
+
+    /// Whether the device's answer decided it (found, not found, or a result not accepted), rather
+    /// than the way to the device failing or running out.
+    var isDecided: Bool { self == .found || self == .notFound || self == .invalid || self == .objectRemoved }
 
     /// Whether this phase counts as a failed authentication attempt for throttling.
     var countsAsFailure: Bool { self == .notFound || self == .invalid }

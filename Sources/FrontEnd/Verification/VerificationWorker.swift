@@ -35,7 +35,7 @@ struct VerificationWorker: Service {
     /// Runs one verification to its end; never throws: every failure becomes a phase the user sees.
     func process(_ job: PendingVerification) async {
         let request = job.request
-        let phase: VerificationPhase
+        var phase: VerificationPhase
         var confidence: Double?
         var image: Data?
         var detail: String?
@@ -61,6 +61,12 @@ struct VerificationWorker: Service {
             detail = "no secret provisioned for device \(request.deviceId)"
         }
 
+        // A stop of the front-end ends the wait: the outcome is not known, and the person must
+        // start again (the next start's pages say so).
+        if Task.isCancelled, !phase.isDecided {
+            phase = .interrupted
+            detail = "the front-end stopped before the result arrived; the person must sign in again"
+        }
         // A failed second factor is counted before the session learns the outcome, so the next
         // attempt it makes already meets the wait.
         if phase.countsAsFailure {
@@ -126,8 +132,10 @@ struct VerificationWorker: Service {
         let home = backend.homeContainer(forDevice: request.deviceId)
         let moved = announcedContainer == (home ?? backend.responsesContainerName) ? nil : announcedContainer
         let containers: [String?] = moved.map { [$0, home] } ?? [home]
+        var storageAway = false
         while Date() < deadline, !Task.isCancelled {
             lastError = nil
+            storageAway = false
             // Each container on its own: one that cannot be read must not hide the other.
             for container in containers {
                 do {
@@ -142,13 +150,14 @@ struct VerificationWorker: Service {
                     }
                 } catch {
                     lastError = error.description
+                    if case .storageUnreachable = error { storageAway = true }
                     logger.debug("result poll failed: \(error)", metadata: ["requestId": "\(request.requestId)", "container": "\(container ?? "configured")"])
                 }
             }
             try? await Task.sleep(for: interval)
             interval = min(interval * 3 / 2, settings.maximumPollInterval)
         }
-        if let lastError { return Outcome(phase: .unavailable, detail: lastError) }
+        if let lastError { return Outcome(phase: storageAway ? .storageUnreachable : .unavailable, detail: lastError) }
         return Outcome(phase: .expired, detail: ["no result before \(deadline.formatted(.iso8601))", ignored].compactMap { $0 }.joined(separator: "; "))
     }
 
@@ -169,6 +178,9 @@ struct VerificationWorker: Service {
             try result.validate(answering: request)
         } catch {
             return Outcome(phase: .invalid, detail: "\(error)")
+        }
+        if result.outcome == .cameraUnavailable {
+            return Outcome(phase: .cameraUnavailable, detail: "the device's camera delivers no frames")
         }
         guard result.outcome == .found else {
             return Outcome(phase: .notFound, confidence: result.confidence)

@@ -16,6 +16,8 @@ struct FrontEndState: Sendable {
     let enroller: ObjectEnroller
     /// Set by `edgefactor demo` only.
     let demoCamera: (any DemoCameraControl)?
+    /// Verifications the last stop of the front-end interrupted (their pages say so).
+    let interrupted: Set<String>
     let renderer: PageRenderer
     /// bcrypt hash of a random password, checked when the user name is unknown (equal timing).
     let dummyHash: String

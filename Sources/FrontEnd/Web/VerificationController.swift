@@ -32,6 +32,9 @@ struct VerificationController: Sendable {
     /// GET /verify/{id}: the waiting page while in flight, the outcome when done.
     func page(_ request: Request, id: String) async throws -> Response {
         guard let (session, verification) = await owned(request, id) else {
+            if state.interrupted.contains(id.lowercased()) || state.interrupted.contains(id) {
+                return state.renderer.message("Sign-in interrupted", "The sign-in service restarted while your camera was looking, so this sign-in cannot finish. Sign in again to start a new one.", status: .notFound)
+            }
             return state.renderer.message("Nothing to verify here", "This verification has ended or belongs to another browser. Sign in to start a new one.", status: .notFound)
         }
         var view = VerificationView(verification)

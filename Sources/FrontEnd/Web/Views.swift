@@ -115,8 +115,9 @@ struct VerificationView: Encodable, Sendable {
         case .sending: (sendState, lookState, doneState) = ("active", "pending", "pending")
         case .looking: (sendState, lookState, doneState) = ("done", "active", "pending")
         case .found: (sendState, lookState, doneState) = ("done", "done", "done")
-        case .deviceOffline, .deviceUnknown, .timedOut, .throttled, .rejected: (sendState, lookState, doneState) = ("failed", "pending", "pending")
-        case .notFound, .expired, .invalid, .objectRemoved: (sendState, lookState, doneState) = ("done", "failed", "pending")
+        case .deviceOffline, .moduleOffline, .deviceUnknown, .timedOut, .throttled, .rejected, .hubUnreachable, .storageUnreachable, .interrupted:
+            (sendState, lookState, doneState) = ("failed", "pending", "pending")
+        case .notFound, .expired, .invalid, .objectRemoved, .cameraUnavailable: (sendState, lookState, doneState) = ("done", "failed", "pending")
         case .unavailable: (sendState, lookState, doneState) = ("failed", "pending", "pending")
         }
         return [
@@ -147,6 +148,16 @@ struct PhaseCopy {
             (headline, message) = ("Object not recognised", "The camera did not see \(article) \(className) in time. Start again to get a new challenge.")
         case .deviceOffline:
             (headline, message) = ("Your device is offline", "Your verification camera is not connected. Check that it is powered on and online, then start again.")
+        case .cameraUnavailable:
+            (headline, message) = ("Your camera is not working", "Your verification camera is connected but delivers no picture. Check its cable and lens, then start again; this attempt does not count against you.")
+        case .moduleOffline:
+            (headline, message) = ("The edge module is offline", "The edge module that passes requests to your camera is not connected to the hub. Check the edge box, then start again.")
+        case .hubUnreachable:
+            (headline, message) = ("The hub is unreachable", "The sign-in service cannot reach the IoT hub that connects it to your camera. Try again in a few minutes.")
+        case .storageUnreachable:
+            (headline, message) = ("Storage is unreachable", "The storage that carries requests to your camera and its answers back cannot be reached. Try again in a few minutes.")
+        case .interrupted:
+            (headline, message) = ("Sign-in interrupted", "The sign-in service restarted while your camera was looking. Start the sign-in again.")
         case .deviceUnknown:
             (headline, message) = ("Device not set up", "Your account's verification device is not set up. Contact your administrator.")
         case .timedOut:
