@@ -1,0 +1,27 @@
+import Foundation
+import NIOCore
+
+extension QueueClient {
+    /// Replaces the queue's stored access policies (Set Queue ACL; at most
+    /// ``StoredAccessPolicy/maximumCount``). A policy left out revokes every SAS that names it.
+    public func setAccessPolicies(_ policies: [StoredAccessPolicy]) async throws {
+        _ = try await transport.send(StorageRequest(
+            method: .PUT, path: path, query: [("comp", "acl")],
+            headers: [("content-type", "application/xml")], body: ByteBuffer(string: StoredAccessPolicy.xml(policies)), expected: [204]
+        ))
+    }
+
+    /// The queue's stored access policies (Get Queue ACL).
+    public func accessPolicies() async throws -> [StoredAccessPolicy] {
+        let response = try await transport.send(StorageRequest(method: .GET, path: path, query: [("comp", "acl")], expected: [200]))
+        return try StoredAccessPolicy.parse(response: response)
+    }
+
+    /// A queue SAS token bound to the stored access policy `id`: it grants what the policy
+    /// grants (`r` peek, `a` add, `u` update, `p` get and delete), for as long as the policy
+    /// has it. Use it as `SharedAccessSignature=` in a connection string.
+    /// - Throws: ``StorageConfigurationError`` if the connection string has no account key.
+    public func sharedAccessSignature(policy id: String) throws -> String {
+        try StoredAccessPolicy.token(policy: id, resource: nil, canonicalResource: "/queue/\(connection.accountName)/\(queueName)", connection: connection)
+    }
+}
