@@ -106,6 +106,72 @@ def test_unknown_headers_and_query_parameters_are_refused_by_name(storage):
     assert data.get_blob_client("a.bin").exists()
 
 
+# Every operation the service serves, as (endpoint, method, path and query, body).
+SERVED = [
+    ("blob", "GET", "/?comp=list", b""),
+    ("blob", "GET", "/?restype=account&comp=properties", b""),
+    ("blob", "PUT", "/newc?restype=container", b""),
+    ("blob", "GET", "/fid?restype=container", b""),
+    ("blob", "HEAD", "/fid?restype=container&comp=metadata", b""),
+    ("blob", "PUT", "/fid?restype=container&comp=metadata", b""),
+    ("blob", "GET", "/fid?restype=container&comp=acl", b""),
+    ("blob", "PUT", "/fid?restype=container&comp=acl", b"<SignedIdentifiers />"),
+    ("blob", "GET", "/fid?restype=container&comp=list", b""),
+    ("blob", "DELETE", "/fid?restype=container", b""),
+    ("blob", "GET", "/fid?restype=account&comp=properties", b""),
+    ("blob", "PUT", "/fid/new.bin", b"new"),
+    ("blob", "PUT", "/fid/new.bin?comp=block&blockid=YmxvY2s%3D", b"part"),
+    ("blob", "PUT", "/fid/a.bin?comp=blocklist", b"<BlockList />"),
+    ("blob", "GET", "/fid/a.bin", b""),
+    ("blob", "HEAD", "/fid/a.bin", b""),
+    ("blob", "GET", "/fid/a.bin?comp=metadata", b""),
+    ("blob", "PUT", "/fid/a.bin?comp=metadata", b""),
+    ("blob", "PUT", "/fid/a.bin?comp=properties", b""),
+    ("blob", "DELETE", "/fid/a.bin", b""),
+    ("blob", "GET", "/fid/a.bin?restype=account&comp=properties", b""),
+    ("queue", "GET", "/?comp=list", b""),
+    ("queue", "PUT", "/newq", b""),
+    ("queue", "DELETE", "/jobs", b""),
+    ("queue", "GET", "/jobs?comp=metadata", b""),
+    ("queue", "PUT", "/jobs?comp=metadata", b""),
+    ("queue", "GET", "/jobs?comp=acl", b""),
+    ("queue", "PUT", "/jobs?comp=acl", b"<SignedIdentifiers />"),
+    ("queue", "POST", "/jobs/messages", b"<QueueMessage><MessageText>x</MessageText></QueueMessage>"),
+    ("queue", "GET", "/jobs/messages", b""),
+    ("queue", "GET", "/jobs/messages?peekonly=true", b""),
+    ("queue", "DELETE", "/jobs/messages", b""),
+    ("queue", "PUT", "/jobs/messages/00000000-0000-0000-0000-000000000000?popreceipt=x&visibilitytimeout=0", b""),
+    ("queue", "DELETE", "/jobs/messages/00000000-0000-0000-0000-000000000000?popreceipt=x", b""),
+]
+
+
+def test_every_operation_refuses_what_it_does_not_serve_and_changes_nothing(storage):
+    data = container(storage)
+    data.upload_blob("a.bin", b"keep")
+    queue = QueueClient.from_connection_string(storage.connection_string(), "jobs")
+    queue.create_queue()
+    queue.send_message("keep")
+    for endpoint, method, target, body in SERVED:
+        port = storage.blob_port if endpoint == "blob" else storage.queue_port
+        joiner = "&" if "?" in target else "?"
+        extra_header = {"x-ms-not-a-real-header": "1"}
+        if target.endswith("/new.bin"):
+            extra_header["x-ms-blob-type"] = "BlockBlob"
+        for path, headers, name in [
+            (f"/{DEV_ACCOUNT}{target}", extra_header, b"x-ms-not-a-real-header"),
+            (f"/{DEV_ACCOUNT}{target}{joiner}notarealparam=1", {k: v for k, v in extra_header.items() if k != "x-ms-not-a-real-header"}, b"notarealparam"),
+        ]:
+            status, answer, text = raw_request(port, method, path, body, headers)
+            assert (status, answer.get("x-ms-error-code")) == (501, "NotImplemented"), (method, path, status, text[:200])
+            assert method == "HEAD" or name in text, (method, path, text[:200])
+    service = BlobServiceClient.from_connection_string(storage.connection_string())
+    assert not service.get_container_client("newc").exists()
+    assert [b.name for b in data.list_blobs()] == ["a.bin"] and data.download_blob("a.bin").readall() == b"keep"
+    assert [m.content for m in queue.peek_messages()] == ["keep"]
+    with pytest.raises(ResourceNotFoundError):
+        QueueClient.from_connection_string(storage.connection_string(), "newq").get_queue_properties()
+
+
 def test_public_access_is_refused_as_on_an_account_without_it(storage):
     service = BlobServiceClient.from_connection_string(storage.connection_string())
     refused(lambda: service.create_container("open", public_access="blob"), 409, "PublicAccessNotPermitted")
