@@ -18,11 +18,14 @@ extension BlobContainerClient {
         return try StoredAccessPolicy.parse(response: response)
     }
 
-    /// A container SAS token (`sr=c`) bound to the stored access policy `id`: it grants what
-    /// the policy grants, for as long as the policy has it, on the container and its blobs. Use
-    /// it as `SharedAccessSignature=` in a connection string, or after `?` in a URL.
+    /// A container SAS token (`sr=c`, query string without `?`) bound to the stored access
+    /// policy `id`: it grants what the policy grants, for as long as the policy has it, on the
+    /// container and its blobs. Set the policy first (``setAccessPolicies(_:)``).
     /// - Throws: ``StorageConfigurationError`` if the connection string has no account key.
-    public func sharedAccessSignature(policy id: String) throws -> String {
-        try StoredAccessPolicy.token(policy: id, resource: "c", canonicalResource: "/blob/\(connection.accountName)/\(containerName)", connection: connection)
+    public func sasToken(policy id: String) throws(StorageConfigurationError) -> String {
+        guard let key = connection.sharedKey else {
+            throw StorageConfigurationError("creating a SAS needs the account key: use a connection string with AccountName and AccountKey.")
+        }
+        return try ServiceSAS.container(containerName, policy: id, key: key)
     }
 }

@@ -17,11 +17,14 @@ extension QueueClient {
         return try StoredAccessPolicy.parse(response: response)
     }
 
-    /// A queue SAS token bound to the stored access policy `id`: it grants what the policy
-    /// grants (`r` peek, `a` add, `u` update, `p` get and delete), for as long as the policy
-    /// has it. Use it as `SharedAccessSignature=` in a connection string.
+    /// A queue SAS token (query string without `?`) bound to the stored access policy `id`: it
+    /// grants what the policy grants (`r` peek, `a` add, `u` update, `p` get and delete), for as
+    /// long as the policy has it. Set the policy first (``setAccessPolicies(_:)``).
     /// - Throws: ``StorageConfigurationError`` if the connection string has no account key.
-    public func sharedAccessSignature(policy id: String) throws -> String {
-        try StoredAccessPolicy.token(policy: id, resource: nil, canonicalResource: "/queue/\(connection.accountName)/\(queueName)", connection: connection)
+    public func sasToken(policy id: String) throws(StorageConfigurationError) -> String {
+        guard case .sharedKey(let key) = transport.credential else {
+            throw StorageConfigurationError("creating a SAS needs the account key: use a connection string with AccountName and AccountKey.")
+        }
+        return try ServiceSAS.queue(queueName, policy: id, key: key)
     }
 }

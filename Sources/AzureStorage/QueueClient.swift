@@ -16,7 +16,6 @@ public final class QueueClient: Sendable {
     /// How message text is encoded on the wire.
     public let encoding: QueueMessageEncoding
     let transport: StorageTransport
-    let connection: StorageConnectionString
     let path: String
 
     public init(
@@ -28,7 +27,6 @@ public final class QueueClient: Sendable {
     ) {
         self.queueName = queueName
         self.encoding = encoding
-        self.connection = connectionString
         self.transport = StorageTransport(endpoint: connectionString.queueEndpoint, connection: connectionString, httpClient: httpClient, retry: retry)
         self.path = "/" + PercentEncoding.encode(queueName)
     }

@@ -7,7 +7,7 @@ public import Foundation
 ///
 /// ```swift
 /// try await queue.setAccessPolicies([StoredAccessPolicy(id: "device-7", permissions: "p", expiresOn: nextYear)])
-/// let token = try queue.sharedAccessSignature(policy: "device-7")   // give this to device 7
+/// let token = try queue.sasToken(policy: "device-7")                // give this to device 7
 /// try await queue.setAccessPolicies([])                              // revokes it
 /// ```
 public struct StoredAccessPolicy: Sendable, Hashable {
@@ -89,39 +89,6 @@ public struct StoredAccessPolicy: Sendable, Hashable {
 package struct StoredAccessPolicyError: Error, Sendable, CustomStringConvertible {
     package var description: String
     package init(_ description: String) { self.description = description }
-}
-
-extension StoredAccessPolicy {
-    /// A service SAS token (`sv=…&sr=…&si=…&sig=…`, no `?`) that takes its permissions, start
-    /// and expiry from stored access policy `id`. `resource` is `sr` (`c` for a container, `nil`
-    /// for a queue, whose SAS has none).
-    static func token(
-        policy id: String, resource: String?, canonicalResource: String, connection: StorageConnectionString
-    ) throws(StorageConfigurationError) -> String {
-        guard let key = connection.sharedKey else {
-            throw StorageConfigurationError("creating a SAS needs the account key: use a connection string with AccountName and AccountKey.")
-        }
-        guard !id.isEmpty, id.count <= 64 else {
-            throw StorageConfigurationError("a stored access policy id has 1 to 64 characters; '\(id.prefix(80))' does not.")
-        }
-        var fields = ServiceSASStringToSign.Fields()
-        fields.identifier = id
-        fields.version = StorageTransport.apiVersion
-        let stringToSign: String?
-        if let resource {
-            fields.resource = resource
-            stringToSign = ServiceSASStringToSign.blob(fields, canonicalResource: canonicalResource)
-        } else {
-            stringToSign = ServiceSASStringToSign.queue(fields, canonicalResource: canonicalResource)
-        }
-        guard let stringToSign else {
-            throw StorageConfigurationError("cannot sign a SAS for version \(fields.version).")
-        }
-        var query: [(String, String)] = [("sv", fields.version)]
-        if let resource { query.append(("sr", resource)) }
-        query += [("si", id), ("sig", key.signature(for: stringToSign))]
-        return query.map { "\($0.0)=\(PercentEncoding.encode($0.1))" }.joined(separator: "&")
-    }
 }
 
 extension StoredAccessPolicy {

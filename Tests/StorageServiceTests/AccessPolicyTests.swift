@@ -24,7 +24,7 @@ struct AccessPolicyTests {
             #expect(stored.first?.permissions == "ap")
             #expect(abs((stored.first?.expiresOn ?? .distantPast).timeIntervalSince(expiry)) < 1)
 
-            let token = try owner.sharedAccessSignature(policy: "device-7")
+            let token = try owner.sasToken(policy: "device-7")
             #expect(token.contains("si=device-7") && !token.contains("sp=") && !token.contains("se="))
             let device = QueueClient(connectionString: sasConnection(server, token: token), queueName: name)
             _ = try await device.send("hello")
@@ -49,7 +49,7 @@ struct AccessPolicyTests {
             ])
             #expect(try await owner.accessPolicies().map(\.id) == ["reader", "spare"])
             let reader = BlobContainerClient(
-                connectionString: sasConnection(server, token: try owner.sharedAccessSignature(policy: "reader")), containerName: name
+                connectionString: sasConnection(server, token: try owner.sasToken(policy: "reader")), containerName: name
             )
             #expect(try await reader.list().allItems().map(\.name) == ["a.txt"])
             #expect(Array(try await reader.blob("a.txt").download().data) == Array("a".utf8))
