@@ -97,6 +97,12 @@ public enum StorageDate {
             + "\(two(parts.tm_hour)):\(two(parts.tm_min)):\(two(parts.tm_sec))Z"
     }
 
+    /// ISO 8601 UTC with seven fractional digits, as Azure writes times in XML bodies
+    /// (`2026-11-29T01:19:04.0000000Z`); the fraction is always zero here.
+    static func iso8601Fraction(_ date: Date) -> String {
+        String(iso8601(date).dropLast()) + ".0000000Z"
+    }
+
     /// Parses ISO 8601 UTC as SAS uses it: `YYYY-MM-DD`, `YYYY-MM-DDThh:mmZ`,
     /// `YYYY-MM-DDThh:mm:ssZ` or with fractional seconds. `nil` if malformed.
     public static func parseISO8601(_ text: some StringProtocol) -> Date? {

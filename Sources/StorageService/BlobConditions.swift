@@ -58,6 +58,15 @@ struct BlobConditions: Sendable {
         }
     }
 
+    /// For container writes (Delete Container, Set Container Metadata, Set Container ACL): 412
+    /// unless modified after `If-Modified-Since` and not after `If-Unmodified-Since`. The
+    /// operation's surface has already refused the ETag conditions Azure does not accept there.
+    func checkContainer(_ container: StoredContainer) throws(StorageServiceError) {
+        let modified = Self.seconds(container.modifiedMs)
+        if let ifModifiedSince, modified <= ifModifiedSince { throw .conditionNotMet() }
+        if let ifUnmodifiedSince, modified > ifUnmodifiedSince { throw .conditionNotMet() }
+    }
+
     /// For reads (Get Blob, Get Blob Properties): 412 for failed `If-Match`/`If-Unmodified-Since`;
     /// returns `true` (answer 304 Not Modified) for `If-None-Match`/`If-Modified-Since`.
     func checkRead(_ blob: StoredBlob) throws(StorageServiceError) -> Bool {

@@ -1,49 +1,70 @@
 import AzureStorage
+import Crypto
 import Foundation
 import Hummingbird
 import NIOCore
-#if canImport(Glibc)
-import Glibc
-#elseif canImport(Darwin)
-import Darwin
-#endif
 
 extension BlobHandler {
+    /// `comp` values Azure defines on a blob.
+    private static let blobComps: Set<String> = [
+        "block", "blocklist", "metadata", "properties", "lease", "snapshot", "copy", "tier", "tags", "undelete",
+        "expiry", "immutabilitypolicies", "legalhold", "query", "page", "pagelist", "appendblock", "seal",
+        "incrementalcopy", "blockfromurl",
+    ]
+
+    /// The blob operations, dispatched on `comp` first.
     func blob(_ request: StorageHTTPRequest, container: String, name: String) async throws -> Response {
         let resource = SASResource(service: .blob, container: container, blob: name)
-        let comp = request.query["comp"]
-        switch (request.method, comp) {
-        case ("PUT", nil):
-            // Azure: 'c' writes a new blob only; overwriting an existing one needs 'w'.
-            let grant = try core.authenticator.authenticate(request, resource: resource, anyOf: [.write, .create])
-            return try await putBlob(request, container: container, name: name, createOnly: !grant.allows(.write))
-        case ("PUT", "block"):
-            try core.authenticator.authenticate(request, resource: resource, anyOf: [.write, .create])
-            return try await putBlock(request, container: container, name: name)
-        case ("PUT", "blocklist"):
-            let grant = try core.authenticator.authenticate(request, resource: resource, anyOf: [.write, .create])
-            return try await putBlockList(request, container: container, name: name, createOnly: !grant.allows(.write))
-        case ("PUT", "metadata"), ("PUT", "properties"):
-            try core.authenticator.authenticate(request, resource: resource, permission: .write)
-            return try await setProperties(request, container: container, name: name, metadataOnly: comp == "metadata")
-        case ("GET", nil), ("HEAD", nil):
-            try core.authenticator.authenticate(request, resource: resource, permission: .read)
-            return try await getBlob(request, container: container, name: name)
-        case ("GET", "metadata"), ("HEAD", "metadata"):
-            try core.authenticator.authenticate(request, resource: resource, permission: .read)
-            let blob = try await core.blobs.blob(account: request.account, container: container, name: name)
-            return StorageResponses.make(200, headers: [("ETag", blob.etag), ("Last-Modified", StorageResponses.date(blob.modifiedMs))] + StorageResponses.metadataHeaders(blob.metadata))
-        case ("DELETE", nil):
-            try core.authenticator.authenticate(request, resource: resource, permission: .delete)
-            if request.query["snapshot"] != nil || request.query["versionid"] != nil {
-                throw StorageServiceError.notImplemented("snapshots and versions")
+        let method = request.method
+        switch request.query["comp"] {
+        case nil:
+            switch method {
+            case "PUT":
+                // Azure: 'c' writes a new blob only; overwriting an existing one needs 'w'.
+                let grant = try await core.authorize(request, .putBlob, resource: resource, anyOf: [.write, .create])
+                return try await putBlob(request, container: container, name: name, createOnly: !grant.allows(.write))
+            case "GET", "HEAD":
+                let grant = try await core.authorize(request, method == "GET" ? .getBlob : .getBlobProperties, resource: resource, permission: .read)
+                return try await getBlob(request, container: container, name: name, overrides: grant.overrides)
+            case "DELETE":
+                try await core.authorize(request, .deleteBlob, resource: resource, permission: .delete)
+                let conditions = try BlobConditions(request)
+                let file = try await core.blobs.deleteBlob(account: request.account, container: container, name: name) { try conditions.checkWrite($0) }
+                core.files.remove([file])
+                return StorageResponses.make(202, headers: [("x-ms-delete-type-permanent", "true")])
+            default:
+                throw StorageServiceError.unsupportedVerb(method, "a blob", use: "PUT, GET, HEAD or DELETE")
             }
+        case "block" where method == "PUT":
+            try await core.authorize(request, .putBlock, resource: resource, anyOf: [.write, .create])
+            return try await putBlock(request, container: container, name: name)
+        case "blocklist" where method == "PUT":
+            let grant = try await core.authorize(request, .putBlockList, resource: resource, anyOf: [.write, .create])
+            return try await putBlockList(request, container: container, name: name, createOnly: !grant.allows(.write))
+        case "metadata" where method == "PUT":
+            try await core.authorize(request, .setBlobMetadata, resource: resource, permission: .write)
+            return try await setProperties(request, container: container, name: name, metadataOnly: true)
+        case "properties" where method == "PUT":
+            try await core.authorize(request, .setBlobProperties, resource: resource, permission: .write)
+            return try await setProperties(request, container: container, name: name, metadataOnly: false)
+        case "metadata" where method == "GET" || method == "HEAD":
+            try await core.authorize(request, .getBlobMetadata, resource: resource, permission: .read)
             let conditions = try BlobConditions(request)
-            let file = try await core.blobs.deleteBlob(account: request.account, container: container, name: name) { try conditions.checkWrite($0) }
-            core.files.remove([file])
-            return StorageResponses.make(202, headers: [("x-ms-delete-type-permanent", "true")])
-        default:
-            throw StorageServiceError.notImplemented("\(request.method) on a blob with comp=\(comp ?? "") (leases, snapshots, tags, page and append blobs)")
+            let blob = try await core.blobs.blob(account: request.account, container: container, name: name)
+            let headers = [("ETag", blob.etag), ("Last-Modified", StorageResponses.date(blob.modifiedMs))]
+            if try conditions.checkRead(blob) { return StorageResponses.notModified(headers: headers) }
+            return StorageResponses.make(200, headers: headers + StorageResponses.metadataHeaders(blob.metadata))
+        case let comp?:
+            try await core.authenticator.authenticate(request, resource: resource, anyOf: [.read, .write, .create, .delete])
+            if comp == "blocklist", method == "GET" {
+                throw StorageServiceError.notImplemented("Get Block List (GET ?comp=blocklist)")
+            }
+            if ["block", "blocklist", "metadata", "properties"].contains(comp) {
+                throw StorageServiceError.unsupportedVerb(method, "comp=\(comp) on a blob", use: comp == "metadata" ? "PUT, GET or HEAD" : "PUT")
+            }
+            throw StorageServiceError.unsupportedComp(
+                comp, on: "a blob (leases, snapshots, copies, tiers, tags, page and append blobs are not implemented)", known: Self.blobComps
+            )
         }
     }
 
@@ -58,8 +79,9 @@ extension BlobHandler {
         headers.contentLanguage = value("content-language")
         headers.contentDisposition = value("content-disposition")
         headers.cacheControl = value("cache-control")
-        if let md5 = request.header("x-ms-blob-content-md5") {
-            guard let data = Data(base64Encoded: md5), data.count == 16 else { throw .invalidHeader("x-ms-blob-content-md5", "not a base64 MD5") }
+        if let md5 = request.header("x-ms-blob-content-md5"), !md5.isEmpty {
+            // Stored as given, as Azure does; only Put Blob has a body to check it against.
+            guard let data = Data(base64Encoded: md5) else { throw .invalidHeader("x-ms-blob-content-md5", "not base64") }
             headers.contentMD5 = Array(data)
         }
         headers.metadata = request.metadata
@@ -74,6 +96,13 @@ extension BlobHandler {
             throw StorageServiceError(413, "RequestBodyTooLarge", "The request body is \(length) bytes; this service accepts at most \(limit).")
         }
         return length
+    }
+
+    /// The `Content-MD5` of the request body, if sent: Azure checks it against the body.
+    static func transactionalMD5(_ request: StorageHTTPRequest) throws(StorageServiceError) -> [UInt8]? {
+        guard let text = request.header("content-md5") else { return nil }
+        guard let data = Data(base64Encoded: text), data.count == 16 else { throw .invalidHeader("Content-MD5", "not a base64 MD5") }
+        return Array(data)
     }
 
     /// The write check of a Put Blob or Put Block List: the request's conditions, and for a SAS
@@ -101,10 +130,7 @@ extension BlobHandler {
         let declared = try declaredLength(request, limit: limit)
         var headers = try blobHeaders(request, fallbackToStandard: true)
         let conditions = try BlobConditions(request)
-        let givenMD5 = try request.header("content-md5").map { text throws(StorageServiceError) in
-            guard let data = Data(base64Encoded: text), data.count == 16 else { throw .invalidHeader("Content-MD5", "not a base64 MD5") }
-            return Array(data)
-        }
+        let givenMD5 = try Self.transactionalMD5(request)
         let check = writeCheck(conditions, createOnly: createOnly)
         // Fail before reading a large body when the answer is already known.
         _ = try await core.blobs.container(account: request.account, name: container)
@@ -118,9 +144,13 @@ extension BlobHandler {
                 throw StorageServiceError(400, "InvalidInput", "The body has \(file.size) bytes but Content-Length says \(declared).")
             }
             if let givenMD5, givenMD5 != file.md5 {
-                throw StorageServiceError(400, "Md5Mismatch", "The MD5 value specified in the request did not match the MD5 value calculated by the server.")
+                throw StorageServiceError.md5Mismatch("Content-MD5", given: givenMD5, computed: file.md5)
             }
-            if headers.contentMD5 == nil { headers.contentMD5 = file.md5 }
+            // Put Blob has the whole body, so the blob's MD5 is checked too (Put Block List's is not).
+            if let blobMD5 = headers.contentMD5, blobMD5 != file.md5 {
+                throw StorageServiceError.md5Mismatch("x-ms-blob-content-md5", given: blobMD5, computed: file.md5)
+            }
+            headers.contentMD5 = file.md5
             let blob = StoredBlob(name: name, file: file, headers: headers, etag: BlobStore.newETag(), now: nowMilliseconds())
             let (stored, obsolete) = try await core.blobs.putBlob(account: request.account, container: container, blob: blob, condition: check)
             core.files.remove(obsolete)
@@ -140,11 +170,15 @@ extension BlobHandler {
         }
         let limit = min(core.configuration.maximumBlobSize, core.configuration.maximumRequestBodySize)
         let declared = try declaredLength(request, limit: limit)
+        let givenMD5 = try Self.transactionalMD5(request)
         _ = try await core.blobs.container(account: request.account, name: container)
         let file = try await core.files.write(request.request.body, limit: limit)
         do {
             if let declared, declared != file.size {
                 throw StorageServiceError(400, "InvalidInput", "The body has \(file.size) bytes but Content-Length says \(declared).")
+            }
+            if let givenMD5, givenMD5 != file.md5 {
+                throw StorageServiceError.md5Mismatch("Content-MD5", given: givenMD5, computed: file.md5)
             }
             let obsolete = try await core.blobs.putBlock(
                 account: request.account, container: container, blob: name, blockId: blockId, file: file,
@@ -159,7 +193,12 @@ extension BlobHandler {
     }
 
     private func putBlockList(_ request: StorageHTTPRequest, container: String, name: String, createOnly: Bool) async throws -> Response {
+        let givenMD5 = try Self.transactionalMD5(request)
         let body = try await collectBody(request.request, limit: 8 * 1024 * 1024)
+        if let givenMD5 {
+            let computed = body.withUnsafeReadableBytes { Array(Insecure.MD5.hash(data: $0)) }
+            if givenMD5 != computed { throw StorageServiceError.md5Mismatch("Content-MD5", given: givenMD5, computed: computed) }
+        }
         let root: StorageXMLElement
         do {
             root = try StorageXMLReader.parse(body.readableBytesView)
@@ -220,100 +259,4 @@ extension BlobHandler {
         }
         return StorageResponses.make(200, headers: [("ETag", updated.etag), ("Last-Modified", StorageResponses.date(updated.modifiedMs))])
     }
-
-    // MARK: Get Blob
-
-    private func getBlob(_ request: StorageHTTPRequest, container: String, name: String) async throws -> Response {
-        if request.query["snapshot"] != nil || request.query["versionid"] != nil {
-            throw StorageServiceError.notImplemented("snapshots and versions")
-        }
-        let conditions = try BlobConditions(request)
-        let blob = try await core.blobs.blob(account: request.account, container: container, name: name)
-        var headers: [(String, String)] = [
-            ("ETag", blob.etag), ("Last-Modified", StorageResponses.date(blob.modifiedMs)),
-        ]
-        if try conditions.checkRead(blob) {
-            return StorageResponses.make(304, headers: headers)
-        }
-        headers += [
-            ("Content-Type", blob.contentType), ("Accept-Ranges", "bytes"), ("x-ms-blob-type", "BlockBlob"),
-            ("x-ms-creation-time", StorageResponses.date(blob.createdMs)), ("x-ms-lease-state", "available"),
-            ("x-ms-lease-status", "unlocked"), ("x-ms-server-encrypted", "true"),
-        ]
-        for (header, value) in [
-            ("Content-Encoding", blob.contentEncoding), ("Content-Language", blob.contentLanguage),
-            ("Content-Disposition", blob.contentDisposition), ("Cache-Control", blob.cacheControl),
-        ] {
-            if let value { headers.append((header, value)) }
-        }
-        headers += StorageResponses.metadataHeaders(blob.metadata)
-        let md5 = blob.contentMD5.map { Data($0).base64EncodedString() }
-
-        var start = 0
-        var end = blob.size - 1
-        var status = 200
-        if let rangeText = request.header("x-ms-range") ?? request.header("range") {
-            guard let range = Self.parseRange(rangeText) else { throw StorageServiceError.invalidHeader("x-ms-range", "use bytes=start-end or bytes=start-") }
-            guard range.start < blob.size else {
-                var error = StorageServiceError(416, "InvalidRange", "The range specified is invalid for the current size of the resource.")
-                error.headers = [("Content-Range", "bytes */\(blob.size)")]
-                throw error
-            }
-            start = range.start
-            end = min(range.end ?? (blob.size - 1), blob.size - 1)
-            status = 206
-            headers.append(("Content-Range", "bytes \(start)-\(end)/\(blob.size)"))
-            if let md5 { headers.append(("x-ms-blob-content-md5", md5)) }
-        } else if let md5 {
-            headers.append(("Content-MD5", md5))
-        }
-        let length = max(0, end - start + 1)
-        headers.append(("Content-Length", String(length)))
-        if request.method == "HEAD" || length == 0 {
-            return StorageResponses.make(status, headers: headers)
-        }
-        guard let fd = core.files.openForReading(blob.file) else {
-            // Replaced between the lookup and the open: the client retries and sees the new blob.
-            throw StorageServiceError(503, "ServerBusy", "The blob changed while it was being read; retry.")
-        }
-        let file = OpenFile(fd)
-        if length <= 1 << 20 {
-            let buffer = try withExtendedLifetime(file) { try BlobFiles.read(file.fd, offset: start, length: length) }
-            guard buffer.readableBytes == length else {
-                throw StorageServiceError(500, "InternalError", "The blob file is shorter than its recorded size; the data directory may be damaged.")
-            }
-            return StorageResponses.make(status, headers: headers, body: ResponseBody(byteBuffer: buffer))
-        }
-        let first = start
-        let body = ResponseBody(contentLength: length) { writer in
-            var offset = first
-            let stop = first + length
-            while offset < stop {
-                let chunk = try BlobFiles.read(file.fd, offset: offset, length: min(256 * 1024, stop - offset))
-                guard chunk.readableBytes > 0 else { throw StorageServiceError(500, "InternalError", "The blob file ended early.") }
-                offset += chunk.readableBytes
-                try await writer.write(chunk)
-            }
-            try await writer.finish(nil)
-        }
-        return StorageResponses.make(status, headers: headers, body: body)
-    }
-
-    /// `bytes=start-end` or `bytes=start-`.
-    static func parseRange(_ text: String) -> (start: Int, end: Int?)? {
-        guard text.hasPrefix("bytes=") else { return nil }
-        let spec = text.dropFirst(6)
-        let parts = spec.split(separator: "-", maxSplits: 1, omittingEmptySubsequences: false)
-        guard parts.count == 2, let start = Int(parts[0]), start >= 0 else { return nil }
-        if parts[1].isEmpty { return (start, nil) }
-        guard let end = Int(parts[1]), end >= start else { return nil }
-        return (start, end)
-    }
-}
-
-/// Closes a file descriptor when the last reference goes (the response body may outlive the handler).
-final class OpenFile: Sendable {
-    let fd: Int32
-    init(_ fd: Int32) { self.fd = fd }
-    deinit { close(fd) }
 }

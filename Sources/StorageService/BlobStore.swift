@@ -116,10 +116,13 @@ struct BlobStore: Sendable {
         try await pool.read { db in try Self.container(db, account: account, name: name) }
     }
 
-    /// Deletes the container's rows; returns the files to remove.
-    func deleteContainer(account: String, name: String) async throws -> [String] {
+    /// Deletes the container's rows after `condition` accepts it; returns the files to remove.
+    func deleteContainer(
+        account: String, name: String, condition: @escaping @Sendable (StoredContainer) throws -> Void = { _ in }
+    ) async throws -> [String] {
         try await pool.write { db in
             let container = try Self.container(db, account: account, name: name)
+            try condition(container)
             let files = try String.fetchAll(db, sql: "SELECT file FROM blobs WHERE container_id = ? UNION ALL SELECT file FROM blocks WHERE container_id = ?", arguments: [container.id, container.id])
             try db.execute(sql: "DELETE FROM blobs WHERE container_id = ?", arguments: [container.id])
             try db.execute(sql: "DELETE FROM blocks WHERE container_id = ?", arguments: [container.id])
@@ -128,11 +131,14 @@ struct BlobStore: Sendable {
         }
     }
 
-    func setContainerMetadata(account: String, name: String, metadata: [(String, String)]) async throws -> StoredContainer {
+    func setContainerMetadata(
+        account: String, name: String, metadata: [(String, String)], condition: @escaping @Sendable (StoredContainer) throws -> Void = { _ in }
+    ) async throws -> StoredContainer {
         let now = nowMilliseconds()
         let etag = Self.newETag()
         return try await pool.write { db in
             var container = try Self.container(db, account: account, name: name)
+            try condition(container)
             try db.execute(
                 sql: "UPDATE containers SET metadata = ?, etag = ?, modified_ms = ? WHERE id = ?",
                 arguments: [MetadataCoding.encode(metadata), etag, now, container.id]

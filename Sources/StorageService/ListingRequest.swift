@@ -17,12 +17,32 @@ struct ListingRequest: Sendable {
     let includes: Set<String>
     private let request: StorageHTTPRequest
 
-    init(_ request: StorageHTTPRequest) throws(StorageServiceError) {
+    /// `include` values Azure defines for List Containers, List Blobs and List Queues.
+    static let containerIncludes: Set<String> = ["metadata", "deleted", "system"]
+    static let blobIncludes: Set<String> = [
+        "metadata", "copy", "deleted", "snapshots", "uncommittedblobs", "versions", "tags",
+        "immutabilitypolicy", "legalhold", "deletedwithversions", "permissions",
+    ]
+    static let queueIncludes: Set<String> = ["metadata"]
+
+    /// Reads the paging parameters. Of the `include` values only `metadata` is served: a value
+    /// Azure defines is 501 NotImplemented (the answer would lack what was asked for), any
+    /// other 400 InvalidQueryParameterValue, as on Azure.
+    init(_ request: StorageHTTPRequest, includes known: Set<String>) throws(StorageServiceError) {
         self.request = request
         prefix = request.query["prefix"] ?? ""
         marker = request.query["marker"] ?? ""
         requestedLimit = Int(try request.integer("maxresults", in: 1...Int64.max, default: Int64(Self.pageLimit)) ?? Int64(Self.pageLimit))
-        includes = Set((request.query["include"] ?? "").split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) })
+        let values = (request.query["include"] ?? "").split(separator: ",").map {
+            $0.trimmingCharacters(in: .whitespaces).lowercased()
+        }
+        includes = Set(values)
+        for value in values where value != "metadata" && !value.isEmpty {
+            guard known.contains(value) else {
+                throw .invalidQuery("include", String(value.prefix(64)), "use a comma-separated list of \(known.sorted().joined(separator: ", "))")
+            }
+            throw .notImplemented("include=\(value) on listings (only include=metadata is served); list without it")
+        }
     }
 
     /// `http://{host}/{account}/`, as the service saw it addressed.

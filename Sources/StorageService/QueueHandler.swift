@@ -8,54 +8,111 @@ struct QueueHandler: Sendable {
     static let maximumMessageBytes = 64 * 1024
     static let maximumVisibility: Int64 = 604_800
 
+    /// `comp` values Azure defines on a queue.
+    private static let queueComps: Set<String> = ["metadata", "acl"]
+
     func handle(_ request: StorageHTTPRequest) async throws -> Response {
         let segments = request.segments
         let method = request.method
         if segments.isEmpty || (segments.count == 1 && segments[0].isEmpty) {
-            try core.authenticator.authenticate(request, resource: nil, permission: .list)
-            guard method == "GET", request.query["comp"] == "list" else {
-                throw StorageServiceError.notImplemented("\(method) on the queue service root (only ?comp=list)")
+            guard request.query["comp"] == "list" else {
+                try await core.authenticator.authenticate(request, resource: nil, permission: .list)
+                guard let comp = request.query["comp"] else {
+                    throw StorageServiceError.notImplemented("\(method) on the queue service root without comp (only ?comp=list)")
+                }
+                throw StorageServiceError.unsupportedComp(comp, on: "the queue service root", known: ["properties", "stats"])
             }
+            guard method == "GET" else { throw StorageServiceError.unsupportedVerb(method, "List Queues", use: "GET") }
+            try await core.authorize(request, .listQueues, resource: nil, permission: .list)
             return try await listQueues(request)
         }
         let queue = segments[0]
         try ResourceNames.validateQueueOrContainer(queue, kind: "queue")
         let resource = SASResource(service: .queue, container: queue, blob: nil)
-        switch (segments.count, method) {
-        case (1, "PUT"):
-            try core.authenticator.authenticate(request, resource: nil, permission: .create)
-            let metadata = request.metadata
-            try ResourceNames.validateMetadata(metadata)
-            if request.query["comp"] == "metadata" {
-                try await core.queues.setQueueMetadata(account: request.account, name: queue, metadata: metadata)
-                return StorageResponses.make(204)
-            }
-            let created = try await core.queues.createQueue(account: request.account, name: queue, metadata: metadata)
-            return StorageResponses.make(created ? 201 : 204)
-        case (1, "DELETE"):
-            try core.authenticator.authenticate(request, resource: nil, permission: .delete)
-            try await core.queues.deleteQueue(account: request.account, name: queue)
-            return StorageResponses.make(204)
-        case (1, "GET"), (1, "HEAD"):
-            try core.authenticator.authenticate(request, resource: resource, permission: .read)
-            guard request.query["comp"] == "metadata" else {
-                throw StorageServiceError.notImplemented("\(method) on a queue without ?comp=metadata")
-            }
-            let properties = try await core.queues.queueProperties(account: request.account, name: queue)
-            return StorageResponses.make(200, headers: [("x-ms-approximate-messages-count", String(properties.count))] + StorageResponses.metadataHeaders(properties.metadata))
-        case (2, _) where segments[1] == "messages":
+        switch segments.count {
+        case 1:
+            return try await self.queue(request, name: queue, resource: resource)
+        case 2 where segments[1] == "messages":
+            try refuseComp(request, on: "/messages")
             return try await messages(request, queue: queue, resource: resource)
-        case (3, _) where segments[1] == "messages":
+        case 3 where segments[1] == "messages":
+            try refuseComp(request, on: "a message")
             return try await message(request, queue: queue, messageId: segments[2], resource: resource)
         default:
             throw StorageServiceError(400, "InvalidUri", "The path does not name a queue operation: use /{account}/{queue}[/messages[/{id}]].")
         }
     }
 
+    /// Messages take no `comp`: one would name an operation they do not have.
+    private func refuseComp(_ request: StorageHTTPRequest, on what: String) throws(StorageServiceError) {
+        if let comp = request.query["comp"] {
+            throw .invalidQuery("comp", String(comp.prefix(64)), "\(what) has no such operation")
+        }
+    }
+
+    /// The queue operations, dispatched on `comp` first: `PUT ?comp=acl` must never create a queue.
+    private func queue(_ request: StorageHTTPRequest, name queue: String, resource: SASResource) async throws -> Response {
+        let method = request.method
+        switch request.query["comp"] {
+        case nil:
+            switch method {
+            case "PUT":
+                try await core.authorize(request, .createQueue, resource: nil, permission: .create)
+                let metadata = request.metadata
+                try ResourceNames.validateMetadata(metadata)
+                let created = try await core.queues.createQueue(account: request.account, name: queue, metadata: metadata)
+                return StorageResponses.make(created ? 201 : 204)
+            case "DELETE":
+                try await core.authorize(request, .deleteQueue, resource: nil, permission: .delete)
+                try await core.queues.deleteQueue(account: request.account, name: queue)
+                return StorageResponses.make(204)
+            case "GET", "HEAD":
+                try await core.authenticator.authenticate(request, resource: resource, permission: .read)
+                throw StorageServiceError.invalidQuery("comp", "", "a queue is read with ?comp=metadata (Get Queue Metadata) or ?comp=acl")
+            default:
+                throw StorageServiceError.unsupportedVerb(method, "a queue", use: "PUT or DELETE")
+            }
+        case "metadata":
+            switch method {
+            case "PUT":
+                try await core.authorize(request, .setQueueMetadata, resource: nil, permission: .create)
+                let metadata = request.metadata
+                try ResourceNames.validateMetadata(metadata)
+                try await core.queues.setQueueMetadata(account: request.account, name: queue, metadata: metadata)
+                return StorageResponses.make(204)
+            case "GET", "HEAD":
+                try await core.authorize(request, .getQueueMetadata, resource: resource, permission: .read)
+                let properties = try await core.queues.queueProperties(account: request.account, name: queue)
+                return StorageResponses.make(200, headers: [("x-ms-approximate-messages-count", String(properties.count))] + StorageResponses.metadataHeaders(properties.metadata))
+            default:
+                throw StorageServiceError.unsupportedVerb(method, "queue metadata", use: "PUT, GET or HEAD")
+            }
+        case "acl":
+            // Stored access policies belong to the account owner: no service SAS reads or sets them.
+            switch method {
+            case "PUT":
+                try await core.authorize(request, .setQueueACL, resource: nil, permission: .write)
+                let policies = try await AccessPolicyBody.read(request, service: .queue)
+                try await core.policies.setQueuePolicies(account: request.account, name: queue, policies: policies)
+                return StorageResponses.make(204)
+            case "GET", "HEAD":
+                try await core.authorize(request, .getQueueACL, resource: nil, permission: .read)
+                let policies = try await core.policies.queuePolicies(account: request.account, name: queue)
+                guard method == "GET" else { return StorageResponses.make(200) }
+                return StorageResponses.xmlText(200, StoredAccessPolicy.xml(policies))
+            default:
+                throw StorageServiceError.unsupportedVerb(method, "a queue ACL", use: "PUT, GET or HEAD")
+            }
+        case let comp?:
+            try await core.authenticator.authenticate(request, resource: nil, permission: .write)
+            throw StorageServiceError.unsupportedComp(comp, on: "a queue", known: Self.queueComps)
+        }
+    }
+
     private func messages(_ request: StorageHTTPRequest, queue: String, resource: SASResource) async throws -> Response {
         switch request.method {
         case "POST":
-            try core.authenticator.authenticate(request, resource: resource, permission: .add)
+            try await core.authorize(request, .putMessage, resource: resource, permission: .add)
             let ttl = try request.integer("messagettl", in: -1...Int64.max, default: 604_800) ?? 604_800
             guard ttl != 0 else { throw StorageServiceError.outOfRange("messagettl", "0", "-1 or 1…") }
             let visibility = try request.integer("visibilitytimeout", in: 0...Self.maximumVisibility, default: 0) ?? 0
@@ -77,7 +134,7 @@ struct QueueHandler: Sendable {
             return StorageResponses.xml(201, writer)
         case "GET":
             let peek = request.query["peekonly"]?.lowercased() == "true"
-            try core.authenticator.authenticate(request, resource: resource, permission: peek ? .read : .process)
+            try await core.authorize(request, peek ? .peekMessages : .getMessages, resource: resource, permission: peek ? .read : .process)
             let count = Int(try request.integer("numofmessages", in: 1...32, default: 1) ?? 1)
             let visibility: Int64? = peek ? nil : (try request.integer("visibilitytimeout", in: 1...Self.maximumVisibility, default: 30) ?? 30)
             let found = try await core.queues.receive(account: request.account, queue: queue, count: count, visibilityTimeout: visibility)
@@ -104,7 +161,7 @@ struct QueueHandler: Sendable {
             return StorageResponses.xml(200, writer)
         case "DELETE":
             // Clear Messages: no service SAS permission grants it (Azure's queue letters are r, a, u, p).
-            try core.authenticator.authenticate(request, resource: nil, permission: .delete)
+            try await core.authorize(request, .clearMessages, resource: nil, permission: .delete)
             try await core.queues.clear(account: request.account, queue: queue)
             return StorageResponses.make(204)
         default:
@@ -118,11 +175,11 @@ struct QueueHandler: Sendable {
         }
         switch request.method {
         case "DELETE":
-            try core.authenticator.authenticate(request, resource: resource, permission: .process)
+            try await core.authorize(request, .deleteMessage, resource: resource, permission: .process)
             try await core.queues.delete(account: request.account, queue: queue, messageId: messageId, popReceipt: popReceipt)
             return StorageResponses.make(204)
         case "PUT":
-            try core.authenticator.authenticate(request, resource: resource, permission: .update)
+            try await core.authorize(request, .updateMessage, resource: resource, permission: .update)
             guard let visibility = try request.integer("visibilitytimeout", in: 0...Self.maximumVisibility, default: nil) else {
                 throw StorageServiceError(400, "MissingRequiredQueryParameter", "A query parameter that's mandatory for this request is not specified: visibilitytimeout.")
             }
@@ -160,7 +217,7 @@ struct QueueHandler: Sendable {
     }
 
     private func listQueues(_ request: StorageHTTPRequest) async throws -> Response {
-        let listing = try ListingRequest(request)
+        let listing = try ListingRequest(request, includes: ListingRequest.queueIncludes)
         let (queues, next) = try await core.queues.listQueues(account: request.account, prefix: listing.prefix, marker: listing.marker, limit: listing.limit)
         let includeMetadata = listing.includes.contains("metadata")
         var writer = StorageXMLWriter()

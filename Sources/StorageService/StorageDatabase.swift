@@ -87,6 +87,14 @@ final class StorageDatabase: Sendable {
                 ) WITHOUT ROWID;
                 """)
         }
+        migrator.registerMigration("v2-access-policies") { db in
+            // Stored access policies (Set Container ACL, Set Queue ACL), a JSON array per row:
+            // they go with their container or queue when it is deleted.
+            try db.execute(sql: """
+                ALTER TABLE containers ADD COLUMN acl TEXT NOT NULL DEFAULT '[]';
+                ALTER TABLE queues ADD COLUMN acl TEXT NOT NULL DEFAULT '[]';
+                """)
+        }
         return migrator
     }
 }

@@ -7,10 +7,30 @@ import Logging
 struct StorageServiceCore: Sendable {
     let queues: QueueStore
     let blobs: BlobStore
+    let policies: AccessPolicyStore
     let files: BlobFiles
     let authenticator: RequestAuthenticator
     let configuration: StorageServerConfiguration
     let logger: Logger
+}
+
+extension StorageServiceCore {
+    /// Authenticates the request (Shared Key, or a SAS for `resource` granting one of
+    /// `permissions`), then refuses it if it carries a header or query parameter `surface`
+    /// does not serve. Returns what was granted.
+    @discardableResult
+    func authorize(
+        _ request: StorageHTTPRequest, _ surface: OperationSurface, resource: SASResource?, anyOf permissions: [SASPermission]
+    ) async throws -> Grant {
+        let grant = try await authenticator.authenticate(request, resource: resource, anyOf: permissions)
+        try surface.check(request)
+        return grant
+    }
+
+    @discardableResult
+    func authorize(_ request: StorageHTTPRequest, _ surface: OperationSurface, resource: SASResource?, permission: SASPermission) async throws -> Grant {
+        try await authorize(request, surface, resource: resource, anyOf: [permission])
+    }
 }
 
 /// The Hummingbird responder of one endpoint: parses the request, dispatches to the queue or

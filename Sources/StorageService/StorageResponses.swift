@@ -25,6 +25,17 @@ enum StorageResponses {
         return make(status, headers: headers + [("Content-Type", "application/xml")], body: ResponseBody(byteBuffer: buffer))
     }
 
+    /// 304 Not Modified, with `x-ms-error-code: ConditionNotMet` as Azure sends it (the SDKs
+    /// raise their "modified" error from that code).
+    static func notModified(headers: [(String, String)]) -> Response {
+        make(304, headers: headers + [("x-ms-error-code", "ConditionNotMet")])
+    }
+
+    /// An XML body already serialised (e.g. ``StoredAccessPolicy/xml(_:)``).
+    static func xmlText(_ status: Int, _ text: String, headers: [(String, String)] = []) -> Response {
+        make(status, headers: headers + [("Content-Type", "application/xml")], body: ResponseBody(byteBuffer: ByteBuffer(string: text)))
+    }
+
     /// The Azure error response: `x-ms-error-code` plus an XML body (no body for HEAD).
     static func error(_ error: StorageServiceError, requestId: String, head: Bool) -> Response {
         var headers = error.headers + [("x-ms-error-code", error.code)]

@@ -86,11 +86,13 @@ public final class StorageServer: Sendable {
         } catch {
             throw StorageServerError("cannot open the data directory \(directory): \(error). Check that it is writable, or pass another with --data-dir.")
         }
+        let policies = AccessPolicyStore(database: database)
         let core = StorageServiceCore(
             queues: QueueStore(database: database),
             blobs: BlobStore(database: database),
+            policies: policies,
             files: files,
-            authenticator: RequestAuthenticator(accounts: configuration.accounts, maximumClockSkew: configuration.maximumClockSkew),
+            authenticator: RequestAuthenticator(accounts: configuration.accounts, maximumClockSkew: configuration.maximumClockSkew, policies: policies),
             configuration: configuration,
             logger: logger
         )

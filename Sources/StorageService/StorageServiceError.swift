@@ -24,6 +24,12 @@ struct StorageServiceError: Error, Sendable {
     static func conditionNotMet() -> Self {
         .init(412, "ConditionNotMet", "The condition specified using HTTP conditional header(s) is not met.")
     }
+    static func md5Mismatch(_ header: String, given: [UInt8], computed: [UInt8]) -> Self {
+        .init(
+            400, "Md5Mismatch",
+            "The MD5 value specified in the request (\(header): \(Data(given).base64EncodedString())) did not match the MD5 value calculated by the server (\(Data(computed).base64EncodedString())). Check that the body was sent whole, or drop the header."
+        )
+    }
     static func invalidQuery(_ name: String, _ value: String, _ why: String) -> Self {
         .init(400, "InvalidQueryParameterValue", "Value '\(value)' for query parameter '\(name)' is not valid: \(why).")
     }
@@ -35,6 +41,18 @@ struct StorageServiceError: Error, Sendable {
     }
     static func invalidXML(_ detail: String) -> Self {
         .init(400, "InvalidXmlDocument", "XML specified is not syntactically valid: \(detail).")
+    }
+    /// 405 for a method the addressed resource and `comp` do not serve.
+    static func unsupportedVerb(_ method: String, _ what: String, use: String) -> Self {
+        .init(405, "UnsupportedHttpVerb", "The resource doesn't support the HTTP verb \(method.prefix(16)) for \(what); use \(use).")
+    }
+    /// A `comp` value the resource does not serve: 501 if Azure defines it there (`known`),
+    /// otherwise 400 as on Azure.
+    static func unsupportedComp(_ comp: String, on resource: String, known: Set<String>) -> Self {
+        if known.contains(comp) {
+            return .notImplemented("comp=\(comp) on \(resource)")
+        }
+        return .invalidQuery("comp", String(comp.prefix(64)), "\(resource) has no such operation")
     }
     static func notImplemented(_ what: String) -> Self {
         .init(501, "NotImplemented", "The built-in storage service does not implement \(what).")
