@@ -3,9 +3,11 @@ import Foundation
 /// Builds key-signed service SAS tokens (the query string, without `?`), for the clients' `sasToken`
 /// and `sasURL` methods.
 enum ServiceSAS {
-    /// A token for the queue `queue`.
-    static func queue(_ queue: String, permissions: String, expiresOn: Date, startsOn: Date?, key: StorageSharedKeyCredential) throws(StorageConfigurationError) -> String {
+    /// A token for the queue `queue`; with `policy`, also bound to that stored access policy (which
+    /// then holds none of the fields given here), so that removing the policy revokes it.
+    static func queue(_ queue: String, permissions: String, expiresOn: Date, startsOn: Date?, policy: String? = nil, key: StorageSharedKeyCredential) throws(StorageConfigurationError) -> String {
         var fields = fields(permissions: permissions, expiresOn: expiresOn, startsOn: startsOn, resource: "")
+        fields.identifier = policy ?? ""
         guard let stringToSign = ServiceSASStringToSign.queue(fields, canonicalResource: "/queue/\(key.accountName)/\(queue)") else {
             throw StorageConfigurationError("cannot sign a queue SAS for version \(fields.version).")
         }
@@ -13,8 +15,9 @@ enum ServiceSAS {
     }
 
     /// A token for the container `container` (`sr=c`), or for one of its blobs (`sr=b`).
-    static func blob(container: String, blob: String?, permissions: String, expiresOn: Date, startsOn: Date?, key: StorageSharedKeyCredential) throws(StorageConfigurationError) -> String {
-        let fields = fields(permissions: permissions, expiresOn: expiresOn, startsOn: startsOn, resource: blob == nil ? "c" : "b")
+    static func blob(container: String, blob: String?, permissions: String, expiresOn: Date, startsOn: Date?, policy: String? = nil, key: StorageSharedKeyCredential) throws(StorageConfigurationError) -> String {
+        var fields = fields(permissions: permissions, expiresOn: expiresOn, startsOn: startsOn, resource: blob == nil ? "c" : "b")
+        fields.identifier = policy ?? ""
         let resource = "/blob/\(key.accountName)/\(container)" + (blob.map { "/\($0)" } ?? "")
         guard let stringToSign = ServiceSASStringToSign.blob(fields, canonicalResource: resource) else {
             throw StorageConfigurationError("cannot sign a blob SAS for version \(fields.version).")

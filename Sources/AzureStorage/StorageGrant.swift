@@ -32,10 +32,13 @@ public struct StorageGrant: Codable, Sendable, Hashable {
     /// Most resources in one grant.
     public static let maximumResources = 8
 
-    /// Signs one SAS per resource with the account key of `account`.
+    /// Signs one SAS per resource with the account key of `account`; with `policy`, each is bound
+    /// to that stored access policy on its resource (which must exist, holding no fields), so that
+    /// removing the policies revokes the grant before it ends.
     /// - Throws: ``StorageConfigurationError`` if `account` has no account key.
     public static func issue(
-        from account: StorageConnectionString, queues: [String: QueueSASPermissions], containers: [String: BlobSASPermissions], expiresOn: Date
+        from account: StorageConnectionString, queues: [String: QueueSASPermissions], containers: [String: BlobSASPermissions], expiresOn: Date,
+        policy: String? = nil
     ) throws(StorageConfigurationError) -> StorageGrant {
         guard account.sharedKey != nil else {
             throw StorageConfigurationError("issuing a storage grant needs the account key: use a connection string with AccountName and AccountKey.")
@@ -44,11 +47,11 @@ public struct StorageGrant: Codable, Sendable, Hashable {
         let expiresOn = Date(timeIntervalSince1970: expiresOn.timeIntervalSince1970.rounded(.down))
         var queueTokens: [String: String] = [:]
         for (name, permissions) in queues {
-            queueTokens[name] = try QueueClient(connectionString: account, queueName: name).sasToken(permissions: permissions, expiresOn: expiresOn)
+            queueTokens[name] = try QueueClient(connectionString: account, queueName: name).sasToken(permissions: permissions, expiresOn: expiresOn, policy: policy)
         }
         var containerTokens: [String: String] = [:]
         for (name, permissions) in containers {
-            containerTokens[name] = try BlobContainerClient(connectionString: account, containerName: name).sasToken(permissions: permissions, expiresOn: expiresOn)
+            containerTokens[name] = try BlobContainerClient(connectionString: account, containerName: name).sasToken(permissions: permissions, expiresOn: expiresOn, policy: policy)
         }
         return StorageGrant(
             accountName: account.accountName, blobEndpoint: account.blobEndpoint, queueEndpoint: account.queueEndpoint,

@@ -130,8 +130,8 @@ struct DemoCommand: AsyncParsableCommand {
             : "the demo camera, on the sample photos; under Your objects enrol the cup or the box, switching the camera at /demo/camera")
         // Each part holds only what it needs, as on separate machines: the module and the agent a
         // grant for the device's own queue and container, the front-end the account key.
-        try await DeviceStorageGrants.prepare(for: deviceId, account: storage.storageConnectionString)
-        let grants = try DeviceStorageGrants.issue(for: deviceId, account: storage.storageConnectionString, lifetime: .seconds(7 * 86400))
+        let policy = try await DeviceStorageGrants.prepare(for: deviceId, account: storage.storageConnectionString)
+        let grants = try DeviceStorageGrants.issue(for: deviceId, account: storage.storageConnectionString, lifetime: .seconds(7 * 86400), policy: policy)
         var agentConfiguration = DeviceAgentConfiguration(
             hub: deviceConnection, hubOptions: hub.clientOptions(), access: .grant(grants.agent),
             deviceSecret: deviceSecret, moduleSecrets: [moduleId: moduleSecret], camera: cameraURI,

@@ -15,7 +15,7 @@ struct SecretsCommand: AsyncParsableCommand {
             To provision another machine, run `show --reveal` here and `import` there over a secure
             channel.
             """,
-        subcommands: [SecretsNew.self, SecretsList.self, SecretsShow.self, SecretsImport.self, SecretsDelete.self, SecretsGrant.self]
+        subcommands: [SecretsNew.self, SecretsList.self, SecretsShow.self, SecretsImport.self, SecretsDelete.self, SecretsGrant.self, SecretsRevoke.self]
     )
 }
 

@@ -16,6 +16,8 @@ struct SecretsGrant: AsyncParsableCommand {
             letters, read and write its results) and modules/DEVICE/MODULE.storage-grant.json (the
             module's: add requests). Copy them to the edge box with the secrets; the agent and the module
             use them instead of the account key, and the front-end renews them (--storage-grant-renewal).
+            Every grant of the device is bound to a stored access policy on its queues and container:
+            `edgefactor secrets revoke --device DEVICE` removes it, and the box's grants stop at once.
             """
     )
 
@@ -37,17 +39,9 @@ struct SecretsGrant: AsyncParsableCommand {
     func run() async throws {
         let duration = try EdgeConnectionOptions.duration(lifetime, option: "--lifetime")
         guard duration >= .seconds(3600) else { throw ValidationError("--lifetime must be at least 1h") }
-        let account: StorageConnectionString
-        if let text = storageConnectionString ?? ProcessInfo.processInfo.environment["AZURE_STORAGE_CONNECTION_STRING"] {
-            do { account = try StorageConnectionString(text) } catch { throw ValidationError("invalid storage connection string: \(error)") }
-        } else {
-            account = .development
-        }
-        guard account.sharedKey != nil else {
-            throw ValidationError("the storage connection string has no AccountKey: grants are signed with the account key, so run this where it is")
-        }
-        try await DeviceStorageGrants.prepare(for: device, account: account)
-        let grants = try DeviceStorageGrants.issue(for: device, account: account, lifetime: duration)
+        let account = try Self.account(storageConnectionString)
+        let policy = try await DeviceStorageGrants.prepare(for: device, account: account)
+        let grants = try DeviceStorageGrants.issue(for: device, account: account, lifetime: duration, policy: policy)
         let store = SecretsStore(directory: secretsDir)
         let agent = SecretsStore.Identity(deviceId: device)
         let moduleIdentity = SecretsStore.Identity(deviceId: device, moduleId: module)
@@ -56,6 +50,42 @@ struct SecretsGrant: AsyncParsableCommand {
         let names = DeviceStorageNames(deviceId: device)
         print("agent grant:  \(try store.grantFile(for: agent).path) (queues \(names.requestsQueue), \(names.deadLetterQueue); container \(names.responsesContainer))")
         print("module grant: \(try store.grantFile(for: moduleIdentity).path) (queue \(names.requestsQueue), add only)")
-        print("valid until \(grants.agent.expiresOn.formatted(.iso8601))")
+        print("valid until \(grants.agent.expiresOn.formatted(.iso8601)); revocable with `edgefactor secrets revoke --device \(device)` (policy \(policy))")
+    }
+
+    /// The storage account, with its key: the option, else $AZURE_STORAGE_CONNECTION_STRING, else
+    /// the built-in storage's development account.
+    static func account(_ option: String?) throws -> StorageConnectionString {
+        let account: StorageConnectionString
+        if let text = option ?? ProcessInfo.processInfo.environment["AZURE_STORAGE_CONNECTION_STRING"] {
+            do { account = try StorageConnectionString(text) } catch { throw ValidationError("invalid storage connection string: \(error)") }
+        } else {
+            account = .development
+        }
+        guard account.sharedKey != nil else {
+            throw ValidationError("the storage connection string has no AccountKey: grants are signed with the account key, so run this where it is")
+        }
+        return account
+    }
+}
+
+/// `edgefactor secrets revoke`: stops every storage grant of a device at once.
+struct SecretsRevoke: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "revoke",
+        abstract: "Revoke a device's storage grants at once (a lost or stolen edge box), without rotating the account key.",
+        discussion: "Removes the grant policy from the device's queues and container. `secrets grant` then issues new grants, bound to a new policy."
+    )
+
+    @Option(help: "The device id.")
+    var device: String
+
+    @Option(help: "Storage connection string with the account key. Default: $AZURE_STORAGE_CONNECTION_STRING, else the built-in storage's development account.")
+    var storageConnectionString: String?
+
+    func run() async throws {
+        let account = try SecretsGrant.account(storageConnectionString)
+        try await DeviceStorageGrants.revoke(for: device, account: account)
+        print("revoked every storage grant of \(device); issue new ones with `edgefactor secrets grant --device \(device)`")
     }
 }

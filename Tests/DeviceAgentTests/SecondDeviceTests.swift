@@ -66,8 +66,8 @@ import Verification
         let flow = try await FlowHarness()
         defer { Task { await flow.tearDown() } }
         let account = flow.storage.storageConnectionString
-        try await DeviceStorageGrants.prepare(for: FlowHarness.deviceId, account: account)
-        let grants = try DeviceStorageGrants.issue(for: FlowHarness.deviceId, account: account, lifetime: .seconds(3600))
+        let policy = try await DeviceStorageGrants.prepare(for: FlowHarness.deviceId, account: account)
+        let grants = try DeviceStorageGrants.issue(for: FlowHarness.deviceId, account: account, lifetime: .seconds(3600), policy: policy)
         let moduleFile = flow.root.appendingPathComponent("module.storage-grant.json")
         let agentFile = flow.root.appendingPathComponent("agent.storage-grant.json")
         try grants.module.jsonData().write(to: moduleFile)
@@ -104,13 +104,39 @@ import Verification
         #expect(try await flow.deadLetterQueue.peek(maxMessages: 32).isEmpty)
     }
 
+    @Test("revoking a device's grants stops every SAS it holds at once, and a new grant works")
+    func revocation() async throws {
+        let flow = try await FlowHarness()
+        defer { Task { await flow.tearDown() } }
+        let account = flow.storage.storageConnectionString
+        let names = FlowHarness.names
+        let policy = try await DeviceStorageGrants.prepare(for: FlowHarness.deviceId, account: account)
+        #expect(try await DeviceStorageGrants.prepare(for: FlowHarness.deviceId, account: account) == policy)
+        let old = try DeviceStorageGrants.issue(for: FlowHarness.deviceId, account: account, lifetime: .seconds(3600), policy: policy)
+        func queue(_ grant: StorageGrant) throws -> QueueClient {
+            QueueClient(connectionString: try #require(grant.queue(names.requestsQueue)), queueName: names.requestsQueue)
+        }
+        _ = try await queue(old.agent).peek()
+
+        try await DeviceStorageGrants.revoke(for: FlowHarness.deviceId, account: account)
+        let refused = await #expect(throws: StorageError.self) { _ = try await queue(old.agent).peek() }
+        #expect(refused?.status == 403)
+        await #expect(throws: StorageError.self) { _ = try await queue(old.module).send("after revocation") }
+
+        let fresh = try await DeviceStorageGrants.prepare(for: FlowHarness.deviceId, account: account)
+        #expect(fresh != policy)
+        let new = try DeviceStorageGrants.issue(for: FlowHarness.deviceId, account: account, lifetime: .seconds(3600), policy: fresh)
+        _ = try await queue(new.agent).peek()
+        await #expect(throws: StorageError.self) { _ = try await queue(old.agent).peek() }
+    }
+
     @Test("a renewal sealed with another secret or for another device changes nothing")
     func forgedRenewal() async throws {
         let flow = try await FlowHarness()
         defer { Task { await flow.tearDown() } }
         let account = flow.storage.storageConnectionString
-        try await DeviceStorageGrants.prepare(for: FlowHarness.deviceId, account: account)
-        let grants = try DeviceStorageGrants.issue(for: FlowHarness.deviceId, account: account, lifetime: .seconds(3600))
+        let policy = try await DeviceStorageGrants.prepare(for: FlowHarness.deviceId, account: account)
+        let grants = try DeviceStorageGrants.issue(for: FlowHarness.deviceId, account: account, lifetime: .seconds(3600), policy: policy)
         var agent = flow.agentConfiguration(camera: try flow.camera(["coffee.jpg"]))
         agent.storage = .grant(grants.agent)
         let agentFile = flow.root.appendingPathComponent("agent.storage-grant.json")

@@ -97,10 +97,14 @@ public struct StorageAccessRenewer: Service {
         guard let secret = secrets.secret(forDevice: device.deviceId) else {
             throw StorageAccessRenewalError("no secret provisioned for device \(device.deviceId)")
         }
+        let policy: String
+        do { policy = try await DeviceStorageGrants.prepare(for: device.deviceId, account: account) } catch {
+            throw StorageAccessRenewalError("cannot prepare the device's queues, container and grant policy: \(error)")
+        }
         let payload: Data
         let expiresOn: Date
         do {
-            let grants = try DeviceStorageGrants.issue(for: device.deviceId, account: account, lifetime: settings.lifetime, now: now)
+            let grants = try DeviceStorageGrants.issue(for: device.deviceId, account: account, lifetime: settings.lifetime, policy: policy, now: now)
             let renewal = try StorageAccessRenewal.make(
                 grantJSON: try grants.agent.jsonData(), deviceId: device.deviceId, moduleId: device.moduleId, secret: secret, now: now)
             let envelope = try SignedEnvelope.seal(renewal, kind: .storageAccess, keyId: device.deviceId, secret: secret)
