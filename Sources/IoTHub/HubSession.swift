@@ -86,12 +86,22 @@ actor HubSession {
         }
     }
 
+    /// `hostOverride`, else `GatewayHostName`, else `HostName` (without a `:port`).
     private var dialHost: String {
-        options.hostOverride ?? connectionString.gatewayHostName ?? connectionString.hostNameWithoutPort
+        options.hostOverride ?? connectionString.gatewayHostNameWithoutPort ?? connectionString.hostNameWithoutPort
     }
 
+    /// `port`, else the connection string's (`HostName=host:port` or `GatewayHostName=host:port`),
+    /// else the transport's standard port.
     private var dialPort: Int {
-        options.port ?? (options.transport == .tls ? 8883 : 1883)
+        options.port ?? connectionString.port ?? (options.transport == .tls ? 8883 : 1883)
+    }
+
+    /// The SAS resource of this identity, on the hub's name without a port.
+    private var resourceURI: String {
+        var resource = "\(connectionString.hostNameWithoutPort)/devices/\(connectionString.deviceId ?? "")"
+        if let moduleId = connectionString.moduleId { resource += "/modules/\(moduleId)" }
+        return resource
     }
 
     private func makeTLSContext() throws -> NIOSSLContext? {
@@ -137,11 +147,11 @@ actor HubSession {
         connectionTasks.append(Task { await self.readLoop(transport, generation: generation) })
 
         let token = try SharedAccessSignature.make(
-            resourceURI: connectionString.resourceURI,
+            resourceURI: resourceURI,
             key: connectionString.sharedAccessKey,
             expiresOn: Date() + options.sasTokenTimeToLive.timeInterval
         )
-        var username = "\(connectionString.hostName)/\(deviceId)/"
+        var username = "\(connectionString.hostNameWithoutPort)/\(deviceId)/"
         if let moduleId = connectionString.moduleId { username += "\(moduleId)/" }
         username += "?api-version=2021-04-12&DeviceClientType=\(PercentEncoding.encode(options.productInfo))"
         let keepAlive = UInt16(clamping: options.keepAlive.components.seconds)

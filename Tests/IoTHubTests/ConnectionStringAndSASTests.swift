@@ -21,6 +21,25 @@ import Testing
         #expect(local.hostNameWithoutPort == "localhost")
     }
 
+    @Test func aDeviceOrModuleStringCarriesTheMQTTPort() throws {
+        let device = try IoTHubConnectionString("HostName=hub.example:18883;DeviceId=d;SharedAccessKey=\(Self.key)")
+        #expect(device.port == 18883)
+        #expect(device.hostNameWithoutPort == "hub.example")
+        #expect(try IoTHubConnectionString(device.stringValue) == device)
+
+        // The gateway is the host dialled, so its port wins; without one it is 8883 whatever HostName says.
+        let gateway = try IoTHubConnectionString("HostName=hub.example:1;DeviceId=d;ModuleId=m;SharedAccessKey=\(Self.key);GatewayHostName=edge.local:9883")
+        #expect(gateway.port == 9883)
+        #expect(gateway.gatewayHostNameWithoutPort == "edge.local")
+        let bareGateway = try IoTHubConnectionString("HostName=hub.example:1;DeviceId=d;SharedAccessKey=\(Self.key);GatewayHostName=edge.local")
+        #expect(bareGateway.port == nil)
+
+        let plain = try IoTHubConnectionString("HostName=hub.example;DeviceId=d;SharedAccessKey=\(Self.key)")
+        #expect(plain.port == nil)
+        #expect(IoTHubConnectionString.splitPort("[::1]:8883") == ("[::1]", 8883))
+        #expect(IoTHubConnectionString.splitPort("::1") == ("::1", nil))
+    }
+
     @Test(arguments: [
         "DeviceId=d;SharedAccessKey=\(key)",                            // no HostName
         "HostName=h;DeviceId=d",                                         // no key
@@ -31,6 +50,10 @@ import Testing
         "HostName=h;ModuleId=m;SharedAccessKey=\(key)",
         "HostName=h;DeviceId=d;SharedAccessSignature=SharedAccessSignature sr=x",
         "garbage",
+        "HostName=h:0;DeviceId=d;SharedAccessKey=\(key)",                 // port out of range
+        "HostName=h:65536;DeviceId=d;SharedAccessKey=\(key)",
+        "HostName=:8883;DeviceId=d;SharedAccessKey=\(key)",               // port without host
+        "HostName=h;DeviceId=d;SharedAccessKey=\(key);GatewayHostName=g:99999999999999999999",
     ])
     func rejectsBrokenStrings(_ text: String) {
         #expect(throws: IoTHubConfigurationError.self) { try IoTHubConnectionString(text) }
