@@ -14,7 +14,10 @@ actor HubSession {
     /// IoT Hub's limit on a device-to-cloud message body.
     static let telemetrySizeLimit = 256 * 1024
 
+    /// Who the client is and where it dials (a connection string; its key is only used through `signer`).
     let connectionString: IoTHubConnectionString
+    /// How each connection's SAS token is signed.
+    let signer: SASSigner
     let options: HubClientOptions
     private let logger: Logger
     private var sslContext: NIOSSLContext?
@@ -44,7 +47,12 @@ actor HubSession {
     private var lastDesiredVersion: Int?
 
     init(connectionString: IoTHubConnectionString, options: HubClientOptions) {
+        self.init(connectionString: connectionString, signer: .key(connectionString.sharedAccessKey), options: options)
+    }
+
+    init(connectionString: IoTHubConnectionString, signer: SASSigner, options: HubClientOptions) {
         self.connectionString = connectionString
+        self.signer = signer
         self.options = options
         var logger = options.logger
         logger[metadataKey: "iothub.client"] = "\(clientId(of: connectionString))"
@@ -131,6 +139,11 @@ actor HubSession {
             throw IoTHubConfigurationError("a device or module client needs a connection string with DeviceId (this one is a service connection string)")
         }
         let tls = try makeTLSContext()
+        // Signed before dialling: a signer that fails (the IoT Edge workload API away) leaves no
+        // connection behind.
+        let token = try await signer.token(
+            resourceURI: resourceURI, expiresOn: Date() + options.sasTokenTimeToLive.timeInterval
+        )
         let host = dialHost
         let isIPAddress = host.contains(":") || host.allSatisfy { $0.isNumber || $0 == "." }
         let transport: MQTTClientTransport
@@ -146,11 +159,6 @@ actor HubSession {
         self.transport = transport
         connectionTasks.append(Task { await self.readLoop(transport, generation: generation) })
 
-        let token = try SharedAccessSignature.make(
-            resourceURI: resourceURI,
-            key: connectionString.sharedAccessKey,
-            expiresOn: Date() + options.sasTokenTimeToLive.timeInterval
-        )
         var username = "\(connectionString.hostNameWithoutPort)/\(deviceId)/"
         if let moduleId = connectionString.moduleId { username += "\(moduleId)/" }
         username += "?api-version=2021-04-12&DeviceClientType=\(PercentEncoding.encode(options.productInfo))"
