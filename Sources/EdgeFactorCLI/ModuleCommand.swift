@@ -59,7 +59,7 @@ struct ModuleCommand: AsyncParsableCommand {
     func run() async throws {
         let logger = logging.bootstrap(label: "edgefactor.module")
         let environment = ProcessInfo.processInfo.environment
-        let underEdge = edge || (connections.hubConnectionString == nil && environment["EDGEFACTOR_HUB_CONNECTION_STRING"] == nil
+        let underEdge = edge || (!connections.hasHubConnectionString
             && (IoTEdgeEnvironment.isPresent(in: environment) || environment["EdgeHubConnectionString"] != nil))
         // Under IoT Edge the runtime names the module: its secret and grant are filed under those ids.
         let identity: SecretsStore.Identity

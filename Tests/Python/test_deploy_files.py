@@ -41,7 +41,8 @@ def test_manifest_modules_mount_the_secrets_and_the_agent_gets_camera_and_state(
     assert {"PathOnHost": "/dev/video0", "PathInContainer": "/dev/video0", "CgroupPermissions": "rwm"} in agent["Devices"]
     assert "video" in agent["GroupAdd"]
     assert any(bind.endswith(":/var/lib/edgefactor") for bind in agent["Binds"])
-    assert "EDGEFACTOR_HUB_CONNECTION_STRING" in mods["edgefactor-agent"]["env"]
+    # No keys in the manifest (it is stored in the hub): the agent's connection string is a secret file.
+    assert "env" not in mods["edgefactor-agent"]
     # No module sends messages through the edge hub (the agent talks to the hub as its device).
     assert manifest()["modulesContent"]["$edgeHub"]["properties.desired"]["routes"] == {}
 
@@ -60,6 +61,7 @@ def test_images_match_the_manifest_and_the_toolchain():
     assert '"module", "--edge"' in dockerfile("Dockerfile.module")
     agent = dockerfile("Dockerfile.agent")
     assert "--camera v4l2:///dev/video0" in agent and "VOLUME /var/lib/edgefactor" in agent
+    assert '--hub-connection-string-file \\"/etc/edgefactor/secrets/devices/$IOTEDGE_DEVICEID.hub-connection-string' in agent
     assert "libonnxruntime.so" in agent
     pinned = re.search(r"^onnxruntime==", (ROOT / "scripts" / "requirements.txt").read_text(), re.M)
     assert pinned, "the agent image takes ONNX Runtime's version from scripts/requirements.txt"

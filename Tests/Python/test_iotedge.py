@@ -213,11 +213,17 @@ def test_edge_module_configuration_errors_exit_non_zero(box, socket_dir):
         assert expected in result.stdout + result.stderr
 
 
-def test_module_connection_string_with_a_port_reaches_the_hub(box):
+@pytest.mark.parametrize("given_as", ["option", "file"])
+def test_module_connection_string_with_a_port_reaches_the_hub(box, given_as):
     text = box.cli("hub", "connection-string", DEVICE, MODULE, "--data-dir", str(box.home / "hub")).strip()
     assert text.startswith(f"HostName=localhost:{box.mqtt_port};DeviceId={DEVICE};ModuleId={MODULE};")
-    box.start_module("--hub-connection-string", text, "--hub-ca-file", box.ca_file,
-                     "--device-id", DEVICE, "--module-id", MODULE)
+    if given_as == "file":
+        path = box.home / "secrets" / "modules" / DEVICE / f"{MODULE}.hub-connection-string"
+        path.write_text(text + "\n")
+        given = ["--hub-connection-string-file", str(path)]
+    else:
+        given = ["--hub-connection-string", text]
+    box.start_module(*given, "--hub-ca-file", box.ca_file, "--device-id", DEVICE, "--module-id", MODULE)
     box.reported("settings")
     response = box.process_request()
     assert response.status == 200, response.payload
