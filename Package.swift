@@ -220,7 +220,16 @@ let package = Package(
         .testTarget(name: "AzureStorageTests", dependencies: ["AzureStorage", "StorageService", "TestSupport"]),
         .testTarget(name: "ListenerSafetyTests", dependencies: ["ListenerSafety"]),
         .testTarget(name: "StorageServiceTests", dependencies: ["StorageService", "AzureStorage", "ListenerSafety", "TestSupport"]),
-        .testTarget(name: "IoTHubTests", dependencies: ["IoTHub", "HubService"]),
+        .testTarget(
+            name: "IoTHubTests",
+            dependencies: [
+                "IoTHub", "HubService",
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "NIOHTTP1", package: "swift-nio"),
+                .product(name: "Crypto", package: "swift-crypto"),
+            ]
+        ),
         .testTarget(
             name: "HubServiceTests",
             dependencies: [

@@ -62,16 +62,16 @@ struct HubDevicesCommand: AsyncParsableCommand {
     struct Add: AsyncParsableCommand {
         static let configuration = CommandConfiguration(abstract: "Register a device (symmetric keys generated) and print its connection string.")
         @Argument(help: "Device id.") var deviceId: String
-        @Option(help: "GatewayHostName to put in the printed connection string.") var gatewayHostName: String?
+        @OptionGroup var output: ConnectionStringOutput
         @OptionGroup var target: HubTarget
 
         func run() async throws {
             let service = try target.serviceClient()
             let device = try await service.createDevice(deviceId)
-            guard let connectionString = service.connectionString(for: device, gatewayHostName: gatewayHostName) else {
+            guard let connectionString = service.connectionString(for: device, gatewayHostName: output.gatewayHostName) else {
                 throw ValidationError("the hub returned no key for \(deviceId)")
             }
-            print(connectionString.stringValue)
+            print(output.finish(connectionString, target: target).stringValue)
         }
     }
 
@@ -109,16 +109,16 @@ struct HubModulesCommand: AsyncParsableCommand {
         static let configuration = CommandConfiguration(abstract: "Register a module (the device must exist) and print its connection string.")
         @Argument(help: "Device id.") var deviceId: String
         @Argument(help: "Module id.") var moduleId: String
-        @Option(help: "GatewayHostName to put in the printed connection string.") var gatewayHostName: String?
+        @OptionGroup var output: ConnectionStringOutput
         @OptionGroup var target: HubTarget
 
         func run() async throws {
             let service = try target.serviceClient()
             let module = try await service.createModule(deviceId: deviceId, moduleId: moduleId)
-            guard let connectionString = service.connectionString(for: module, gatewayHostName: gatewayHostName) else {
+            guard let connectionString = service.connectionString(for: module, gatewayHostName: output.gatewayHostName) else {
                 throw ValidationError("the hub returned no key for \(deviceId)/\(moduleId)")
             }
-            print(connectionString.stringValue)
+            print(output.finish(connectionString, target: target).stringValue)
         }
     }
 
@@ -156,7 +156,7 @@ struct HubConnectionStringCommand: AsyncParsableCommand {
     @Argument(help: "Device id.") var deviceId: String?
     @Argument(help: "Module id.") var moduleId: String?
     @Flag(help: "Print the service connection string instead.") var service = false
-    @Option(help: "GatewayHostName to add (e.g. when HostName is not the address devices dial).") var gatewayHostName: String?
+    @OptionGroup var output: ConnectionStringOutput
     @OptionGroup var target: HubTarget
 
     func validate() throws {
@@ -172,11 +172,11 @@ struct HubConnectionStringCommand: AsyncParsableCommand {
         guard let deviceId else { return }
         let connectionString: IoTHubConnectionString?
         if let moduleId {
-            connectionString = client.connectionString(for: try await client.getModule(deviceId: deviceId, moduleId: moduleId), gatewayHostName: gatewayHostName)
+            connectionString = client.connectionString(for: try await client.getModule(deviceId: deviceId, moduleId: moduleId), gatewayHostName: output.gatewayHostName)
         } else {
-            connectionString = client.connectionString(for: try await client.getDevice(deviceId), gatewayHostName: gatewayHostName)
+            connectionString = client.connectionString(for: try await client.getDevice(deviceId), gatewayHostName: output.gatewayHostName)
         }
         guard let connectionString else { throw ValidationError("the identity has no symmetric key") }
-        print(connectionString.stringValue)
+        print(output.finish(connectionString, target: target).stringValue)
     }
 }

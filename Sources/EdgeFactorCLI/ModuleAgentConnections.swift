@@ -19,6 +19,9 @@ struct EdgeConnectionOptions: ParsableArguments {
     @Option(help: "The identity's IoT Hub connection string (HostName=…;DeviceId=…[;ModuleId=…];SharedAccessKey=…). Default: $EDGEFACTOR_HUB_CONNECTION_STRING, else the built-in hub.")
     var hubConnectionString: String?
 
+    @Option(help: "File holding the identity's IoT Hub connection string, instead of --hub-connection-string (e.g. in the secrets folder, so the key stays out of environment variables and deployment manifests).")
+    var hubConnectionStringFile: String?
+
     @Option(help: "PEM file of the CA that signed the hub's certificate (default: the system's trust store; the built-in hub's CA when using it).")
     var hubCaFile: String?
 
@@ -66,7 +69,7 @@ struct EdgeConnectionOptions: ParsableArguments {
     func hub(module: Bool) async throws -> (IoTHubConnectionString, HubClientOptions) {
         var options = HubClientOptions()
         if let hubCaFile { options.trustRootsPEM = try Self.readPEM(hubCaFile) }
-        if let text = hubConnectionString ?? environment["EDGEFACTOR_HUB_CONNECTION_STRING"] {
+        if let text = try hubConnectionString ?? connectionStringFromFile() ?? environment["EDGEFACTOR_HUB_CONNECTION_STRING"] {
             let connectionString: IoTHubConnectionString
             do { connectionString = try IoTHubConnectionString(text) } catch {
                 throw ValidationError("invalid hub connection string: \(error)")
@@ -122,6 +125,23 @@ struct EdgeConnectionOptions: ParsableArguments {
             options.port = plain
         }
         return (connectionString, options)
+    }
+
+    /// Whether a connection string was given (option, file or `$EDGEFACTOR_HUB_CONNECTION_STRING`).
+    var hasHubConnectionString: Bool {
+        hubConnectionString != nil || hubConnectionStringFile != nil || environment["EDGEFACTOR_HUB_CONNECTION_STRING"] != nil
+    }
+
+    /// The text of `--hub-connection-string-file`, trimmed; nil without the option.
+    private func connectionStringFromFile() throws -> String? {
+        guard let hubConnectionStringFile else { return nil }
+        guard let text = try? String(contentsOfFile: hubConnectionStringFile, encoding: .utf8) else {
+            let exists = FileManager.default.fileExists(atPath: hubConnectionStringFile)
+            throw ValidationError(exists
+                ? "the hub connection string file \(hubConnectionStringFile) is not readable by user \(ProcessInfo.processInfo.userName); give that user read access"
+                : "no hub connection string file at \(hubConnectionStringFile); write the identity's connection string there (`edgefactor hub connection-string DEVICE [MODULE]`)")
+        }
+        return text.trimmingCharacters(in: .whitespacesAndNewlines)
     }
 
     static func readPEM(_ path: String) throws -> String {

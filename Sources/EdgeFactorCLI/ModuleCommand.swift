@@ -13,7 +13,8 @@ struct ModuleCommand: AsyncParsableCommand {
         abstract: "Run the edge module that accepts ProcessRequest and queues verification requests.",
         discussion: """
             Connects to the IoT hub as module --module-id of device --device-id (or with
-            --hub-connection-string, or from the IoT Edge environment with --edge), answers the direct
+            --hub-connection-string, or as an IoT Edge module with --edge: identity, edge hub and
+            token signing from the IoT Edge runtime's IOTEDGE_* variables and workload API), answers the direct
             method ProcessRequest, and puts each request on the requests queue sealed with the module's
             secret (create it with `edgefactor secrets new --device ID --module ID`). The twin's desired
             properties defaultThreshold, requestLifetimeSeconds, requestsQueue, responsesContainer and
@@ -26,7 +27,7 @@ struct ModuleCommand: AsyncParsableCommand {
 
     @OptionGroup var connections: EdgeConnectionOptions
 
-    @Flag(help: "Use the IoT Edge environment (EdgeHubConnectionString, EdgeModuleCACertificateFile) instead of a connection string.")
+    @Flag(help: "Use the IoT Edge environment instead of a connection string: the IOTEDGE_* variables and the workload API the IoT Edge runtime provides (or, for local development, EdgeHubConnectionString and EdgeModuleCACertificateFile). The module's secret is read under IOTEDGE_DEVICEID/IOTEDGE_MODULEID. The default when those variables are set and no connection string is given.")
     var edge = false
 
     @Option(help: "File with the module's secret (default: the secrets store's modules/<device>/<module>.secret).")
@@ -65,14 +66,29 @@ struct ModuleCommand: AsyncParsableCommand {
 
     /// The module's configuration from these options. Shared with `edgefactor check module`.
     func configuration(logger: Logger) async throws -> EdgeModuleConfiguration {
+        let environment = ProcessInfo.processInfo.environment
+        let underEdge = edge || (!connections.hasHubConnectionString
+            && (IoTEdgeEnvironment.isPresent(in: environment) || environment["EdgeHubConnectionString"] != nil))
+        // Under IoT Edge the runtime names the module: its secret and grant are filed under those ids.
+        let identity: SecretsStore.Identity
+        if underEdge {
+            do {
+                let (deviceId, moduleId) = try EdgeModuleConfiguration.edgeIdentity(environment)
+                identity = .init(deviceId: deviceId, moduleId: moduleId)
+            } catch {
+                throw ValidationError("\(error)")
+            }
+        } else {
+            identity = .init(deviceId: connections.deviceId, moduleId: connections.moduleId)
+        }
         let secret: SharedSecret
         if let moduleSecretFile {
             secret = try SharedSecret(contentsOf: URL(fileURLWithPath: moduleSecretFile))
         } else {
-            secret = try connections.secrets.read(.init(deviceId: connections.deviceId, moduleId: connections.moduleId))
+            secret = try connections.secrets.read(identity)
         }
         let hub: EdgeModuleConfiguration.HubIdentity
-        if edge || (connections.hubConnectionString == nil && ProcessInfo.processInfo.environment["EdgeHubConnectionString"] != nil) {
+        if underEdge {
             hub = .edgeEnvironment
         } else {
             let (connectionString, options) = try await connections.hub(module: true)
@@ -80,8 +96,9 @@ struct ModuleCommand: AsyncParsableCommand {
             clientOptions.logger = logger
             hub = .connectionString(connectionString, clientOptions)
         }
-        let storage = try connections.storageAccess(for: .init(deviceId: connections.deviceId, moduleId: connections.moduleId))
+        let storage = try connections.storageAccess(for: identity)
         var configuration = EdgeModuleConfiguration(hub: hub, access: storage.access, moduleSecret: secret)
+        configuration.edgeOptions.logger = logger
         configuration.storageGrantFile = storage.grantFile
         if let requestsQueue { configuration.settings.requestsQueue = requestsQueue }
         if let responsesContainer { configuration.settings.responsesContainer = responsesContainer }

@@ -9,8 +9,34 @@ public struct EdgeModuleConfiguration: Sendable {
     public enum HubIdentity: Sendable {
         /// A module connection string (`HostName=…;DeviceId=…;ModuleId=…;SharedAccessKey=…`).
         case connectionString(IoTHubConnectionString, HubClientOptions = .init())
-        /// The variables the IoT Edge runtime sets for a module (`IOTEDGE_*`, or `EdgeHubConnectionString`).
+        /// The variables the IoT Edge runtime sets for a module (`IOTEDGE_*`, signing through the
+        /// workload API), or IoT Edge's local-development `EdgeHubConnectionString`.
         case edgeEnvironment
+    }
+
+    /// The device and module an IoT Edge environment names: `IOTEDGE_DEVICEID`/`IOTEDGE_MODULEID`,
+    /// else `EdgeHubConnectionString`'s. The secrets store and storage grant are looked up under them.
+    /// - Parameter environment: The process environment (or a test's).
+    public static func edgeIdentity(
+        _ environment: [String: String] = ProcessInfo.processInfo.environment
+    ) throws(EdgeModuleError) -> (deviceId: String, moduleId: String) {
+        if let deviceId = environment["IOTEDGE_DEVICEID"], let moduleId = environment["IOTEDGE_MODULEID"],
+           !deviceId.isEmpty, !moduleId.isEmpty {
+            return (deviceId, moduleId)
+        }
+        if IoTEdgeEnvironment.isPresent(in: environment) {
+            throw .configuration("IOTEDGE_WORKLOADURI is set but IOTEDGE_DEVICEID or IOTEDGE_MODULEID is not; the IoT Edge runtime sets both in a module's container")
+        }
+        if let text = environment["EdgeHubConnectionString"] {
+            do {
+                let connectionString = try IoTHubConnectionString(text)
+                if let deviceId = connectionString.deviceId, let moduleId = connectionString.moduleId { return (deviceId, moduleId) }
+                throw IoTHubConfigurationError("it names no DeviceId and ModuleId")
+            } catch {
+                throw .configuration("EdgeHubConnectionString cannot be used: \(error)")
+            }
+        }
+        throw .configuration("no IoT Edge environment (IOTEDGE_DEVICEID, IOTEDGE_MODULEID and IOTEDGE_WORKLOADURI, set by the IoT Edge runtime; or EdgeHubConnectionString); outside IoT Edge pass --hub-connection-string instead of --edge")
     }
 
     public var hub: HubIdentity
@@ -28,7 +54,8 @@ public struct EdgeModuleConfiguration: Sendable {
     public var acceptUnsignedRequests = false
     /// How long `ProcessRequest` waits for storage before answering 503.
     public var enqueueTimeout: Duration = .seconds(10)
-    /// Client options used with `.edgeEnvironment` (the CA comes from `EdgeModuleCACertificateFile`).
+    /// Client options used with `.edgeEnvironment` (the CA comes from the workload API's trust
+    /// bundle, or `EdgeModuleCACertificateFile`, unless `trustRootsPEM` is set).
     public var edgeOptions = HubClientOptions()
     /// Called after each request is queued (to wake an agent running in the same process).
     public var onRequestQueued: (@Sendable () async -> Void)?

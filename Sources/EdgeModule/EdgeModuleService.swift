@@ -17,10 +17,17 @@ public struct EdgeModuleService: Service {
         self.logger = logger
     }
 
+    /// Runs until graceful shutdown; throws a configuration error (an incomplete IoT Edge
+    /// environment, an unreachable workload API) at once instead of retrying it.
     public func run() async throws {
         let connection = try ModuleConnection(configuration: configuration, logger: logger)
-        await cancelWhenGracefulShutdown {
-            await connection.run()
+        do {
+            try await cancelWhenGracefulShutdown {
+                try await connection.run()
+            }
+        } catch {
+            await connection.close()
+            throw error
         }
         await connection.close()
         logger.info("edge module stopped")
@@ -61,25 +68,32 @@ actor ModuleConnection {
             }
             return (deviceId, moduleId)
         case .edgeEnvironment:
-            let env = ProcessInfo.processInfo.environment
-            if let deviceId = env["IOTEDGE_DEVICEID"], let moduleId = env["IOTEDGE_MODULEID"] { return (deviceId, moduleId) }
-            if let text = env["EdgeHubConnectionString"], let cs = try? IoTHubConnectionString(text),
-               let deviceId = cs.deviceId, let moduleId = cs.moduleId {
-                return (deviceId, moduleId)
-            }
-            throw EdgeModuleError.configuration("no IoT Edge environment (IOTEDGE_DEVICEID/IOTEDGE_MODULEID or EdgeHubConnectionString); pass --hub-connection-string instead")
+            return try EdgeModuleConfiguration.edgeIdentity()
         }
     }
 
     /// Connects (retrying with backoff until the hub answers), then applies desired-property
     /// patches until cancelled. After the first connection the client reconnects by itself,
     /// re-subscribes to methods and twin updates, and replays missed desired properties.
-    func run() async {
+    func run() async throws {
         var backoff = Backoff(initial: .milliseconds(200), maximum: .seconds(4))
         var connected: ModuleClient?
+        // The first client is made outside the retry loop: a configuration error ends the module.
+        var first: ModuleClient?
+        do {
+            first = try await makeClient()
+        } catch {
+            throw EdgeModuleError.configuration("\(error)")
+        }
         while !Task.isCancelled, connected == nil {
             do {
-                let client = try makeClient()
+                let client: ModuleClient
+                if let ready = first {
+                    client = ready
+                    first = nil
+                } else {
+                    client = try await makeClient()
+                }
                 await client.onMethod { [handler] request in await handler.handle(request) }
                 try await client.connect()
                 connected = client
@@ -115,10 +129,10 @@ actor ModuleConnection {
         client = nil
     }
 
-    private func makeClient() throws -> ModuleClient {
+    private func makeClient() async throws -> ModuleClient {
         switch configuration.hub {
         case .connectionString(let cs, let options): ModuleClient(connectionString: cs, options: options)
-        case .edgeEnvironment: try ModuleClient.fromEdgeEnvironment(options: configuration.edgeOptions)
+        case .edgeEnvironment: try await ModuleClient.fromEdgeEnvironment(options: configuration.edgeOptions)
         }
     }
 

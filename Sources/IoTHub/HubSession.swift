@@ -14,7 +14,10 @@ actor HubSession {
     /// IoT Hub's limit on a device-to-cloud message body.
     static let telemetrySizeLimit = 256 * 1024
 
+    /// Who the client is and where it dials (a connection string; its key is only used through `signer`).
     let connectionString: IoTHubConnectionString
+    /// How each connection's SAS token is signed.
+    let signer: SASSigner
     let options: HubClientOptions
     private let logger: Logger
     private var sslContext: NIOSSLContext?
@@ -46,7 +49,12 @@ actor HubSession {
     private var lastDesiredVersion: Int?
 
     init(connectionString: IoTHubConnectionString, options: HubClientOptions) {
+        self.init(connectionString: connectionString, signer: .key(connectionString.sharedAccessKey), options: options)
+    }
+
+    init(connectionString: IoTHubConnectionString, signer: SASSigner, options: HubClientOptions) {
         self.connectionString = connectionString
+        self.signer = signer
         self.options = options
         var logger = options.logger
         logger[metadataKey: "iothub.client"] = "\(clientId(of: connectionString))"
@@ -88,12 +96,22 @@ actor HubSession {
         }
     }
 
+    /// `hostOverride`, else `GatewayHostName`, else `HostName` (without a `:port`).
     private var dialHost: String {
-        options.hostOverride ?? connectionString.gatewayHostName ?? connectionString.hostNameWithoutPort
+        options.hostOverride ?? connectionString.gatewayHostNameWithoutPort ?? connectionString.hostNameWithoutPort
     }
 
+    /// `port`, else the connection string's (`HostName=host:port` or `GatewayHostName=host:port`),
+    /// else the transport's standard port.
     private var dialPort: Int {
-        options.port ?? (options.transport == .tls ? 8883 : 1883)
+        options.port ?? connectionString.port ?? (options.transport == .tls ? 8883 : 1883)
+    }
+
+    /// The SAS resource of this identity, on the hub's name without a port.
+    private var resourceURI: String {
+        var resource = "\(connectionString.hostNameWithoutPort)/devices/\(connectionString.deviceId ?? "")"
+        if let moduleId = connectionString.moduleId { resource += "/modules/\(moduleId)" }
+        return resource
     }
 
     private func makeTLSContext() throws -> NIOSSLContext? {
@@ -123,6 +141,11 @@ actor HubSession {
             throw IoTHubConfigurationError("a device or module client needs a connection string with DeviceId (this one is a service connection string)")
         }
         let tls = try makeTLSContext()
+        // Signed before dialling: a signer that fails (the IoT Edge workload API away) leaves no
+        // connection behind.
+        let token = try await signer.token(
+            resourceURI: resourceURI, expiresOn: Date() + options.sasTokenTimeToLive.timeInterval
+        )
         let host = dialHost
         let isIPAddress = host.contains(":") || host.allSatisfy { $0.isNumber || $0 == "." }
         let transport: MQTTClientTransport
@@ -138,12 +161,7 @@ actor HubSession {
         self.transport = transport
         connectionTasks.append(Task { await self.readLoop(transport, generation: generation) })
 
-        let token = try SharedAccessSignature.make(
-            resourceURI: connectionString.resourceURI,
-            key: connectionString.sharedAccessKey,
-            expiresOn: Date() + options.sasTokenTimeToLive.timeInterval
-        )
-        var username = "\(connectionString.hostName)/\(deviceId)/"
+        var username = "\(connectionString.hostNameWithoutPort)/\(deviceId)/"
         if let moduleId = connectionString.moduleId { username += "\(moduleId)/" }
         username += "?api-version=2021-04-12&DeviceClientType=\(PercentEncoding.encode(options.productInfo))"
         let keepAlive = UInt16(clamping: options.keepAlive.components.seconds)

@@ -8,16 +8,28 @@ import Foundation
 /// - module: `HostName=h;DeviceId=d;ModuleId=m;SharedAccessKey=k[;GatewayHostName=g]`
 public struct IoTHubConnectionString: Sendable, Equatable, CustomStringConvertible {
     /// The hub's host name (`myhub.azure-devices.net`, or `localhost[:port]` for the built-in hub).
+    /// A device's or module's string may end in `:port`: the MQTT port to dial instead of 8883.
     public var hostName: String
+    /// The device identity (device and module strings).
     public var deviceId: String?
+    /// The module identity (module strings).
     public var moduleId: String?
     /// The base64 symmetric key of the identity or policy.
     public var sharedAccessKey: String
     /// The shared access policy name (service strings only).
     public var sharedAccessKeyName: String?
-    /// The host actually dialled (an IoT Edge gateway or a local hub); SAS and user names keep `hostName`.
+    /// The host actually dialled (an IoT Edge gateway or a local hub), optionally `host:port`;
+    /// SAS and user names keep `hostName`.
     public var gatewayHostName: String?
 
+    /// Creates a connection string from its parts (not validated; ``init(_:)`` validates text).
+    /// - Parameters:
+    ///   - hostName: The hub's host name, optionally `host:port`.
+    ///   - deviceId: The device (device and module strings).
+    ///   - moduleId: The module (module strings).
+    ///   - sharedAccessKey: The base64 key of the identity or policy.
+    ///   - sharedAccessKeyName: The policy name (service strings).
+    ///   - gatewayHostName: The host to dial instead of `hostName`, optionally `host:port`.
     public init(
         hostName: String,
         deviceId: String? = nil,
@@ -69,6 +81,16 @@ public struct IoTHubConnectionString: Sendable, Equatable, CustomStringConvertib
         if fields["DeviceId"] == nil, fields["SharedAccessKeyName"] == nil {
             throw IoTHubConfigurationError("IoT Hub connection string needs DeviceId (device/module) or SharedAccessKeyName (service)")
         }
+        for key in ["HostName", "GatewayHostName"] {
+            guard let value = fields[key] else { continue }
+            let (host, port) = Self.splitPort(value)
+            guard !host.isEmpty else {
+                throw IoTHubConfigurationError("\(key) \"\(value.prefix(80))\" in the IoT Hub connection string has a port but no host")
+            }
+            if let port, !(1...65535).contains(port) {
+                throw IoTHubConfigurationError("\(key) \"\(value.prefix(80))\" in the IoT Hub connection string has port \(port); a port is 1…65535")
+            }
+        }
         self.init(
             hostName: hostName,
             deviceId: fields["DeviceId"],
@@ -109,11 +131,33 @@ public struct IoTHubConnectionString: Sendable, Equatable, CustomStringConvertib
     }
 
     /// `HostName` without a `:port` suffix.
-    public var hostNameWithoutPort: String {
-        if let colon = hostName.lastIndex(of: ":"), hostName[hostName.index(after: colon)...].allSatisfy(\.isNumber) {
-            return String(hostName[..<colon])
-        }
-        return hostName
+    public var hostNameWithoutPort: String { Self.splitPort(hostName).host }
+
+    /// `GatewayHostName` without a `:port` suffix.
+    public var gatewayHostNameWithoutPort: String? { gatewayHostName.map { Self.splitPort($0).host } }
+
+    /// The port a device or module dials: the one in `GatewayHostName` when that names the host
+    /// dialled, else the one in `HostName`; `nil` when the dialled name has none (then 8883).
+    public var port: Int? {
+        if let gatewayHostName { return Self.splitPort(gatewayHostName).port }
+        return Self.splitPort(hostName).port
     }
+
+    /// Splits `host:port` (the port all digits); a name without one, or an IPv6 literal in
+    /// brackets without one, comes back whole.
+    static func splitPort(_ name: String) -> (host: String, port: Int?) {
+        guard let colon = name.lastIndex(of: ":") else { return (name, nil) }
+        let digits = name[name.index(after: colon)...]
+        let host = name[..<colon]
+        // `::1` or `fe80::1` (unbracketed IPv6) has colons before the last one: no port there.
+        guard !digits.isEmpty, digits.allSatisfy(\.isASCIIDigitCharacter), !host.contains(":") || host.hasSuffix("]") else {
+            return (name, nil)
+        }
+        return (String(host), Int(digits) ?? .max)
+    }
+}
+
+extension Character {
+    fileprivate var isASCIIDigitCharacter: Bool { ("0"..."9").contains(self) }
 }
 

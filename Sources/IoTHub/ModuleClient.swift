@@ -9,19 +9,44 @@ public actor ModuleClient {
         session = HubSession(connectionString: connectionString, options: options)
     }
 
-    /// A module client configured the way IoT Edge's local-development environment does it:
-    /// `EdgeHubConnectionString` (with `GatewayHostName`) and `EdgeModuleCACertificateFile`
-    /// (PEM file of the CA to trust). The IoT Edge workload API (`IOTEDGE_WORKLOADURI`) is not
-    /// supported; set those two variables instead.
+    /// A client for the module an IoT Edge runtime runs, signing its tokens through the workload API.
+    /// - Parameters:
+    ///   - edge: The module's IoT Edge variables.
+    ///   - workload: The workload API client that signs for the module.
+    ///   - options: Client options; `trustRootsPEM` should hold the workload API's trust bundle.
+    public init(edge: IoTEdgeEnvironment, workload: IoTEdgeWorkloadClient, options: HubClientOptions = .init()) {
+        session = HubSession(connectionString: edge.address, signer: .workload(workload), options: options)
+    }
+
+    /// A module client configured from the IoT Edge environment.
+    ///
+    /// Under the IoT Edge runtime (`IOTEDGE_WORKLOADURI` set, see ``IoTEdgeEnvironment``): the
+    /// identity comes from `IOTEDGE_DEVICEID`/`IOTEDGE_MODULEID`, the CA to trust from the workload
+    /// API's trust bundle (unless `options.trustRootsPEM` is set), every SAS token is signed by the
+    /// workload API, and the client dials `IOTEDGE_GATEWAYHOSTNAME` (the edge hub).
+    ///
+    /// Otherwise, IoT Edge's local-development variables: `EdgeHubConnectionString` (with
+    /// `GatewayHostName`) and `EdgeModuleCACertificateFile` (PEM file of the CA to trust).
+    ///
+    /// Throws ``IoTHubConfigurationError`` for missing or invalid variables and
+    /// ``IoTEdgeWorkloadError`` when the workload API cannot be reached: both are configuration
+    /// errors that retrying does not fix.
+    /// - Parameters:
+    ///   - environment: The process environment (or a test's).
+    ///   - options: Client options (port, keep-alive, token lifetime, logger).
     public static func fromEdgeEnvironment(
         _ environment: [String: String] = ProcessInfo.processInfo.environment,
         options: HubClientOptions = .init()
-    ) throws -> ModuleClient {
+    ) async throws -> ModuleClient {
+        if IoTEdgeEnvironment.isPresent(in: environment) {
+            let edge = try IoTEdgeEnvironment(environment)
+            let workload = try IoTEdgeWorkloadClient(environment: edge)
+            var options = options
+            if options.trustRootsPEM == nil { options.trustRootsPEM = try await workload.trustBundle() }
+            return ModuleClient(edge: edge, workload: workload, options: options)
+        }
         guard let text = environment["EdgeHubConnectionString"] else {
-            if environment["IOTEDGE_WORKLOADURI"] != nil {
-                throw IoTHubConfigurationError("the IoT Edge workload API is not supported; set EdgeHubConnectionString and EdgeModuleCACertificateFile")
-            }
-            throw IoTHubConfigurationError("EdgeHubConnectionString is not set; it must hold the module's connection string (HostName, GatewayHostName, DeviceId, ModuleId, SharedAccessKey)")
+            throw IoTHubConfigurationError("no IoT Edge environment: neither IOTEDGE_WORKLOADURI (set by the IoT Edge runtime) nor EdgeHubConnectionString (IoT Edge local development) is set; outside IoT Edge, use a module connection string")
         }
         let connectionString = try IoTHubConnectionString(text)
         guard connectionString.moduleId != nil else {

@@ -25,9 +25,7 @@ public struct SharedAccessSignature: Sendable, Equatable, CustomStringConvertibl
     /// Signs `resourceURI` (no scheme) with a base64 `key`, valid until `expiresOn`.
     public static func make(resourceURI: String, key: String, keyName: String? = nil, expiresOn: Date) throws(IoTHubConfigurationError) -> SharedAccessSignature {
         let encoded = PercentEncoding.encode(resourceURI)
-        // Saturated: a date beyond Int64 seconds (or NaN) must not trap the conversion.
-        let seconds = expiresOn.timeIntervalSince1970.rounded(.down)
-        let expiry = seconds.isNaN ? 0 : seconds >= 9.2e18 ? Int64.max : seconds <= -9.2e18 ? Int64.min : Int64(seconds)
+        let expiry = expiry(of: expiresOn)
         let signature = try Self.sign(encodedResourceURI: encoded, expiry: expiry, key: key)
         return SharedAccessSignature(encodedResourceURI: encoded, signature: signature, expiry: expiry, keyName: keyName)
     }
@@ -99,11 +97,23 @@ public struct SharedAccessSignature: Sendable, Equatable, CustomStringConvertibl
         return wanted == granted || wanted.hasPrefix(granted + "/")
     }
 
+    /// `expiresOn` in whole seconds since 1970, saturated: a date beyond Int64 seconds (or NaN)
+    /// must not trap the conversion.
+    static func expiry(of expiresOn: Date) -> Int64 {
+        let seconds = expiresOn.timeIntervalSince1970.rounded(.down)
+        return seconds.isNaN ? 0 : seconds >= 9.2e18 ? Int64.max : seconds <= -9.2e18 ? Int64.min : Int64(seconds)
+    }
+
+    /// What the signature covers: the encoded resource URI, a newline, the expiry.
+    static func stringToSign(encodedResourceURI: String, expiry: Int64) -> Data {
+        Data("\(encodedResourceURI)\n\(expiry)".utf8)
+    }
+
     static func sign(encodedResourceURI: String, expiry: Int64, key: String) throws(IoTHubConfigurationError) -> String {
         guard let keyBytes = Data(base64Encoded: key) else {
             throw IoTHubConfigurationError("shared access key is not valid base64")
         }
-        let message = Data("\(encodedResourceURI)\n\(expiry)".utf8)
+        let message = stringToSign(encodedResourceURI: encodedResourceURI, expiry: expiry)
         let mac = HMAC<SHA256>.authenticationCode(for: message, using: SymmetricKey(data: keyBytes))
         return Data(mac).base64EncodedString()
     }

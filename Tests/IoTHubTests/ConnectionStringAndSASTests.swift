@@ -21,6 +21,25 @@ import Testing
         #expect(local.hostNameWithoutPort == "localhost")
     }
 
+    @Test func aDeviceOrModuleStringCarriesTheMQTTPort() throws {
+        let device = try IoTHubConnectionString("HostName=hub.example:18883;DeviceId=d;SharedAccessKey=\(Self.key)")
+        #expect(device.port == 18883)
+        #expect(device.hostNameWithoutPort == "hub.example")
+        #expect(try IoTHubConnectionString(device.stringValue) == device)
+
+        // The gateway is the host dialled, so its port wins; without one it is 8883 whatever HostName says.
+        let gateway = try IoTHubConnectionString("HostName=hub.example:1;DeviceId=d;ModuleId=m;SharedAccessKey=\(Self.key);GatewayHostName=edge.local:9883")
+        #expect(gateway.port == 9883)
+        #expect(gateway.gatewayHostNameWithoutPort == "edge.local")
+        let bareGateway = try IoTHubConnectionString("HostName=hub.example:1;DeviceId=d;SharedAccessKey=\(Self.key);GatewayHostName=edge.local")
+        #expect(bareGateway.port == nil)
+
+        let plain = try IoTHubConnectionString("HostName=hub.example;DeviceId=d;SharedAccessKey=\(Self.key)")
+        #expect(plain.port == nil)
+        #expect(IoTHubConnectionString.splitPort("[::1]:8883") == ("[::1]", 8883))
+        #expect(IoTHubConnectionString.splitPort("::1") == ("::1", nil))
+    }
+
     @Test(arguments: [
         "DeviceId=d;SharedAccessKey=\(key)",                            // no HostName
         "HostName=h;DeviceId=d",                                         // no key
@@ -31,6 +50,10 @@ import Testing
         "HostName=h;ModuleId=m;SharedAccessKey=\(key)",
         "HostName=h;DeviceId=d;SharedAccessSignature=SharedAccessSignature sr=x",
         "garbage",
+        "HostName=h:0;DeviceId=d;SharedAccessKey=\(key)",                 // port out of range
+        "HostName=h:65536;DeviceId=d;SharedAccessKey=\(key)",
+        "HostName=:8883;DeviceId=d;SharedAccessKey=\(key)",               // port without host
+        "HostName=h;DeviceId=d;SharedAccessKey=\(key);GatewayHostName=g:99999999999999999999",
     ])
     func rejectsBrokenStrings(_ text: String) {
         #expect(throws: IoTHubConfigurationError.self) { try IoTHubConnectionString(text) }
@@ -103,26 +126,75 @@ import Testing
 }
 
 @Suite struct EdgeEnvironmentTests {
-    @Test func readsTheLocalDevelopmentVariables() throws {
+    @Test func readsTheLocalDevelopmentVariables() async throws {
         let directory = FileManager.default.temporaryDirectory.appendingPathComponent("edge-env-\(UUID().uuidString)")
         try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
         defer { try? FileManager.default.removeItem(at: directory) }
         let caFile = directory.appendingPathComponent("ca.pem")
         try "-----BEGIN CERTIFICATE-----\n-----END CERTIFICATE-----\n".write(to: caFile, atomically: true, encoding: .utf8)
         let key = ConnectionStringTests.key
-        _ = try ModuleClient.fromEdgeEnvironment([
+        _ = try await ModuleClient.fromEdgeEnvironment([
             "EdgeHubConnectionString": "HostName=h;GatewayHostName=localhost;DeviceId=d;ModuleId=m;SharedAccessKey=\(key)",
             "EdgeModuleCACertificateFile": caFile.path,
         ])
-        #expect(throws: IoTHubConfigurationError.self) { try ModuleClient.fromEdgeEnvironment([:]) }
-        #expect(throws: IoTHubConfigurationError.self) {
-            try ModuleClient.fromEdgeEnvironment(["EdgeHubConnectionString": "HostName=h;DeviceId=d;SharedAccessKey=\(key)"])
+        await #expect(throws: IoTHubConfigurationError.self) { try await ModuleClient.fromEdgeEnvironment([:]) }
+        await #expect(throws: IoTHubConfigurationError.self) {
+            try await ModuleClient.fromEdgeEnvironment(["EdgeHubConnectionString": "HostName=h;DeviceId=d;SharedAccessKey=\(key)"])
         }
-        #expect(throws: IoTHubConfigurationError.self) {
-            try ModuleClient.fromEdgeEnvironment([
+        await #expect(throws: IoTHubConfigurationError.self) {
+            try await ModuleClient.fromEdgeEnvironment([
                 "EdgeHubConnectionString": "HostName=h;DeviceId=d;ModuleId=m;SharedAccessKey=\(key)",
                 "EdgeModuleCACertificateFile": directory.appendingPathComponent("missing.pem").path,
             ])
+        }
+    }
+
+    static let edgeVariables = [
+        "IOTEDGE_WORKLOADURI": "unix:///var/run/iotedge/workload.sock", "IOTEDGE_APIVERSION": "2019-01-30",
+        "IOTEDGE_MODULEGENERATIONID": "637000000000000000", "IOTEDGE_DEVICEID": "camera-01",
+        "IOTEDGE_MODULEID": "edgefactor", "IOTEDGE_IOTHUBHOSTNAME": "hub.azure-devices.net",
+        "IOTEDGE_GATEWAYHOSTNAME": "edgehub", "IOTEDGE_AUTHSCHEME": "sasToken",
+    ]
+
+    @Test func readsTheIoTEdgeRuntimeVariables() throws {
+        let edge = try IoTEdgeEnvironment(Self.edgeVariables)
+        #expect(edge.deviceId == "camera-01" && edge.moduleId == "edgefactor")
+        #expect(edge.gatewayHostName == "edgehub" && edge.iotHubHostName == "hub.azure-devices.net")
+        #expect(edge.address.resourceURI == "hub.azure-devices.net/devices/camera-01/modules/edgefactor")
+        let workload = try IoTEdgeWorkloadClient(environment: edge)
+        #expect(workload.endpoint == .unixSocket(path: "/var/run/iotedge/workload.sock"))
+        #expect(try IoTEdgeWorkloadClient.endpoint("http://127.0.0.1:15580/") == .http(base: "http://127.0.0.1:15580"))
+        for bad in ["unix://relative.sock", "tcp://host:1", "http://"] {
+            #expect(throws: IoTHubConfigurationError.self) { try IoTEdgeWorkloadClient.endpoint(bad) }
+        }
+    }
+
+    @Test func namesEveryMissingVariableAndRefusesOtherAuthSchemes() {
+        var variables = Self.edgeVariables
+        variables["IOTEDGE_MODULEGENERATIONID"] = nil
+        variables["IOTEDGE_GATEWAYHOSTNAME"] = ""
+        do {
+            _ = try IoTEdgeEnvironment(variables)
+            Issue.record("an incomplete environment was accepted")
+        } catch {
+            #expect(error.message.contains("IOTEDGE_MODULEGENERATIONID, IOTEDGE_GATEWAYHOSTNAME not set"))
+        }
+        variables = Self.edgeVariables
+        variables["IOTEDGE_AUTHSCHEME"] = "x509Certificate"
+        #expect(throws: IoTHubConfigurationError.self) { try IoTEdgeEnvironment(variables) }
+    }
+
+    @Test func anUnreachableWorkloadSocketIsReportedAtOnce() async {
+        var variables = Self.edgeVariables
+        let missing = FileManager.default.temporaryDirectory.appendingPathComponent("no-workload-\(UUID().uuidString)/workload.sock").path
+        variables["IOTEDGE_WORKLOADURI"] = "unix://\(missing)"
+        do {
+            _ = try await ModuleClient.fromEdgeEnvironment(variables)
+            Issue.record("a missing workload socket was accepted")
+        } catch let error as IoTEdgeWorkloadError {
+            #expect(error.message.contains(missing))
+        } catch {
+            Issue.record("unexpected error \(error)")
         }
     }
 }

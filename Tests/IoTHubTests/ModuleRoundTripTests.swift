@@ -47,4 +47,38 @@ import Testing
         }
         await hub.shutdown()
     }
+
+    @Test func aConnectionStringWithAPortReachesTheHubWithoutOtherOptions() async throws {
+        let hub = try await HubServer.start(.ephemeral())
+        do {
+            let port = try #require(hub.mqttTLSPort)
+            var direct = try await hub.addModule(deviceId: "edge-port", moduleId: "verifier")
+            direct.hostName = "localhost:\(port)"
+            var viaGateway = try await hub.addModule(deviceId: "edge-port", moduleId: "gateway")
+            viaGateway.hostName = "hub.example"
+            viaGateway.gatewayHostName = "localhost:\(port)"
+            for connectionString in [direct, viaGateway] {
+                // Only the CA: the port comes from the connection string alone.
+                let module = ModuleClient(
+                    connectionString: try IoTHubConnectionString(connectionString.stringValue),
+                    options: HubClientOptions(trustRootsPEM: hub.caCertificatePEM))
+                await module.onMethod { _ in .json(200, ["ok": true]) }
+                try await module.connect()
+                _ = try await module.updateReportedProperties(Data(#"{"reached":true}"#.utf8))
+                #expect(try await ping(hub, deviceId: "edge-port", moduleId: connectionString.moduleId ?? "") == 200)
+                await module.close()
+            }
+        } catch {
+            await hub.shutdown()
+            throw error
+        }
+        await hub.shutdown()
+    }
+}
+
+/// Invokes `Ping` on a module through the hub's service API and returns the module's status.
+func ping(_ hub: HubServer, deviceId: String, moduleId: String) async throws -> Int {
+    try await hub.serviceClient().invokeMethod(
+        deviceId: deviceId, moduleId: moduleId, methodName: "Ping", payload: Data("{}".utf8), responseTimeout: .seconds(10)
+    ).status
 }
