@@ -108,6 +108,11 @@ extension DeviceAgent {
             }
         case .enrolment(let session):
             await finishEnrolment(session)
+        case .verificationProgress(let progress):
+            // Best effort: the page only waits longer for its number.
+            do { try await publisher.publishProgress(progress) } catch {
+                logger.debug("cannot store a request's progress", metadata: ["requestId": "\(progress.requestId)", "error": "\(error)"])
+            }
         case .found, .notFound, .cameraUnavailable:
             break
         }

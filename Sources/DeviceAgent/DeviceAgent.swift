@@ -59,6 +59,8 @@ actor DeviceAgent {
     private(set) var cameraWorking = true
     /// Why the camera counts as down (reported in the twin).
     private(set) var cameraProblem: String?
+    /// The best score last published per watched request, and when.
+    private var reportedProgress: [String: (value: Double, at: ContinuousClock.Instant)] = [:]
 
     private let pollBell = Doorbell()
     let cameraBell = Doorbell()
@@ -604,7 +606,23 @@ actor DeviceAgent {
         for match in book.match(capturedAfter: startedAt, confidence: scores.percent, similarity: scores.similarity(to:)) {
             jobSink.yield(.found(match.entry, frame: frame, confidence: match.confidence, capturedAt: capturedAt, inferenceMilliseconds: inference.milliseconds))
         }
+        reportProgress()
         enrolmentFrame(frame, embedding: scores.embedding, startedAt: startedAt)
+    }
+
+    /// Publishes the best score of each watched request when it has risen by a point or more, at
+    /// most once a second per request (each is a blob write).
+    private func reportProgress(now: ContinuousClock.Instant = .now) {
+        for entry in book.entries.values where entry.phase == .watching {
+            let last = reportedProgress[entry.requestId]
+            guard entry.bestConfidence >= (last?.value ?? 0) + 1, last.map({ now - $0.at >= .seconds(1) }) ?? true else { continue }
+            reportedProgress[entry.requestId] = (entry.bestConfidence, now)
+            jobSink.yield(.verificationProgress(VerificationProgress(
+                requestId: entry.requestId, deviceId: deviceId, bestConfidence: min(100, entry.bestConfidence), updatedAt: Date())))
+        }
+        if reportedProgress.count > book.entries.count + 64 {
+            reportedProgress = reportedProgress.filter { book.entries[$0.key] != nil }
+        }
     }
 
     private func setCameraWorking(_ value: Bool) async {
@@ -683,7 +701,7 @@ actor DeviceAgent {
                     published = try await publisher.publishNotFound(request: request, bestConfidence: entry.bestConfidence)
                 case .cameraUnavailable(let entry):
                     published = try await publisher.publishNotFound(request: request, bestConfidence: entry.bestConfidence, outcome: .cameraUnavailable)
-                case .enrolment, .progress:
+                case .enrolment, .progress, .verificationProgress:
                     return
                 }
                 setStorageReachable(true)

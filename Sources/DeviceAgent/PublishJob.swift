@@ -14,12 +14,14 @@ enum PublishJob: Sendable {
     case enrolment(EnrolmentSession)
     /// Where an enrolment stands, for the person watching the page.
     case progress(EnrolmentProgress)
+    /// The best score so far of a request being watched, for the person watching the page.
+    case verificationProgress(VerificationProgress)
 
     /// The verification request this job answers (nil for enrolment jobs).
     var entry: RequestBook<QueueMessageLease>.Entry? {
         switch self {
         case .found(let entry, _, _, _, _), .notFound(let entry), .cameraUnavailable(let entry): entry
-        case .enrolment, .progress: nil
+        case .enrolment, .progress, .verificationProgress: nil
         }
     }
 }

@@ -50,4 +50,11 @@ extension ResultPublisher {
     static func objectCaption(name: String, similarity percent: Double) -> String {
         "Found your \(name) (\(Int(percent.rounded(.down)))% similar)"
     }
+
+    /// Writes a watched request's best score so far over `{requestId}/progress.json`.
+    func publishProgress(_ progress: VerificationProgress) async throws {
+        let envelope = try SignedEnvelope.seal(progress, kind: .verificationProgress, keyId: deviceId, secret: deviceSecret)
+        _ = try await container.blob(ResultLocation.verificationProgressBlob(for: progress.requestId))
+            .upload(Array(envelope.jsonData()), contentType: "application/json", metadata: [:], overwrite: true)
+    }
 }

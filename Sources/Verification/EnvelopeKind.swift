@@ -17,6 +17,8 @@ public enum EnvelopeKind: String, Codable, Sendable {
     case enrolmentResult = "enrolment-result"
     /// A `TemplateRemoval`, sealed by the front-end with the device's secret.
     case templateRemoval = "template-removal"
+    /// A `VerificationProgress`, sealed by the agent with the device's secret.
+    case verificationProgress = "verification-progress"
     /// A `StorageAccessRenewal`, sealed by the front-end with the device's secret.
     case storageAccess = "storage-access"
 }

@@ -12,6 +12,9 @@ public enum ResultLocation {
     /// `{requestId}/result.json`: the sealed `VerificationResult` (found and not found).
     public static func resultBlob(for requestId: String) -> String { "\(requestId)/result.json" }
 
+    /// `{requestId}/progress.json`: the latest sealed `VerificationProgress` (overwritten as the score improves).
+    public static func verificationProgressBlob(for requestId: String) -> String { "\(requestId)/progress.json" }
+
     /// `{requestId}/enrolment.json`: the sealed `EnrolmentResult`.
     public static func enrolmentResultBlob(for requestId: String) -> String { "\(requestId)/enrolment.json" }
     /// `{requestId}/progress.json`: the latest sealed `EnrolmentProgress` (overwritten as views are taken).

@@ -49,6 +49,31 @@ import Verification
         #expect((metricValue(metrics, "edgefactor_agent_frames_total") ?? 0) >= 1)
     }
 
+    @Test("while a request is watched, its best score so far is published, sealed by the device")
+    func bestScoreSoFarIsPublished() async throws {
+        let flow = try await FlowHarness()
+        defer { Task { await flow.tearDown() } }
+        flow.startModule()
+        try flow.startAgent(flow.agentConfiguration(camera: try flow.camera(["coffee.jpg"])))
+        // Shown, but never enough for a threshold of 99.9 %.
+        let (request, response) = try await flow.invokeWhenOnline(className: "espresso", threshold: 99.9, lifetime: .seconds(4))
+        #expect(response.status == 200)
+        let blob = flow.container.blob(ResultLocation.verificationProgressBlob(for: request.requestId))
+        var progress: VerificationProgress?
+        for _ in 0..<200 where progress == nil {
+            if let (data, _) = try? await blob.download() {
+                progress = try SignedEnvelope.decode(data).open(VerificationProgress.self, kind: .verificationProgress, secret: flow.deviceSecret)
+            }
+            try await Task.sleep(for: .milliseconds(50))
+        }
+        let best = try #require(progress)
+        try best.validate(answering: request)
+        #expect(best.bestConfidence > 50 && best.bestConfidence < 99.9)
+        let (result, _) = try await flow.result(for: request)
+        #expect(result.outcome == .notFound)
+        #expect(abs(result.confidence - best.bestConfidence) < 5)
+    }
+
     @Test func classAbsentIsNotFoundAtExpiry() async throws {
         let flow = try await FlowHarness()
         defer { Task { await flow.tearDown() } }

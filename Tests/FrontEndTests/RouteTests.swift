@@ -261,6 +261,34 @@ struct RouteTests {
         #expect(completed.confidence == 88)
     }
 
+    @Test("while the camera looks the page shows the best score so far, and after a miss the best match")
+    func scoreSoFar() async throws {
+        let device = SimulatedDevice(behaviour: .progressThenFinds)
+        let harness = try await FrontEndHarness(device: device)
+        try await harness.test { client in
+            let browser = BrowserSession(client)
+            let requestId = try #require(try await browser.signIn().requestId)
+            var seen = false
+            for _ in 0..<200 where !seen {
+                let status = try await browser.get("/verify/\(requestId)/status")
+                let object = try #require(try JSONSerialization.jsonObject(with: Data(buffer: status.body)) as? [String: Any])
+                seen = (object["message"] as? String)?.contains("Best so far: 43 % of the 70 % needed.") == true
+                if object["terminal"] as? Bool == true { break }
+                try await Task.sleep(for: .milliseconds(50))
+            }
+            #expect(seen)
+            #expect(try await browser.waitForOutcome(requestId)["phase"] as? String == "found")
+        }
+        await device.setBehaviour(.doesNotFind)
+        try await harness.test { client in
+            let browser = BrowserSession(client)
+            let requestId = try #require(try await browser.signIn().requestId)
+            let outcome = try await browser.waitForOutcome(requestId)
+            #expect(outcome["phase"] as? String == "not-found")
+            #expect((outcome["message"] as? String)?.contains("The best match was 12 % of the 70 % needed.") == true)
+        }
+    }
+
     @Test("a result sealed with another key is never accepted: the sign-in runs out instead")
     func forgedResultOnlyExpires() async throws {
         let device = SimulatedDevice(behaviour: .signsWithWrongKey)

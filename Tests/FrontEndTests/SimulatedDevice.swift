@@ -16,6 +16,8 @@ actor SimulatedDevice: VerificationBackend {
         case signsWithWrongKey
         /// Someone else's result lands first (sealed with another key), the device's own after it.
         case plantedThenGenuine
+        /// Reports a best score of 43 % for a while, then finds the object.
+        case progressThenFinds
         case uploadsDifferentImage
         case refuses(status: Int)
     }
@@ -78,6 +80,14 @@ actor SimulatedDevice: VerificationBackend {
         case .signsWithWrongKey:
             outcome = .found
             signingSecret = .generate()
+        case .progressThenFinds:
+            let progress = VerificationProgress(requestId: request.requestId, deviceId: request.deviceId, bestConfidence: 43, updatedAt: Date())
+            if let sealed = try? SignedEnvelope.seal(progress, kind: .verificationProgress, keyId: request.deviceId, secret: secret) {
+                blobs[ResultLocation.verificationProgressBlob(for: request.requestId)] = sealed.jsonData()
+            }
+            try? await Task.sleep(for: .seconds(2))
+            outcome = .found
+            confidence = 91
         case .plantedThenGenuine:
             let forged = VerificationResult(
                 requestId: request.requestId, deviceId: request.deviceId, className: request.className, outcome: .notFound,

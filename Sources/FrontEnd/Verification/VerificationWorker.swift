@@ -128,6 +128,7 @@ struct VerificationWorker: Service {
         var interval = settings.initialPollInterval
         var lastError: String?
         var ignored: String?
+        var shownBest: Double?
         // The module usually announces the configured container itself: read it once, not twice.
         let home = backend.homeContainer(forDevice: request.deviceId)
         let moved = announcedContainer == (home ?? backend.responsesContainerName) ? nil : announcedContainer
@@ -147,6 +148,10 @@ struct VerificationWorker: Service {
                             logger.warning("ignored a result not sealed by the device asked", metadata: ["requestId": "\(request.requestId)", "container": "\(container ?? "configured")"])
                         }
                         ignored = "a result not sealed by device \(request.deviceId) was found and ignored"
+                    } else if let data = try await backend.readBlob(named: ResultLocation.verificationProgressBlob(for: request.requestId), container: container, maximumSize: SignedEnvelope.maximumEncodedSize),
+                              let best = Self.progress(data, for: request, secret: secret), best > (shownBest ?? -1) {
+                        shownBest = best
+                        await tracker.advance(request.requestId, to: .looking, confidence: best)
                     }
                 } catch {
                     lastError = error.description
@@ -159,6 +164,15 @@ struct VerificationWorker: Service {
         }
         if let lastError { return Outcome(phase: storageAway ? .storageUnreachable : .unavailable, detail: lastError) }
         return Outcome(phase: .expired, detail: ["no result before \(deadline.formatted(.iso8601))", ignored].compactMap { $0 }.joined(separator: "; "))
+    }
+
+    /// The best score so far, when the sealed progress is the device's and belongs to `request`.
+    static func progress(_ data: Data, for request: VerificationRequest, secret: Verification.SharedSecret) -> Double? {
+        guard let envelope = try? SignedEnvelope.decode(data), envelope.keyId == request.deviceId,
+              let progress = try? envelope.open(VerificationProgress.self, kind: .verificationProgress, secret: secret),
+              (try? progress.validate(answering: request)) != nil
+        else { return nil }
+        return progress.bestConfidence
     }
 
     /// Checks the signed result against the pending request, and the image against its digest.

@@ -80,7 +80,8 @@ struct VerificationView: Encodable, Sendable {
         article = personal ? "your" : Self.article(for: request.className)
         let copy = PhaseCopy(phase: phase, className: request.className, article: article, personal: personal)
         headline = copy.headline
-        message = copy.message
+        message = [copy.message, Self.scoreSoFar(phase: phase, best: verification.confidence, threshold: request.threshold, personal: personal)]
+            .compactMap { $0 }.joined(separator: " ")
         steps = Self.steps(for: phase, className: "\(article) \(request.className)")
         terminal = phase.isTerminal
         found = phase == .found
@@ -96,6 +97,17 @@ struct VerificationView: Encodable, Sendable {
         statusURL = "/verify/\(id)/status"
         imageURL = phase == .found ? "/verify/\(id)/image" : nil
         completeURL = "/verify/\(id)/complete"
+    }
+
+    /// "Best so far: 43 % of the 70 % needed." while looking, and the best match after a miss.
+    static func scoreSoFar(phase: VerificationPhase, best: Double?, threshold: Double, personal: Bool) -> String? {
+        guard let best else { return nil }
+        let score = percent(best) + (personal ? " similar" : "")
+        switch phase {
+        case .looking: return "Best so far: \(score) of the \(percent(threshold)) needed."
+        case .notFound: return "The best match was \(score) of the \(percent(threshold)) needed."
+        default: return nil
+        }
     }
 
     static func percent(_ value: Double) -> String {
