@@ -59,6 +59,8 @@ actor DeviceAgent {
     private(set) var cameraWorking = true
     /// Why the camera counts as down (reported in the twin).
     private(set) var cameraProblem: String?
+    /// The operator's live preview, when the agent serves one.
+    var preview: MJPEGStreamServer?
     /// The best score last published per watched request, and when.
     private var reportedProgress: [String: (value: Double, at: ContinuousClock.Instant)] = [:]
 
@@ -540,7 +542,7 @@ actor DeviceAgent {
 
     // MARK: Camera
 
-    private var isWatching: Bool { book.isWatching || enrolment != nil }
+    private var isWatching: Bool { book.isWatching || enrolment != nil || previewWatched }
 
     private nonisolated func cameraLoop() async {
         let clock = ContinuousClock()
@@ -591,6 +593,7 @@ actor DeviceAgent {
             }
             let inference = clock.now - inferenceStart
             metrics.frameClassified(inference: inference)
+            await showPreview(frame, classification: analysis.classification)
             let scores = FrameScores(probabilities: analysis.classification.probabilities, embedding: analysis.embedding, model: classifier.identity)
             await frameClassified(scores, generation: generation, frame: frame, startedAt: started, capturedAt: capturedAt, inference: inference)
         }

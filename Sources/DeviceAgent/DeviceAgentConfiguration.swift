@@ -61,6 +61,9 @@ public struct DeviceAgentConfiguration: Sendable {
     /// Lifetime given to legacy messages, which carry none.
     public var legacyRequestLifetime: Duration = .seconds(60)
     public var jpegQuality = 85
+    /// Where to serve the operator's live preview (MJPEG, the model's best class and each request's
+    /// best score drawn on the frames), for aiming the camera; nil for none. Port 0 picks a free port.
+    public var previewEndpoint: (host: String, port: Int)?
     /// Where to serve `/healthz`, `/readyz` and `/metrics`; nil for none. Port 0 picks a free port.
     public var healthEndpoint: (host: String, port: Int)? = ("127.0.0.1", 9464)
     /// How many frames must match a personal object, out of how many recent ones (the threshold

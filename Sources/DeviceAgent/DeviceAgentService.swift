@@ -48,22 +48,39 @@ public struct DeviceAgentService: Service {
     public func run() async throws {
         logger.info("device agent starting")
         let grace = agent.configuration.shutdownGracePeriod
-        try await withGracefulShutdownHandler {
-            try await withThrowingDiscardingTaskGroup { group in
-                if let health {
-                    group.addTask {
-                        do { try await health.run() } catch {
-                            logger.error("health endpoint stopped", metadata: ["error": "\(error)"])
+        var preview: MJPEGStreamServer?
+        if let endpoint = agent.configuration.previewEndpoint {
+            // The preview is for people: a port taken is a warning, never a reason not to answer requests.
+            do {
+                preview = try await MJPEGStreamServer.start(host: endpoint.host, port: endpoint.port, maximumClients: 4)
+                logger.info("live preview", metadata: ["address": "http://\(endpoint.host):\(preview?.port ?? endpoint.port)/"])
+            } catch {
+                logger.warning("cannot serve the live preview", metadata: ["address": "\(endpoint.host):\(endpoint.port)", "error": "\(error)"])
+            }
+        }
+        await agent.attachPreview(preview)
+        do {
+            try await withGracefulShutdownHandler {
+                try await withThrowingDiscardingTaskGroup { group in
+                    if let health {
+                        group.addTask {
+                            do { try await health.run() } catch {
+                                logger.error("health endpoint stopped", metadata: ["error": "\(error)"])
+                            }
                         }
                     }
+                    await agent.run()
+                    // The health server stops by itself on a graceful shutdown; cancel it otherwise.
+                    if !Task.isShuttingDownGracefully { group.cancelAll() }
                 }
-                await agent.run()
-                // The health server stops by itself on a graceful shutdown; cancel it otherwise.
-                if !Task.isShuttingDownGracefully { group.cancelAll() }
+            } onGracefulShutdown: { [agent] in
+                Task { await agent.shutdown(grace: grace) }
             }
-        } onGracefulShutdown: { [agent] in
-            Task { await agent.shutdown(grace: grace) }
+        } catch {
+            await preview?.stop()
+            throw error
         }
+        await preview?.stop()
     }
 
     /// Wakes the queue poller at once: call it after queueing a request in the same process

@@ -88,6 +88,9 @@ struct AgentCommand: AsyncParsableCommand {
     @Option(help: "Address for /healthz, /readyz and /metrics, as host:port; 'off' for none.")
     var healthAddress = "127.0.0.1:9464"
 
+    @Option(help: "Address for the operator's live preview (MJPEG with the model's best class and each request's best score drawn), as host:port; 'off' for none. Keep it on loopback: it shows what the camera sees.")
+    var previewAddress = "127.0.0.1:9465"
+
     @Option(help: "Seconds a health or metrics client may take to send its request head (then 408).")
     var healthHeaderTimeout = 10
 
@@ -109,6 +112,7 @@ struct AgentCommand: AsyncParsableCommand {
             _ = try EdgeConnectionOptions.duration(text, option: option)
         }
         _ = try healthEndpoint()
+        _ = try Self.endpoint(previewAddress, option: "--preview-address")
         for (name, seconds) in [("--health-header-timeout", healthHeaderTimeout), ("--health-idle-timeout", healthIdleTimeout)] where !(1...3600).contains(seconds) {
             throw ValidationError("\(name) must be 1 to 3600 seconds (got \(seconds)).")
         }
@@ -119,11 +123,15 @@ struct AgentCommand: AsyncParsableCommand {
     }
 
     func healthEndpoint() throws -> (host: String, port: Int)? {
-        guard healthAddress != "off" else { return nil }
-        guard let colon = healthAddress.lastIndex(of: ":"), let port = Int(healthAddress[healthAddress.index(after: colon)...]),
-              (0...65535).contains(port)
-        else { throw ValidationError("--health-address must be host:port or 'off' (got \(healthAddress)).") }
-        return (String(healthAddress[..<colon]).trimmingCharacters(in: CharacterSet(charactersIn: "[]")), port)
+        try Self.endpoint(healthAddress, option: "--health-address")
+    }
+
+    /// `host:port`, or nil for `off`.
+    static func endpoint(_ text: String, option: String) throws -> (host: String, port: Int)? {
+        guard text != "off" else { return nil }
+        guard let colon = text.lastIndex(of: ":"), let port = Int(text[text.index(after: colon)...]), (0...65535).contains(port)
+        else { throw ValidationError("\(option) must be host:port or 'off' (got \(text)).") }
+        return (String(text[..<colon]).trimmingCharacters(in: CharacterSet(charactersIn: "[]")), port)
     }
 
     func run() async throws {
@@ -166,6 +174,7 @@ struct AgentCommand: AsyncParsableCommand {
             try EdgeConnectionOptions.duration(pollMin, option: "--poll-min"), try EdgeConnectionOptions.duration(pollMax, option: "--poll-max"))
         configuration.acceptLegacyMessages = acceptLegacyMessages
         configuration.healthEndpoint = try healthEndpoint()
+        configuration.previewEndpoint = try Self.endpoint(previewAddress, option: "--preview-address")
         configuration.healthListenerLimits = ListenerLimits(
             headerTimeout: .seconds(healthHeaderTimeout), idleTimeout: .seconds(healthIdleTimeout), maximumConnections: healthMaxConnections)
         let home = VisionHome.directory()

@@ -3,6 +3,7 @@ import Crypto
 import Foundation
 import IoTHub
 import Testing
+import TestSupport
 import Verification
 
 @testable import DeviceAgent
@@ -72,6 +73,29 @@ import Verification
         let (result, _) = try await flow.result(for: request)
         #expect(result.outcome == .notFound)
         #expect(abs(result.confidence - best.bestConfidence) < 5)
+    }
+
+    @Test("the live preview runs the camera for a viewer with no request, and draws what the model sees")
+    func livePreview() async throws {
+        let flow = try await FlowHarness()
+        defer { Task { await flow.tearDown() } }
+        var configuration = flow.agentConfiguration(camera: try flow.camera(["coffee.jpg"]))
+        let port = try FlowHarness.freePorts(1)[0]
+        configuration.previewEndpoint = ("127.0.0.1", port)
+        let agent = try flow.startAgent(configuration)
+        // Nobody asks for anything: the camera is idle until a viewer connects.
+        try await Task.sleep(for: .milliseconds(500))
+        #expect(metricValue(agent.metricsText(), "edgefactor_agent_frames_total") ?? 0 == 0)
+        let viewer = try await RawConnection.open(port: port)
+        try await viewer.send("GET / HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n")
+        var frame: RawHTTP.Response?
+        for _ in 0..<100 where frame?.status != 200 {
+            frame = try await RawHTTP.exchange(port: port, "GET /frame.jpg HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n\r\n")
+            if frame?.status != 200 { try await Task.sleep(for: .milliseconds(100)) }
+        }
+        #expect(frame?.status == 200)
+        #expect(frame?.text.contains("image/jpeg") == true)
+        #expect((metricValue(agent.metricsText(), "edgefactor_agent_frames_total") ?? 0) >= 1)
     }
 
     @Test func classAbsentIsNotFoundAtExpiry() async throws {
