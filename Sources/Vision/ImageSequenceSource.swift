@@ -7,10 +7,17 @@ import Darwin
 #endif
 
 /// Still images from files: one file, a folder (name order) or a glob.
+///
+/// With a frame rate the images play in real time, as a camera delivers frames: each read returns
+/// the image due now, skipping those a slow reader missed and waiting when it reads faster than
+/// the rate. Without one, each read returns the next image.
 actor ImageSequenceSource: FrameSource {
     let files: [String]
     let options: FrameSourceOptions
     private var next = 0
+    /// Real-time playback: when the first frame was read, and the frame number read last.
+    private var playbackStart: ContinuousClock.Instant?
+    private var lastFrameNumber = -1
 
     /// Files larger than this are refused before reading (bounded memory on bad input).
     static let maximumFileSize = 256 << 20
@@ -45,6 +52,10 @@ actor ImageSequenceSource: FrameSource {
     }
 
     func nextFrame() async throws -> RGBImage? {
+        if let rate = options.frameRate, rate > 0, rate.isFinite, files.count > 1 {
+            guard let index = try await dueIndex(rate: rate) else { return nil }
+            next = index
+        }
         if next >= files.count {
             guard options.loop, !files.isEmpty else { return nil }
             next = 0
@@ -68,5 +79,21 @@ actor ImageSequenceSource: FrameSource {
         } catch {
             throw FrameSourceError.badFrame(path: path, error)
         }
+    }
+
+    /// The index of the image due now at `rate` frames per second (nil past the end without
+    /// looping); waits for the next one when the previous read took it already.
+    private func dueIndex(rate: Double) async throws -> Int? {
+        let clock = ContinuousClock()
+        let start = playbackStart ?? clock.now
+        playbackStart = start
+        var frame = Int((clock.now - start) / .seconds(1) * rate)
+        if frame <= lastFrameNumber {
+            frame = lastFrameNumber + 1
+            try await clock.sleep(until: start + .seconds(Double(frame) / rate))
+        }
+        lastFrameNumber = frame
+        guard options.loop || frame < files.count else { return nil }
+        return frame % files.count
     }
 }

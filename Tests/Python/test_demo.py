@@ -18,7 +18,7 @@ def start_demo(binary, data_dir, log_path):
     port = free_port()
     env = dict(os.environ, EDGEFACTOR_HOME=str(base_home()))
     log = open(log_path, "wb")
-    proc = subprocess.Popen([binary, "demo", "--data-dir", str(data_dir), "--port", str(port), "--log-level", "warning"],
+    proc = subprocess.Popen([binary, "demo", "--data-dir", str(data_dir), "--port", str(port), "--log-level", os.environ.get("EDGEFACTOR_DEMO_LOG", "warning")],
                             stdout=log, stderr=subprocess.STDOUT, env=env)
     deadline = time.monotonic() + 120
     while time.monotonic() < deadline:

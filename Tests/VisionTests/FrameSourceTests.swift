@@ -29,6 +29,25 @@ struct FrameSourceTests {
         #expect(try await glob.nextFrame() == nil)
     }
 
+    @Test("with a frame rate a folder plays in real time, as a camera: a slow reader skips frames, a fast one waits")
+    func folderInRealTime() async throws {
+        let directory = try TestAssets.temporaryDirectory()
+        defer { try? FileManager.default.removeItem(at: directory) }
+        for i in 0..<200 {
+            let jpeg = try ImageCodec.encodeJPEG(RGBImage(width: 8 + i, height: 8, color: .green))
+            try Data(jpeg).write(to: directory.appendingPathComponent(String(format: "frame%03d.jpg", i)))
+        }
+        let source = try FrameSources.open(directory.path, options: FrameSourceOptions(loop: true, frameRate: 50))
+        let first = try #require(await source.nextFrame()).width - 8
+        // A reader that falls behind does not see the frames it missed...
+        try await Task.sleep(for: .milliseconds(400))
+        let later = try #require(await source.nextFrame()).width - 8
+        #expect(later - first >= 10)
+        // ...and one that reads at once never gets the same frame twice.
+        let next = try #require(await source.nextFrame()).width - 8
+        #expect(next > later)
+    }
+
     @Test("a corrupt file in a folder is reported and the folder continues")
     func corruptFileInFolder() async throws {
         let directory = try TestAssets.temporaryDirectory()
