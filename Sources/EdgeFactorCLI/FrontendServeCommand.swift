@@ -108,10 +108,14 @@ struct FrontendServeCommand: AsyncParsableCommand {
             configuration: configuration, database: database,
             backend: backend, secrets: devices.secrets, storageRenewer: renewer, logger: logger
         )
-        let host = self.host
+        let host = self.host, behindTLS = behindTls
         let service = FrontEndService(frontEnd) { port in
             // Unbuffered: scripts and tests wait for this line.
-            FileHandle.standardOutput.write(Data("frontend: listening on http://\(host):\(port)\n".utf8))
+            var lines = "frontend: listening on http://\(host):\(port)\n"
+            if behindTLS {
+                lines += "frontend: --behind-tls: session cookies are Secure, so browsers must reach this site over HTTPS (through your TLS proxy); over plain HTTP every sign-in is refused as an expired form\n"
+            }
+            FileHandle.standardOutput.write(Data(lines.utf8))
         }
         let group = ServiceGroup(configuration: .init(services: [service], gracefulShutdownSignals: [.sigterm, .sigint], logger: logger))
         try await group.run()
