@@ -20,6 +20,7 @@ struct EdgeFactor: AsyncParsableCommand {
             UsersCommand.self,
             SecretsCommand.self,
             CheckCommand.self,
+            DeadLettersCommand.self,
         ]
     )
 }

@@ -75,12 +75,17 @@ struct HubDevicesCommand: AsyncParsableCommand {
 
     struct List: AsyncParsableCommand {
         static let configuration = CommandConfiguration(abstract: "List devices with their status and connection state.")
+        @Flag(help: "One JSON object per line (deviceId, status, connectionState, lastActivityTime; never the keys).") var json = false
         @OptionGroup var target: HubTarget
 
         func run() async throws {
             let devices = try await target.serviceClient().listDevices()
             for device in devices {
-                print([device.deviceId, device.status ?? "-", device.connectionState ?? "-"].joined(separator: "\t"))
+                if json {
+                    print(try JSONArgument.text(IdentityLine(device), compact: true))
+                } else {
+                    print([device.deviceId, device.status ?? "-", device.connectionState ?? "-"].joined(separator: "\t"))
+                }
             }
         }
     }
@@ -123,11 +128,16 @@ struct HubModulesCommand: AsyncParsableCommand {
     struct List: AsyncParsableCommand {
         static let configuration = CommandConfiguration(abstract: "List a device's modules with their connection state.")
         @Argument(help: "Device id.") var deviceId: String
+        @Flag(help: "One JSON object per line (deviceId, moduleId, connectionState, lastActivityTime; never the keys).") var json = false
         @OptionGroup var target: HubTarget
 
         func run() async throws {
             for module in try await target.serviceClient().listModules(deviceId: deviceId) {
-                print([module.moduleId, module.connectionState ?? "-"].joined(separator: "\t"))
+                if json {
+                    print(try JSONArgument.text(IdentityLine(module), compact: true))
+                } else {
+                    print([module.moduleId, module.connectionState ?? "-"].joined(separator: "\t"))
+                }
             }
         }
     }
@@ -176,5 +186,29 @@ struct HubConnectionStringCommand: AsyncParsableCommand {
         }
         guard let connectionString else { throw ValidationError("the identity has no symmetric key") }
         print(output.finish(connectionString, target: target).stringValue)
+    }
+}
+
+/// One identity in `devices list --json` / `modules list --json`: what `az iot hub … list` shows,
+/// less the keys (print a connection string with `hub connection-string` when one is wanted).
+struct IdentityLine: Encodable {
+    var deviceId: String
+    var moduleId: String?
+    var status: String?
+    var connectionState: String?
+    var lastActivityTime: String?
+
+    init(_ device: DeviceIdentity) {
+        deviceId = device.deviceId
+        status = device.status
+        connectionState = device.connectionState
+        lastActivityTime = device.lastActivityTime
+    }
+
+    init(_ module: ModuleIdentity) {
+        deviceId = module.deviceId
+        moduleId = module.moduleId
+        connectionState = module.connectionState
+        lastActivityTime = module.lastActivityTime
     }
 }

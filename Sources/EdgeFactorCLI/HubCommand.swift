@@ -14,11 +14,13 @@ struct HubCommand: AsyncParsableCommand {
             `edgefactor hub` (same as `edgefactor hub run`) serves IoT Hub's device/module MQTT protocol
             over TLS on 8883 and the service REST API over HTTPS on 8443, with a development CA generated
             on first start. The admin verbs talk to a running hub through the service API: by default the
-            one whose data directory holds hub.json, or any IoT hub (Azure too) with --connection-string.
+            one whose hub.json is in $EDGEFACTOR_HOME/hub (else ./var/hub, else /var/lib/edgefactor/hub),
+            or any IoT hub (Azure too) with --connection-string. Like `az iot hub`, they register and
+            list identities, show and update twins, and invoke direct methods.
             """,
         subcommands: [
             HubRunCommand.self, HubDevicesCommand.self, HubModulesCommand.self,
-            HubConnectionStringCommand.self, HubTelemetryCommand.self,
+            HubConnectionStringCommand.self, HubTwinCommand.self, HubInvokeMethodCommand.self, HubTelemetryCommand.self,
         ],
         defaultSubcommand: HubRunCommand.self
     )
