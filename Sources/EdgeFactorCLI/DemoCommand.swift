@@ -82,6 +82,11 @@ struct DemoCommand: AsyncParsableCommand {
             throw ValidationError("'\(enrolledClass)' is not a class of the model; see \(layout.home.path)/models/labels.txt")
         }
         let className = classifier.labels[classIndex]
+        if camera == nil, let warning = DemoClassCheck.warning(
+            classifier: classifier, classIndex: classIndex, className: className, threshold: threshold, photos: layout.photos
+        ) {
+            FileHandle.standardError.write(Data("demo: warning: \(warning)\n".utf8))
+        }
 
         let storage = try await StorageServer.start(StorageServerConfiguration(
             dataDirectory: layout.storage.path, blobPort: 0, queuePort: 0, logger: logger.labelled("storage")))
