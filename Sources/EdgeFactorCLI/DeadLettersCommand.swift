@@ -19,16 +19,26 @@ struct DeadLettersCommand: AsyncParsableCommand {
         subcommands: [List.self, Requeue.self]
     )
 
-    /// Where the queues are: the same storage and queue names as the agent.
+    /// Where the queues are: the same storage and queue names as the agent (by default the device's
+    /// own, as `DeviceStorageNames` names them).
     struct Queues: ParsableArguments {
         @Option(help: "Storage connection string. Default: $AZURE_STORAGE_CONNECTION_STRING, else the built-in storage (UseDevelopmentStorage=true).")
         var storageConnectionString: String?
 
-        @Option(help: "The agent's dead-letter queue.")
-        var deadLetterQueue = ResultLocation.defaultDeadLetterQueue
+        @Option(help: "The device whose agent dead-lettered the requests (its queues are named after it).")
+        var deviceId = "edgefactor-device"
 
-        @Option(help: "The requests queue to put requeued messages on (the one the agent reads).")
-        var requestsQueue = ResultLocation.defaultRequestsQueue
+        @Option(help: "The agent's dead-letter queue (default: the device's own, requests-DEVICE-poison).")
+        var deadLetterQueue: String?
+
+        @Option(help: "The requests queue to put requeued messages on (default: the device's own, requests-DEVICE).")
+        var requestsQueue: String?
+
+        /// The dead-letter queue's name: the option, else the device's own.
+        var deadLetterQueueName: String { deadLetterQueue ?? DeviceStorageNames(deviceId: deviceId).deadLetterQueue }
+
+        /// The requests queue's name: the option, else the device's own.
+        var requestsQueueName: String { requestsQueue ?? DeviceStorageNames(deviceId: deviceId).requestsQueue }
 
         func storage() throws -> StorageConnectionString {
             guard let text = storageConnectionString ?? ProcessInfo.processInfo.environment["AZURE_STORAGE_CONNECTION_STRING"] else {
@@ -37,8 +47,8 @@ struct DeadLettersCommand: AsyncParsableCommand {
             do { return try StorageConnectionString(text) } catch { throw ValidationError("invalid storage connection string: \(error)") }
         }
 
-        func deadLetters() throws -> QueueClient { QueueClient(connectionString: try storage(), queueName: deadLetterQueue) }
-        func requests() throws -> QueueClient { QueueClient(connectionString: try storage(), queueName: requestsQueue) }
+        func deadLetters() throws -> QueueClient { QueueClient(connectionString: try storage(), queueName: deadLetterQueueName) }
+        func requests() throws -> QueueClient { QueueClient(connectionString: try storage(), queueName: requestsQueueName) }
     }
 
     struct List: AsyncParsableCommand {
@@ -49,7 +59,7 @@ struct DeadLettersCommand: AsyncParsableCommand {
         func run() async throws {
             let client = try queues.deadLetters()
             guard try await client.exists() else {
-                if !json { print("no dead-letter queue \(queues.deadLetterQueue): the agent has not dead-lettered anything") }
+                if !json { print("no dead-letter queue \(queues.deadLetterQueueName): the agent has not dead-lettered anything") }
                 return
             }
             let messages = try await client.peek(maxMessages: 32)
@@ -59,7 +69,7 @@ struct DeadLettersCommand: AsyncParsableCommand {
                 return
             }
             guard !messages.isEmpty else {
-                print("no dead-lettered requests in \(queues.deadLetterQueue)")
+                print("no dead-lettered requests in \(queues.deadLetterQueueName)")
                 return
             }
             var rows = [["ID", "REASON", "DETAIL", "DELIVERIES", "DEAD-LETTERED"]]
@@ -109,12 +119,12 @@ struct DeadLettersCommand: AsyncParsableCommand {
                     wanted.remove(line.id)
                     if let original = line.messageId { wanted.remove(original) }
                     requeued += 1
-                    print("requeued \(line.id) (\(line.reason ?? "?")) on \(queues.requestsQueue)")
+                    print("requeued \(line.id) (\(line.reason ?? "?")) on \(queues.requestsQueueName)")
                 }
             }
             for message in skipped { _ = try? await deadLetters.update(message, visibilityTimeout: .zero) }
             if !wanted.isEmpty {
-                throw ValidationError("not found in \(queues.deadLetterQueue): \(wanted.sorted().joined(separator: ", ")) (see `edgefactor dead-letters list`)")
+                throw ValidationError("not found in \(queues.deadLetterQueueName): \(wanted.sorted().joined(separator: ", ")) (see `edgefactor dead-letters list`)")
             }
             if requeued == 0 { print("nothing to requeue") }
         }

@@ -15,8 +15,10 @@ from conftest import Server, free_port, wait_for_port
 from storage_support import storage  # noqa: F401  (fixture)
 
 DEVICE, MODULE = "cam9", "edgefactor"
-REQUESTS = "iot-edge-object-classification-requests"
-POISON = "iot-edge-object-classification-requests-poison"
+# The agent's own queues for its device (DeviceStorageNames): requests-DEVICE and requests-DEVICE-poison.
+AGENT_DEVICE = "camera-07"
+REQUESTS = f"requests-{AGENT_DEVICE}"
+POISON = f"requests-{AGENT_DEVICE}-poison"
 
 
 class System:
@@ -117,7 +119,8 @@ def test_dead_letters_listed_and_requeued(edgefactor_bin, tmp_path, storage):  #
     env = dict(os.environ, AZURE_STORAGE_CONNECTION_STRING=storage.connection_string())
 
     def cli(*args, check=True):
-        result = subprocess.run([edgefactor_bin, "dead-letters", *args], capture_output=True, text=True, timeout=60, env=env)
+        result = subprocess.run([edgefactor_bin, "dead-letters", *args, "--device-id", AGENT_DEVICE],
+                                capture_output=True, text=True, timeout=60, env=env)
         if check:
             assert result.returncode == 0, result.stderr
         return result
