@@ -57,17 +57,20 @@ struct DemoCommand: AsyncParsableCommand {
     @Option(help: "Log level: trace, debug, info, notice, warning, error, critical.")
     var logLevel = "notice"
 
+    @Option(help: "Log format: text or json (one JSON object per line), on standard error.")
+    var logFormat = "text"
+
     func validate() throws {
         guard Logger.Level(rawValue: logLevel) != nil else {
             throw ValidationError("--log-level must be one of trace, debug, info, notice, warning, error, critical")
         }
+        guard ["text", "json"].contains(logFormat) else { throw ValidationError("--log-format must be text or json") }
         guard (1...100).contains(threshold) else { throw ValidationError("--threshold must be 1 to 100") }
         guard frameRate > 0, frameRate <= 120 else { throw ValidationError("--frame-rate must be above 0 and at most 120") }
     }
 
     func run() async throws {
-        var logger = Logger(label: "edgefactor.demo")
-        logger.logLevel = Logger.Level(rawValue: logLevel) ?? .notice
+        let logger = EdgeLogOptions.bootstrap(label: "edgefactor.demo", level: Logger.Level(rawValue: logLevel) ?? .notice, json: logFormat == "json")
         let layout = DemoLayout(dataDir: dataDir)
         try layout.create()
 

@@ -68,8 +68,7 @@ struct HubRunCommand: AsyncParsableCommand {
 
     @OptionGroup var listener: ListenerOptions
 
-    @Option(help: "Log level: trace, debug, info, notice, warning, error, critical.")
-    var logLevel = "info"
+    @OptionGroup var logging: EdgeLogOptions
 
     func validate() throws {
         for port in [mqttPort, restPort] + [mqttPlainPort].compactMap({ $0 }) where !(0...65535).contains(port) {
@@ -78,17 +77,13 @@ struct HubRunCommand: AsyncParsableCommand {
         guard (certificate == nil) == (privateKey == nil) else {
             throw ValidationError("--certificate and --private-key go together.")
         }
-        guard Logger.Level(rawValue: logLevel) != nil else {
-            throw ValidationError("--log-level must be one of trace, debug, info, notice, warning, error, critical.")
-        }
         guard telemetryMaxMessages > 0, telemetryMaxAgeHours > 0 else {
             throw ValidationError("telemetry retention limits must be positive.")
         }
     }
 
     func run() async throws {
-        var logger = Logger(label: "edgefactor.hub")
-        logger.logLevel = Logger.Level(rawValue: logLevel) ?? .info
+        let logger = logging.bootstrap(label: "edgefactor.hub")
         var configuration = HubConfiguration(
             dataDirectory: dataDir.map { URL(fileURLWithPath: $0) } ?? HubConfiguration.defaultDataDirectory,
             hostName: hostName, bindHost: bind, mqttTLSPort: mqttPort, mqttPlainPort: mqttPlainPort,

@@ -131,3 +131,48 @@ def test_demo_warns_when_no_sample_photo_shows_the_class(edgefactor_bin, tmp_pat
         assert "chelsea.jpg, 17.9 %" in demo.output()
     finally:
         demo.stop()
+
+
+def test_every_server_logs_json_lines_when_asked(edgefactor_bin, tmp_path):
+    """`--log-format json` on storage, hub and front-end (as on module and agent): every line on
+    standard error is one JSON object with time, level, label and message."""
+    import json
+    env = bare_env(tmp_path / "home")
+    blob, queue, rest, mqtt, web = (free_port() for _ in range(5))
+    commands = {
+        "storage": (["storage", "--blob-port", str(blob), "--queue-port", str(queue)], blob),
+        "hub": (["hub", "--mqtt-port", str(mqtt), "--rest-port", str(rest)], rest),
+    }
+    processes = []
+    try:
+        for name, (args, port) in commands.items():
+            err = open(tmp_path / f"{name}.err", "wb")
+            process = subprocess.Popen([edgefactor_bin, *args, "--log-format", "json", "--log-level", "info"],
+                                       stdout=subprocess.DEVNULL, stderr=err, env=env)
+            processes.append((name, process, err))
+            wait_for_port(port, proc=process)
+        deadline = time.monotonic() + 30
+        while not (tmp_path / "home" / "hub" / "hub.json").exists():
+            assert time.monotonic() < deadline
+            time.sleep(0.05)
+        connection = run(edgefactor_bin, "storage", "--print-connection-string", "--blob-port", str(blob),
+                         "--queue-port", str(queue), env=env).stdout.strip().splitlines()[-1]
+        err = open(tmp_path / "frontend.err", "wb")
+        frontend = subprocess.Popen([edgefactor_bin, "frontend", "--port", str(web), "--storage-connection-string", connection,
+                                     "--log-format", "json", "--log-level", "debug"], stdout=subprocess.DEVNULL, stderr=err, env=env)
+        processes.append(("frontend", frontend, err))
+        wait_for_port(web, proc=frontend)
+        urllib.request.urlopen(f"http://127.0.0.1:{web}/", timeout=10).read()
+    finally:
+        for _, process, _ in reversed(processes):
+            process.terminate()
+            process.wait(timeout=30)
+        for _, _, err in processes:
+            err.close()
+    for name, _, _ in processes:
+        lines = [l for l in (tmp_path / f"{name}.err").read_text().splitlines() if l.strip()]
+        assert lines, f"{name} logged nothing"
+        for line in lines:
+            event = json.loads(line)
+            assert {"time", "level", "label", "message"} <= set(event), line
+            assert isinstance(event["label"], str) and event["label"], line
