@@ -180,7 +180,20 @@ let package = Package(
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
             ],
-            resources: [.copy("Resources")],
+            // Embedded in the binary, so that an installed `edgefactor` needs no resource bundle
+            // beside it (FrontEndResources.swift lists them; a test checks that the list is complete).
+            resources: [
+                .embedInCode("Resources/templates/layout.mustache"),
+                .embedInCode("Resources/templates/login.mustache"),
+                .embedInCode("Resources/templates/verify.mustache"),
+                .embedInCode("Resources/templates/account.mustache"),
+                .embedInCode("Resources/templates/message.mustache"),
+                .embedInCode("Resources/templates/objects.mustache"),
+                .embedInCode("Resources/templates/enrol.mustache"),
+                .embedInCode("Resources/templates/demo-camera.mustache"),
+                .embedInCode("Resources/static/app.css"),
+                .embedInCode("Resources/static/app.js"),
+            ],
             swiftSettings: strict
         ),
 

@@ -9,7 +9,11 @@ bash scripts/setup.sh --test || { echo "test.sh: set-up failed" >&2; exit 1; }
 export EDGEFACTOR_HOME="$PWD/var"
 
 status=0
-echo "==> swift build --build-tests"
+if [ ! -x .build/debug/edgefactor ]; then
+  echo "==> first build (debug, with tests): $(nproc) cores here; on 2 cores this takes about 15-20 minutes, later builds seconds"
+else
+  echo "==> swift build --build-tests"
+fi
 swift build --build-tests 2>&1 | tee var/logs/build.log | grep -E 'error|warning: unre|Compiling|Build' | grep -v '^\[' || true
 [ "${PIPESTATUS[0]}" = 0 ] || { tail -50 var/logs/build.log; echo "test.sh: build failed" >&2; exit 1; }
 

@@ -122,6 +122,15 @@ struct AgentCommand: AsyncParsableCommand {
         guard (labels == nil) || (model != nil) else { throw ValidationError("--labels goes with --model.") }
     }
 
+    /// Whether `camera` names a source that runs out of frames (a folder, glob, image or video
+    /// file) rather than a live one (V4L2, RTSP, an endless synthetic pattern).
+    static func cameraEnds(_ camera: String) -> Bool {
+        let live = ["v4l2://", "/dev/video", "rtsp://", "rtsps://"]
+        if live.contains(where: { camera.hasPrefix($0) }) { return false }
+        if camera.hasPrefix("synthetic://") { return camera.contains("frames=") }
+        return true
+    }
+
     func healthEndpoint() throws -> (host: String, port: Int)? {
         try Self.endpoint(healthAddress, option: "--health-address")
     }
@@ -136,6 +145,9 @@ struct AgentCommand: AsyncParsableCommand {
 
     func run() async throws {
         let logger = logging.bootstrap(label: "edgefactor.agent")
+        if !cameraLoop, Self.cameraEnds(camera) {
+            logger.warning("the camera is a folder, image or video file and --camera-loop is not set: after its last frame the agent sees nothing, and every verification waits for its expiry and fails. Add --camera-loop.", metadata: ["camera": "\(camera)"])
+        }
         let (configuration, classifier) = try await configuration(logger: logger)
         let service = try DeviceAgentService(configuration: configuration, classifier: classifier, logger: logger)
         let group = ServiceGroup(configuration: .init(services: [service], gracefulShutdownSignals: [.sigterm, .sigint], logger: logger))
@@ -156,7 +168,7 @@ struct AgentCommand: AsyncParsableCommand {
         }
         if moduleSecrets.isEmpty { moduleSecrets = try store.moduleSecrets(of: connections.deviceId) }
 
-        var (hub, hubOptions) = try await connections.hub(module: false)
+        var (hub, hubOptions) = try await connections.hub(moduleId: nil)
         hubOptions.logger = logger
         let storage = try connections.storageAccess(for: .init(deviceId: connections.deviceId))
         var configuration = DeviceAgentConfiguration(

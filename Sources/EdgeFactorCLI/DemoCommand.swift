@@ -57,17 +57,20 @@ struct DemoCommand: AsyncParsableCommand {
     @Option(help: "Log level: trace, debug, info, notice, warning, error, critical.")
     var logLevel = "notice"
 
+    @Option(help: "Log format: text or json (one JSON object per line), on standard error.")
+    var logFormat = "text"
+
     func validate() throws {
         guard Logger.Level(rawValue: logLevel) != nil else {
             throw ValidationError("--log-level must be one of trace, debug, info, notice, warning, error, critical")
         }
+        guard ["text", "json"].contains(logFormat) else { throw ValidationError("--log-format must be text or json") }
         guard (1...100).contains(threshold) else { throw ValidationError("--threshold must be 1 to 100") }
         guard frameRate > 0, frameRate <= 120 else { throw ValidationError("--frame-rate must be above 0 and at most 120") }
     }
 
     func run() async throws {
-        var logger = Logger(label: "edgefactor.demo")
-        logger.logLevel = Logger.Level(rawValue: logLevel) ?? .notice
+        let logger = EdgeLogOptions.bootstrap(label: "edgefactor.demo", level: Logger.Level(rawValue: logLevel) ?? .notice, json: logFormat == "json")
         let layout = DemoLayout(dataDir: dataDir)
         try layout.create()
 
@@ -82,6 +85,11 @@ struct DemoCommand: AsyncParsableCommand {
             throw ValidationError("'\(enrolledClass)' is not a class of the model; see \(layout.home.path)/models/labels.txt")
         }
         let className = classifier.labels[classIndex]
+        if camera == nil, let warning = DemoClassCheck.warning(
+            classifier: classifier, classIndex: classIndex, className: className, threshold: threshold, photos: layout.photos
+        ) {
+            FileHandle.standardError.write(Data("demo: warning: \(warning)\n".utf8))
+        }
 
         let storage = try await StorageServer.start(StorageServerConfiguration(
             dataDirectory: layout.storage.path, blobPort: 0, queuePort: 0, logger: logger.labelled("storage")))

@@ -14,7 +14,7 @@ struct DeviceReachOptions: ParsableArguments {
     @Option(help: "PEM file of the CA to trust for the hub's service API (default: the local hub's CA).")
     var hubCaFile: String?
 
-    @Option(help: "Data directory of the local hub (default: $EDGEFACTOR_HOME/hub, else ./var/hub).")
+    @Option(help: "Data directory of the local hub (default: $EDGEFACTOR_HOME/hub, else ./var/hub, else /var/lib/edgefactor/hub: the first with a hub.json).")
     var hubDataDir: String?
 
     @Option(help: "Storage connection string. Default: $AZURE_STORAGE_CONNECTION_STRING, else the built-in storage's development account.")
@@ -43,7 +43,7 @@ struct DeviceReachOptions: ParsableArguments {
 
     /// The hub's service API and the results container, as the front-end reaches them.
     func backend() throws -> AzureVerificationBackend {
-        let hub = try HubTarget.serviceClient(connectionString: hubConnectionString, caFile: hubCaFile, dataDir: hubDataDir)
+        let hub = try HubTarget.serviceClient(connectionString: hubConnectionString, caFile: hubCaFile, dataDir: hubDataDir, dataDirOption: "--hub-data-dir", connectionOption: "--hub-connection-string")
         let storage = try storage()
         guard let container else { return AzureVerificationBackend(hub: hub, storage: storage) }
         return AzureVerificationBackend(hub: hub, container: BlobContainerClient(connectionString: storage, containerName: container), storage: storage)

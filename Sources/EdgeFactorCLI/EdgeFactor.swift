@@ -6,6 +6,7 @@ struct EdgeFactor: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "edgefactor",
         abstract: "Show the right object to a trusted camera: a second authentication factor with the AI at the edge.",
+        version: EdgeFactorVersion.description,
         subcommands: [
             DemoCommand.self,
             StorageCommand.self,
@@ -19,6 +20,7 @@ struct EdgeFactor: AsyncParsableCommand {
             UsersCommand.self,
             SecretsCommand.self,
             CheckCommand.self,
+            DeadLettersCommand.self,
         ]
     )
 }

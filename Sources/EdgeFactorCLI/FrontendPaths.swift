@@ -21,7 +21,10 @@ struct FrontendDatabaseOptions: ParsableArguments {
     @Option(name: .long, help: ArgumentHelp("The front-end's SQLite database (default: $EDGEFACTOR_HOME/frontend/frontend.sqlite, else ./var/frontend/frontend.sqlite).", valueName: "path"))
     var database: String?
 
+    /// The database in use: `--database`, else the default under `$EDGEFACTOR_HOME`.
+    var path: String { database ?? FrontendPaths.database }
+
     func open() throws -> FrontEndDatabase {
-        try FrontEndDatabase(path: database ?? FrontendPaths.database)
+        try FrontEndDatabase(path: path)
     }
 }

@@ -56,8 +56,7 @@ struct FrontendServeCommand: AsyncParsableCommand {
 
     @OptionGroup var listener: ListenerOptions
 
-    @Option(help: "Log level: trace, debug, info, notice, warning, error, critical.")
-    var logLevel = "info"
+    @OptionGroup var logging: EdgeLogOptions
 
     @Option(help: "How often the devices' storage grants are renewed (e.g. 6h; 'off' for never).")
     var storageGrantRenewal = "6h"
@@ -76,7 +75,6 @@ struct FrontendServeCommand: AsyncParsableCommand {
         }
         guard (1...600).contains(requestLifetime) else { throw ValidationError("--request-lifetime must be 1 to 600 seconds") }
         guard (1...300).contains(methodTimeout) else { throw ValidationError("--method-timeout must be 1 to 300 seconds") }
-        guard Logger.Level(rawValue: logLevel) != nil else { throw ValidationError("--log-level must be one of trace, debug, info, notice, warning, error, critical") }
         guard (1...100).contains(lockoutAfter) else { throw ValidationError("--lockout-after must be 1 to 100 (NIST SP 800-63B 5.2.2)") }
         guard (1...100).contains(objectThreshold) else { throw ValidationError("--object-threshold must be 1 to 100 (percent similarity)") }
         guard (3...12).contains(enrolViews) else { throw ValidationError("--enrol-views must be 3 to 12") }
@@ -84,8 +82,7 @@ struct FrontendServeCommand: AsyncParsableCommand {
     }
 
     func run() async throws {
-        var logger = Logger(label: "edgefactor.frontend")
-        logger.logLevel = Logger.Level(rawValue: logLevel) ?? .info
+        let logger = logging.bootstrap(label: "edgefactor.frontend")
         let backend = try devices.backend()
         let storage = try devices.storage()
         if let container = devices.container {
@@ -108,10 +105,14 @@ struct FrontendServeCommand: AsyncParsableCommand {
             configuration: configuration, database: database,
             backend: backend, secrets: devices.secrets, storageRenewer: renewer, logger: logger
         )
-        let host = self.host
+        let host = self.host, behindTLS = behindTls
         let service = FrontEndService(frontEnd) { port in
             // Unbuffered: scripts and tests wait for this line.
-            FileHandle.standardOutput.write(Data("frontend: listening on http://\(host):\(port)\n".utf8))
+            var lines = "frontend: listening on http://\(host):\(port)\n"
+            if behindTLS {
+                lines += "frontend: --behind-tls: session cookies are Secure, so browsers must reach this site over HTTPS (through your TLS proxy); over plain HTTP every sign-in is refused as an expired form\n"
+            }
+            FileHandle.standardOutput.write(Data(lines.utf8))
         }
         let group = ServiceGroup(configuration: .init(services: [service], gracefulShutdownSignals: [.sigterm, .sigint], logger: logger))
         try await group.run()

@@ -3,7 +3,8 @@ import Foundation
 import HubService
 import IoTHub
 
-/// How the admin verbs reach a hub: `--connection-string` (any IoT hub), else the local hub's hub.json.
+/// How the admin verbs reach a hub: `--connection-string` (any IoT hub), else the local hub's
+/// hub.json (see ``LocalHub``).
 struct HubTarget: ParsableArguments {
     @Option(help: "Service connection string (HostName=..;SharedAccessKeyName=..;SharedAccessKey=..). Default: the local hub's, from hub.json; or $IOTHUB_CONNECTION_STRING.")
     var connectionString: String?
@@ -11,7 +12,7 @@ struct HubTarget: ParsableArguments {
     @Option(help: "PEM file of the CA to trust for the service API (default: the local hub's CA when using hub.json).")
     var caFile: String?
 
-    @Option(help: "Data directory of the local hub (default: $EDGEFACTOR_HOME/hub, else ./var/hub).")
+    @Option(help: "Data directory of the local hub (default: $EDGEFACTOR_HOME/hub, else ./var/hub, else /var/lib/edgefactor/hub: the first with a hub.json).")
     var dataDir: String?
 
     func serviceClient() throws -> ServiceClient {
@@ -20,18 +21,15 @@ struct HubTarget: ParsableArguments {
 
     /// A service client from an explicit connection string (or `$IOTHUB_CONNECTION_STRING`), else
     /// from the local hub's hub.json; shared by the admin verbs and the front-end.
-    static func serviceClient(connectionString: String?, caFile: String?, dataDir: String?) throws -> ServiceClient {
+    static func serviceClient(
+        connectionString: String?, caFile: String?, dataDir: String?,
+        dataDirOption: String = "--data-dir", connectionOption: String = "--connection-string"
+    ) throws -> ServiceClient {
         var text = connectionString ?? ProcessInfo.processInfo.environment["IOTHUB_CONNECTION_STRING"]
         var options = ServiceClientOptions()
         var caPath = caFile
         if text == nil {
-            let directory = dataDir.map { URL(fileURLWithPath: $0) } ?? HubConfiguration.defaultDataDirectory
-            let description: HubDescription
-            do {
-                description = try HubDescription.read(from: directory)
-            } catch {
-                throw ValidationError("no hub to talk to: start `edgefactor hub` (it writes hub.json), or pass a service connection string. (\(error))")
-            }
+            let description = try LocalHub.description(dataDir: dataDir, option: dataDirOption, connectionOption: connectionOption)
             text = description.serviceConnectionString
             caPath = caPath ?? description.caCertificateFile
             if description.restScheme == "http" {
@@ -77,12 +75,17 @@ struct HubDevicesCommand: AsyncParsableCommand {
 
     struct List: AsyncParsableCommand {
         static let configuration = CommandConfiguration(abstract: "List devices with their status and connection state.")
+        @Flag(help: "One JSON object per line (deviceId, status, connectionState, lastActivityTime; never the keys).") var json = false
         @OptionGroup var target: HubTarget
 
         func run() async throws {
             let devices = try await target.serviceClient().listDevices()
             for device in devices {
-                print([device.deviceId, device.status ?? "-", device.connectionState ?? "-"].joined(separator: "\t"))
+                if json {
+                    print(try JSONArgument.text(IdentityLine(device), compact: true))
+                } else {
+                    print([device.deviceId, device.status ?? "-", device.connectionState ?? "-"].joined(separator: "\t"))
+                }
             }
         }
     }
@@ -125,11 +128,16 @@ struct HubModulesCommand: AsyncParsableCommand {
     struct List: AsyncParsableCommand {
         static let configuration = CommandConfiguration(abstract: "List a device's modules with their connection state.")
         @Argument(help: "Device id.") var deviceId: String
+        @Flag(help: "One JSON object per line (deviceId, moduleId, connectionState, lastActivityTime; never the keys).") var json = false
         @OptionGroup var target: HubTarget
 
         func run() async throws {
             for module in try await target.serviceClient().listModules(deviceId: deviceId) {
-                print([module.moduleId, module.connectionState ?? "-"].joined(separator: "\t"))
+                if json {
+                    print(try JSONArgument.text(IdentityLine(module), compact: true))
+                } else {
+                    print([module.moduleId, module.connectionState ?? "-"].joined(separator: "\t"))
+                }
             }
         }
     }

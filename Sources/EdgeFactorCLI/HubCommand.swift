@@ -14,11 +14,13 @@ struct HubCommand: AsyncParsableCommand {
             `edgefactor hub` (same as `edgefactor hub run`) serves IoT Hub's device/module MQTT protocol
             over TLS on 8883 and the service REST API over HTTPS on 8443, with a development CA generated
             on first start. The admin verbs talk to a running hub through the service API: by default the
-            one whose data directory holds hub.json, or any IoT hub (Azure too) with --connection-string.
+            one whose hub.json is in $EDGEFACTOR_HOME/hub (else ./var/hub, else /var/lib/edgefactor/hub),
+            or any IoT hub (Azure too) with --connection-string. Like `az iot hub`, they register and
+            list identities, show and update twins, and invoke direct methods.
             """,
         subcommands: [
             HubRunCommand.self, HubDevicesCommand.self, HubModulesCommand.self,
-            HubConnectionStringCommand.self, HubTelemetryCommand.self,
+            HubConnectionStringCommand.self, HubTwinCommand.self, HubInvokeMethodCommand.self, HubTelemetryCommand.self,
         ],
         defaultSubcommand: HubRunCommand.self
     )
@@ -66,8 +68,7 @@ struct HubRunCommand: AsyncParsableCommand {
 
     @OptionGroup var listener: ListenerOptions
 
-    @Option(help: "Log level: trace, debug, info, notice, warning, error, critical.")
-    var logLevel = "info"
+    @OptionGroup var logging: EdgeLogOptions
 
     func validate() throws {
         for port in [mqttPort, restPort] + [mqttPlainPort].compactMap({ $0 }) where !(0...65535).contains(port) {
@@ -76,17 +77,13 @@ struct HubRunCommand: AsyncParsableCommand {
         guard (certificate == nil) == (privateKey == nil) else {
             throw ValidationError("--certificate and --private-key go together.")
         }
-        guard Logger.Level(rawValue: logLevel) != nil else {
-            throw ValidationError("--log-level must be one of trace, debug, info, notice, warning, error, critical.")
-        }
         guard telemetryMaxMessages > 0, telemetryMaxAgeHours > 0 else {
             throw ValidationError("telemetry retention limits must be positive.")
         }
     }
 
     func run() async throws {
-        var logger = Logger(label: "edgefactor.hub")
-        logger.logLevel = Logger.Level(rawValue: logLevel) ?? .info
+        let logger = logging.bootstrap(label: "edgefactor.hub")
         var configuration = HubConfiguration(
             dataDirectory: dataDir.map { URL(fileURLWithPath: $0) } ?? HubConfiguration.defaultDataDirectory,
             hostName: hostName, bindHost: bind, mqttTLSPort: mqttPort, mqttPlainPort: mqttPlainPort,

@@ -13,9 +13,6 @@ struct EdgeConnectionOptions: ParsableArguments {
     @Option(help: "The device id (used with the built-in hub and for the secrets store).")
     var deviceId = "edgefactor-device"
 
-    @Option(help: "The edge module's id.")
-    var moduleId = "edgefactor-module"
-
     @Option(help: "The identity's IoT Hub connection string (HostName=…;DeviceId=…[;ModuleId=…];SharedAccessKey=…). Default: $EDGEFACTOR_HUB_CONNECTION_STRING, else the built-in hub.")
     var hubConnectionString: String?
 
@@ -25,7 +22,7 @@ struct EdgeConnectionOptions: ParsableArguments {
     @Option(help: "PEM file of the CA that signed the hub's certificate (default: the system's trust store; the built-in hub's CA when using it).")
     var hubCaFile: String?
 
-    @Option(help: "Data directory of the built-in hub, to find hub.json (default: $EDGEFACTOR_HOME/hub, else ./var/hub).")
+    @Option(help: "Data directory of the built-in hub, to find hub.json (default: $EDGEFACTOR_HOME/hub, else ./var/hub, else /var/lib/edgefactor/hub: the first with a hub.json).")
     var hubDataDir: String?
 
     @Option(help: "Storage connection string. Default: $AZURE_STORAGE_CONNECTION_STRING, else the built-in storage (UseDevelopmentStorage=true).")
@@ -65,8 +62,10 @@ struct EdgeConnectionOptions: ParsableArguments {
         }
     }
 
-    /// The hub identity and client options for `deviceId` (and `moduleId` when `module` is set).
-    func hub(module: Bool) async throws -> (IoTHubConnectionString, HubClientOptions) {
+    /// The hub identity and client options for `deviceId`, or for its module `moduleId` when one
+    /// is given (the module; the agent connects as the device and passes nil).
+    func hub(moduleId: String?) async throws -> (IoTHubConnectionString, HubClientOptions) {
+        let module = moduleId != nil
         var options = HubClientOptions()
         if let hubCaFile { options.trustRootsPEM = try Self.readPEM(hubCaFile) }
         if let text = try hubConnectionString ?? connectionStringFromFile() ?? environment["EDGEFACTOR_HUB_CONNECTION_STRING"] {
@@ -82,11 +81,7 @@ struct EdgeConnectionOptions: ParsableArguments {
             return (connectionString, options)
         }
         // The built-in hub: look the identity up (registering it if new) through its service API.
-        let directory = hubDataDir.map { URL(fileURLWithPath: $0) } ?? HubConfiguration.defaultDataDirectory
-        let description: HubDescription
-        do { description = try HubDescription.read(from: directory) } catch {
-            throw ValidationError("no hub connection string and no built-in hub: \(error). Pass --hub-connection-string for Azure IoT Hub.")
-        }
+        let description = try LocalHub.description(dataDir: hubDataDir, option: "--hub-data-dir", connectionOption: "--hub-connection-string")
         var serviceOptions = ServiceClientOptions(trustRootsPEM: try Self.readPEM(description.caCertificateFile))
         if description.restScheme == "http" {
             serviceOptions.baseURL = URL(string: "http://\(description.bindHost):\(description.restPort)")
@@ -103,7 +98,7 @@ struct EdgeConnectionOptions: ParsableArguments {
                     device = try await service.getDevice(deviceId)
                 }
             }
-            if module {
+            if let moduleId {
                 let identity: ModuleIdentity
                 do { identity = try await service.getModule(deviceId: deviceId, moduleId: moduleId) } catch where error.status == 404 {
                     do { identity = try await service.createModule(deviceId: deviceId, moduleId: moduleId) } catch where error.status == 409 {

@@ -2,8 +2,9 @@ import ArgumentParser
 import Foundation
 import Logging
 
-/// Log options shared by `edgefactor module` and `edgefactor agent`: text for people, JSON lines
-/// (one object per event, metadata as fields) for log collectors.
+/// Log options shared by the long-running commands (`storage`, `hub`, `frontend`, `module`,
+/// `agent`): text for people, JSON lines (one object per event, metadata as fields) for log
+/// collectors. Either goes to standard error.
 struct EdgeLogOptions: ParsableArguments {
     @Option(help: "Log level: trace, debug, info, notice, warning, error, critical.")
     var logLevel = "info"
@@ -20,8 +21,11 @@ struct EdgeLogOptions: ParsableArguments {
 
     /// Installs the chosen handler for the whole process and returns a logger.
     func bootstrap(label: String) -> Logger {
-        let level = Logger.Level(rawValue: logLevel) ?? .info
-        let json = logFormat == "json"
+        Self.bootstrap(label: label, level: Logger.Level(rawValue: logLevel) ?? .info, json: logFormat == "json")
+    }
+
+    /// Installs a text or JSON handler at `level` for the whole process and returns a logger.
+    static func bootstrap(label: String, level: Logger.Level, json: Bool) -> Logger {
         LoggingSystem.bootstrap { label in
             var handler: any LogHandler = json ? JSONLogHandler(label: label) : StreamLogHandler.standardError(label: label)
             handler.logLevel = level

@@ -27,6 +27,9 @@ struct ModuleCommand: AsyncParsableCommand {
 
     @OptionGroup var connections: EdgeConnectionOptions
 
+    @Option(help: "The edge module's id (on the built-in hub and in the secrets store).")
+    var moduleId = "edgefactor-module"
+
     @Flag(help: "Use the IoT Edge environment instead of a connection string: the IOTEDGE_* variables and the workload API the IoT Edge runtime provides (or, for local development, EdgeHubConnectionString and EdgeModuleCACertificateFile). The module's secret is read under IOTEDGE_DEVICEID/IOTEDGE_MODULEID. The default when those variables are set and no connection string is given.")
     var edge = false
 
@@ -79,7 +82,7 @@ struct ModuleCommand: AsyncParsableCommand {
                 throw ValidationError("\(error)")
             }
         } else {
-            identity = .init(deviceId: connections.deviceId, moduleId: connections.moduleId)
+            identity = .init(deviceId: connections.deviceId, moduleId: moduleId)
         }
         let secret: SharedSecret
         if let moduleSecretFile {
@@ -91,7 +94,7 @@ struct ModuleCommand: AsyncParsableCommand {
         if underEdge {
             hub = .edgeEnvironment
         } else {
-            let (connectionString, options) = try await connections.hub(module: true)
+            let (connectionString, options) = try await connections.hub(moduleId: moduleId)
             var clientOptions = options
             clientOptions.logger = logger
             hub = .connectionString(connectionString, clientOptions)

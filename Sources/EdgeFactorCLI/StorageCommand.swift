@@ -41,15 +41,11 @@ struct StorageCommand: AsyncParsableCommand {
     @Flag(help: "Print the connection string for these options and exit without serving.")
     var printConnectionString = false
 
-    @Option(help: "Log level: trace, debug, info, notice, warning, error, critical.")
-    var logLevel = "info"
+    @OptionGroup var logging: EdgeLogOptions
 
     func validate() throws {
         for port in [blobPort, queuePort] where !(0...65535).contains(port) {
             throw ValidationError("ports must be 0…65535 (got \(port)).")
-        }
-        guard Logger.Level(rawValue: logLevel) != nil else {
-            throw ValidationError("--log-level must be one of trace, debug, info, notice, warning, error, critical.")
         }
         guard maxBlobSizeMib > 0 else { throw ValidationError("--max-blob-size-mib must be positive.") }
     }
@@ -63,8 +59,7 @@ struct StorageCommand: AsyncParsableCommand {
                 throw ValidationError(error.message)
             }
         }
-        var logger = Logger(label: "edgefactor.storage")
-        logger.logLevel = Logger.Level(rawValue: logLevel) ?? .info
+        let logger = logging.bootstrap(label: "edgefactor.storage")
         let directory = dataDir ?? Self.defaultDataDirectory()
         let configuration = StorageServerConfiguration(
             dataDirectory: directory, host: host, blobPort: blobPort, queuePort: queuePort,

@@ -32,7 +32,7 @@ struct UsersFactorOptions: ParsableArguments {
     @Option(help: ArgumentHelp("The edge module on that device that takes ProcessRequest.", valueName: "id"))
     var module: String?
 
-    @Option(help: ArgumentHelp("Labels file to check classes against (default: the default model's).", valueName: "path"))
+    @Option(help: ArgumentHelp("Labels file to check classes against (default: $EDGEFACTOR_HOME/models/labels.txt, else ./var/models/labels.txt; without one the command stops and says so).", valueName: "path"))
     var labels: String?
 
     @Flag(help: "Skip checking classes against the model's labels.")
@@ -71,7 +71,7 @@ struct UsersAddCommand: AsyncParsableCommand {
         try await AuditLog(database: store.open()).record(
             AuditEvent(kind: .accountChanged, username: account.username, deviceId: account.deviceId, outcome: "added", detail: "by CLI")
         )
-        print("added \(account.username): \(account.classes.joined(separator: "; ")) at \(account.threshold) % on \(account.deviceId)\(account.moduleId.map { "/\($0)" } ?? "")")
+        print("added \(account.username): \(account.classes.joined(separator: "; ")) at \(account.threshold) % on \(account.deviceId)\(account.moduleId.map { "/\($0)" } ?? "") (in \(store.path))")
     }
 }
 

@@ -1,5 +1,8 @@
 import Crypto
 public import Foundation
+#if canImport(Glibc)
+import Glibc
+#endif
 
 /// A random symmetric key shared by two components (front-end and agent per device, module and agent
 /// per module). Only its HMACs travel; the key itself never leaves the machines it was provisioned on.
@@ -18,8 +21,18 @@ public struct SharedSecret: Sendable {
     }
 
     /// A secret read from a file holding its base64 text (as `edgefactor secrets` writes it).
+    /// Reads a secret file (base64 text). When the file exists but cannot be read, the error says
+    /// that it must belong to the user this process runs as (secret files are mode 0600).
     public init(contentsOf file: URL) throws {
-        let text = try String(contentsOf: file, encoding: .utf8)
+        let text: String
+        do {
+            text = try String(contentsOf: file, encoding: .utf8)
+        } catch {
+            let exists = FileManager.default.fileExists(atPath: file.path)
+            throw SecretsError(exists
+                ? "cannot read the secret \(file.path): secret files are private (0600, in 0700 folders) and must belong to the user this runs as (uid \(getuid())); chown them, and their folders, to that user"
+                : "no secret file at \(file.path): create it with `edgefactor secrets new`, or copy it there from the machine that holds it")
+        }
         try self.init(base64: text)
     }
 

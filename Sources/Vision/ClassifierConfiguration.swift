@@ -19,7 +19,7 @@ public struct ClassifierConfiguration: Sendable {
     /// How outputs become probabilities.
     public var outputActivation: OutputActivation
     public var session: SessionOptions
-    /// Explicit path of `libonnxruntime.so`; nil searches (see the README's Vision section).
+    /// Explicit path of `libonnxruntime.so`; nil searches (see docs/vision.md, "ONNX Runtime").
     public var runtimeLibrary: String?
 
     public init(modelPath: String, labelsPath: String? = nil, inputName: String? = nil, outputName: String? = nil,

@@ -193,14 +193,15 @@ class EdgeFactorSystem:
 
 
 def make_browser(width: int = 1200, height: int = 900, javascript: bool = True):
-    """Headless Debian Chromium through chromedriver (WebDriver)."""
+    """Headless Chromium (Debian's or Ubuntu's) through chromedriver (WebDriver)."""
     options = Options()
     for argument in ("--headless=new", "--no-sandbox", "--disable-dev-shm-usage", "--disable-gpu",
                      f"--window-size={width},{height}", "--lang=en"):
         options.add_argument(argument)
     if not javascript:
         options.add_experimental_option("prefs", {"profile.managed_default_content_settings.javascript": 2})
-    chromium = shutil.which("chromium") or "/usr/bin/chromium"
+    # Debian names it chromium, Ubuntu chromium-browser.
+    chromium = shutil.which("chromium") or shutil.which("chromium-browser") or "/usr/bin/chromium"
     options.binary_location = chromium
     driver_path = shutil.which("chromedriver") or "/usr/bin/chromedriver"
     driver = webdriver.Chrome(service=Service(driver_path), options=options)

@@ -63,5 +63,6 @@ def test_images_match_the_manifest_and_the_toolchain():
     assert "--camera v4l2:///dev/video0" in agent and "VOLUME /var/lib/edgefactor" in agent
     assert '--hub-connection-string-file \\"/etc/edgefactor/secrets/devices/$IOTEDGE_DEVICEID.hub-connection-string' in agent
     assert "libonnxruntime.so" in agent
-    pinned = re.search(r"^onnxruntime==", (ROOT / "scripts" / "requirements.txt").read_text(), re.M)
-    assert pinned, "the agent image takes ONNX Runtime's version from scripts/requirements.txt"
+    pinned = re.search(r"^onnxruntime==", (ROOT / "scripts" / "requirements-runtime.txt").read_text(), re.M)
+    assert pinned, "the agent image takes ONNX Runtime's version from scripts/requirements-runtime.txt"
+    assert "COPY scripts/requirements-runtime.txt" in agent

@@ -1,7 +1,7 @@
 """The device side (`edgefactor module` + `edgefactor agent` as real processes) refereed by the
 official Azure SDKs: azure-iot-hub invokes ProcessRequest as a front-end would, azure-storage-blob
 fetches the evidence, and the signatures are checked here with an independent HMAC implementation
-of the envelope format (README, "Message formats")."""
+of the envelope format (docs/message-formats.md)."""
 import base64
 import hashlib
 import hmac

@@ -1,5 +1,6 @@
 import Foundation
 import Hummingbird
+import Logging
 import Verification
 
 /// The first factor: the sign-in page, the form post (also under the original `/sendmessage`),
@@ -58,6 +59,7 @@ struct LoginController: Sendable {
               let token = form.csrf ?? form.requestVerificationToken,
               RandomToken.constantTimeEquals(session.csrfToken, token)
         else {
+            await logFormRefusal(request, form: form)
             let created = await state.sessions.store.create()
             var response = loginPage(
                 csrf: created.session.csrfToken, username: username, status: .forbidden,
@@ -192,6 +194,30 @@ struct LoginController: Sendable {
             await state.record(AuditEvent(kind: .signedOut, username: username, address: state.clientAddress(request, context), outcome: "ok"))
         }
         return .seeOther("/", cookie: state.sessions.expiredCookie())
+    }
+
+    /// Says in the log why a sign-in form was refused as expired, so that an operator can tell a
+    /// stale page from a set-up that can never work (a Secure cookie over plain HTTP).
+    private func logFormRefusal(_ request: Request, form: LoginForm) async {
+        let cookies = state.sessions
+        var metadata: Logger.Metadata = ["path": "\(request.uri.path)"]
+        if let origin = request.headers[.origin] { metadata["origin"] = "\(origin)" }
+        guard let token = request.cookies[cookies.name]?.value, !token.isEmpty else {
+            if cookies.secure {
+                state.logger.warning(
+                    "sign-in form refused: the browser sent no session cookie. With --behind-tls the cookie is Secure (\(cookies.name)), and browsers keep it only over HTTPS: open the site through the TLS proxy, or drop --behind-tls when serving plain HTTP on loopback.",
+                    metadata: metadata)
+            } else {
+                state.logger.notice("sign-in form refused: the browser sent no session cookie (cookies blocked, or the form was posted from elsewhere)", metadata: metadata)
+            }
+            return
+        }
+        if await cookies.store.session(forToken: token) == nil {
+            state.logger.notice("sign-in form refused: the session expired or is unknown (idle too long, or the front-end restarted)", metadata: metadata)
+        } else {
+            let reason = (form.csrf ?? form.requestVerificationToken) == nil ? "the form carries no CSRF token" : "the form's CSRF token is not this session's"
+            state.logger.notice("sign-in form refused: \(reason)", metadata: metadata)
+        }
     }
 
     private func loginPage(csrf: String, username: String? = nil, status: HTTPResponse.Status = .ok, error: LoginView.Problem? = nil) -> Response {

@@ -2,35 +2,28 @@ import Foundation
 import Hummingbird
 import Mustache
 
-/// Renders the Mustache templates bundled with the front-end into HTML responses, and serves its
+/// Renders the Mustache templates compiled into the front-end into HTML responses, and serves its
 /// two static files (CSS, JS) from memory.
 struct PageRenderer: Sendable {
     let library: MustacheLibrary
     let stylesheet: ByteBuffer
     let script: ByteBuffer
 
-    /// Loads the templates and static files from the module's resource bundle.
+    /// Parses the templates compiled into the binary (``FrontEndResources``).
     static func load() async throws(FrontEndError) -> PageRenderer {
-        // The copied folder is `Resources` inside the bundle; Foundation on Linux may already treat
-        // that folder as the bundle's resource directory. Accept either layout.
-        let candidates = [Bundle.module.resourceURL, Bundle.module.resourceURL?.appendingPathComponent("Resources"), Bundle.module.bundleURL.appendingPathComponent("Resources")]
-        guard let base = candidates.compactMap({ $0 }).first(where: { FileManager.default.fileExists(atPath: $0.appendingPathComponent("templates/layout.mustache").path) }) else {
-            throw .resourcesMissing("no templates in \(Bundle.module.bundleURL.path)")
-        }
-        let templates = base.appendingPathComponent("templates").path
-        do {
-            let library = try await MustacheLibrary(directory: templates)
-            let css = try Data(contentsOf: base.appendingPathComponent("static/app.css"))
-            let js = try Data(contentsOf: base.appendingPathComponent("static/app.js"))
-            for name in ["layout", "login", "verify", "account", "message", "objects", "enrol", "demo-camera"] where library.getTemplate(named: name) == nil {
-                throw FrontEndError.resourcesMissing("template \(name).mustache in \(templates)")
+        var library = MustacheLibrary()
+        for template in FrontEndResources.templates {
+            do {
+                try library.register(String(decoding: template.text, as: UTF8.self), named: template.name)
+            } catch {
+                throw .resourcesMissing("template \(template.name).mustache does not parse: \(error)")
             }
-            return PageRenderer(library: library, stylesheet: ByteBuffer(data: css), script: ByteBuffer(data: js))
-        } catch let error as FrontEndError {
-            throw error
-        } catch {
-            throw .resourcesMissing("\(error)")
         }
+        return PageRenderer(
+            library: library,
+            stylesheet: ByteBuffer(bytes: FrontEndResources.stylesheet),
+            script: ByteBuffer(bytes: FrontEndResources.script)
+        )
     }
 
     /// An HTML page from `template` and `model`.
