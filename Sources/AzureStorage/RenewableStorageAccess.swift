@@ -27,9 +27,11 @@ public final class RenewableStorageAccess: Sendable {
     /// The access in force.
     public var current: StorageAccess { state.withLock { $0 } }
 
-    /// Replaces the grant in force with `grant`, after checking that it is for the same account
-    /// and endpoints, that it lasts longer than the one it replaces, and that it covers every
-    /// resource in `needed`; saves it first when there is a grant file.
+    /// Replaces the grant in force with `grant`, after checking that it is for the same account,
+    /// that it lasts longer than the one it replaces, and that it covers every resource in
+    /// `needed`; saves it first when there is a grant file. The endpoints in use are kept: the
+    /// issuer may reach the account by another address (a front-end on the storage's own machine
+    /// says 127.0.0.1), and a SAS is bound to the account and resource, not to the host.
     /// - Throws: ``StorageConfigurationError`` saying why the grant was refused (nothing changes).
     public func renew(with grant: StorageGrant, covering needed: (queues: [String], containers: [String])) throws(StorageConfigurationError) {
         try grant.validate()
@@ -37,9 +39,12 @@ public final class RenewableStorageAccess: Sendable {
         guard case .grant(let old) = current else {
             throw StorageConfigurationError("this process uses the account's connection string, not a grant: a renewed grant is not needed and was ignored.")
         }
-        guard grant.sameAccount(as: old) else {
-            throw StorageConfigurationError("the renewed grant is for account \(grant.accountName) at \(grant.blobEndpoint.absoluteString), not the one in use (\(old.accountName) at \(old.blobEndpoint.absoluteString)); moving to another account needs a new grant given by hand.")
+        guard grant.accountName == old.accountName else {
+            throw StorageConfigurationError("the renewed grant is for account \(grant.accountName), not the one in use (\(old.accountName)); moving to another account needs a new grant given by hand.")
         }
+        var grant = grant
+        grant.blobEndpoint = old.blobEndpoint
+        grant.queueEndpoint = old.queueEndpoint
         guard grant.expiresOn > old.expiresOn else {
             throw StorageConfigurationError("the renewed grant ends \(StorageDate.iso8601(grant.expiresOn)), not later than the one in use (\(StorageDate.iso8601(old.expiresOn))): a replayed or late renewal.")
         }

@@ -68,11 +68,6 @@ public struct StorageGrant: Codable, Sendable, Hashable {
         containers[name].map { connection(sas: $0) }
     }
 
-    /// Whether this grant is for the same account, at the same endpoints, as `other`.
-    public func sameAccount(as other: StorageGrant) -> Bool {
-        accountName == other.accountName && blobEndpoint == other.blobEndpoint && queueEndpoint == other.queueEndpoint
-    }
-
     private func connection(sas: String) -> StorageConnectionString {
         StorageConnectionString(accountName: accountName, blobEndpoint: blobEndpoint, queueEndpoint: queueEndpoint, credential: .sharedAccessSignature(sas))
     }
