@@ -238,10 +238,17 @@ def wait_for_headline(driver, words, timeout: float = 60.0) -> str:
     words = [words] if isinstance(words, str) else list(words)
 
     def settled(d):
-        live = d.find_elements(By.CSS_SELECTOR, "[data-verification][data-terminal=false]")
-        if live:
-            return False
-        text = d.find_element(By.TAG_NAME, "h1").text
+        try:
+            live = d.find_elements(By.CSS_SELECTOR, "[data-verification][data-terminal=false]")
+            if live:
+                return False
+            text = d.find_element(By.TAG_NAME, "h1").text
+        except WebDriverException as error:
+            # Mid-navigation chromedriver reports a replaced node either as stale or as one that
+            # "does not belong to the document": both mean "not yet", as in sign_in.
+            if "does not belong to the document" in str(error):
+                return False
+            raise
         return text if any(w in text for w in words) else False
 
     return WebDriverWait(driver, timeout, poll_frequency=0.05,
