@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Installs everything EdgeFactor needs on a Debian or Ubuntu machine, idempotently: system
 # packages (named as each distribution names them), a Python virtual environment (ONNX Runtime's
-# shared library, the model converter), the default model and its labels, and sample photos.
+# shared library, the model converter), the default model, its int8 quantization and its labels,
+# and sample photos.
 #   --test     adds the test referees (official Azure SDKs, a headless browser, Mosquitto).
 #   --runtime  an edge box's lean set-up: only the shared libraries the binary loads, ONNX
 #              Runtime's library and the default model (no compilers' headers, no scikit-image,
@@ -163,5 +164,9 @@ fi
 # Personal-object data (var/objects: the cup and box videos for the demo camera, the study's frames).
 if [ -x scripts/make-object-data.sh ]; then
   bash scripts/make-object-data.sh
+fi
+# The int8 classifier (a static quantization of the default model, calibrated on those frames).
+if [ -x scripts/make-int8-model.sh ]; then
+  bash scripts/make-int8-model.sh
 fi
 say "setup complete"

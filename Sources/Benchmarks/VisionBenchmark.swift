@@ -12,6 +12,8 @@ import Vision
 ///   after another (what `edgefactor classify` and the agent do);
 /// - Swift pipelined: the same stages through `ClassificationPipeline`, which decodes and
 ///   pre-processes the next frame while the current one is in inference (what `classify` uses).
+///
+/// Then set-up's int8 EfficientNet-Lite0 against the fp32 one (``VisionInt8Benchmark``).
 struct VisionBenchmark: AsyncParsableCommand {
     static let configuration = CommandConfiguration(commandName: "vision", abstract: "Whole-pipeline frames/s against Python onnxruntime's bare session.run.")
 
@@ -71,10 +73,12 @@ struct VisionBenchmark: AsyncParsableCommand {
                                       pipeline: median, pipelined: pipelined.median))
             }
         }
+        let int8Report = try await VisionInt8Benchmark.run(home: home, jpeg: jpeg, frames: frames, rounds: rounds)
         let decoded = try ImageCodec.decode(jpeg)
-        let report = VisionRow.markdown(rows, photo: (photoPath as NSString).lastPathComponent, size: (decoded.width, decoded.height),
+        var report = VisionRow.markdown(rows, photo: (photoPath as NSString).lastPathComponent, size: (decoded.width, decoded.height),
                                         frames: frames, rounds: rounds, runtime: try ImageClassifier(configuration: models[0].configuration).runtimeVersion,
                                         load: (loadBefore, VisionRow.loadAverage()))
+        if let int8Report { report += "\n\n" + int8Report }
         print(report)
         if !dryRun {
             try VisionRow.replaceSection("Vision", in: output, with: report)

@@ -2,11 +2,8 @@ import Foundation
 import Verification
 import Vision
 
-/// Finds and loads a model by name from the models folder, the layout set-up makes:
-///
-///     <models>/<model>.onnx           the model
-///     <models>/<model>.labels.txt     its labels (or <model>.labels.json); when neither exists,
-///     <models>/labels.txt             the set-up's ImageNet labels, shared by ImageNet models
+/// Finds and loads a model by name from the agent's models folder (the layout of
+/// ``ModelDirectory``: `<model>.onnx`, with `<model>.labels.txt` or the shared `labels.txt`).
 struct ModelLoader: Sendable {
     let directory: URL
 
@@ -15,16 +12,13 @@ struct ModelLoader: Sendable {
         guard AgentSettings.isValidModelName(name) else {
             throw .classifier("invalid model name '\(name.prefix(100))': use letters, digits, '-', '_' or '.'")
         }
-        let model = directory.appendingPathComponent(name + ".onnx").path
-        guard FileManager.default.isReadableFile(atPath: model) else {
+        do {
+            return try ModelDirectory(path: directory.path).files(for: name)
+        } catch .modelNotFound(let model) {
             throw .classifier("no model \(model): copy \(name).onnx (and \(name).labels.txt) into the agent's models folder (--models-dir)")
+        } catch {
+            throw .classifier("no labels for model \(name) in \(directory.path): add \(name).labels.txt (one label per line)")
         }
-        let candidates = [name + ".labels.txt", name + ".labels.json", ClassifierConfiguration.defaultLabelsFile]
-        for candidate in candidates {
-            let path = directory.appendingPathComponent(candidate).path
-            if FileManager.default.isReadableFile(atPath: path) { return (model, path) }
-        }
-        throw .classifier("no labels for model \(name) in \(directory.path): add \(name).labels.txt (one label per line)")
     }
 
     /// Loads `name` (slow: call it off the agent's actor). Pre-processing comes from the model's

@@ -46,7 +46,7 @@ struct AgentCommand: AsyncParsableCommand {
     @Option(help: "Requested camera frame rate.")
     var frameRate: Double?
 
-    @Option(help: "ONNX model file (default: the set-up's EfficientNet-Lite0 in $EDGEFACTOR_HOME/models).")
+    @Option(help: "ONNX model: a file, or the name of one in --models-dir such as efficientnet-lite0-int8 (default: the set-up's EfficientNet-Lite0).")
     var model: String?
 
     @Option(help: "Labels file of --model (one per line, or JSON).")
@@ -192,14 +192,18 @@ struct AgentCommand: AsyncParsableCommand {
         let home = VisionHome.directory()
         configuration.modelsDirectory = URL(fileURLWithPath: modelsDir ?? home + "/models", isDirectory: true)
         configuration.stateDirectory = URL(fileURLWithPath: stateDir ?? home + "/agent/" + connections.deviceId, isDirectory: true)
+        var classifier: ImageClassifier?
         if let model {
             // The module names models by file name without `.onnx`.
             configuration.model = URL(fileURLWithPath: model).deletingPathExtension().lastPathComponent
-        }
-
-        var classifier: ImageClassifier?
-        if let model {
-            classifier = try ImageClassifier(configuration: ClassifierConfiguration(modelPath: model, labelsPath: labels))
+            var modelConfiguration: ClassifierConfiguration
+            if ModelDirectory.isModelName(model) {
+                modelConfiguration = try ModelDirectory(path: configuration.modelsDirectory.path).configuration(for: model)
+                if let labels { modelConfiguration.labelsPath = labels }
+            } else {
+                modelConfiguration = ClassifierConfiguration(modelPath: model, labelsPath: labels)
+            }
+            classifier = try ImageClassifier(configuration: modelConfiguration)
         }
         return (configuration, classifier)
     }

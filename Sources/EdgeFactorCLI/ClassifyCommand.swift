@@ -11,8 +11,10 @@ struct ClassifyCommand: AsyncParsableCommand {
             INPUT is an image, a folder or glob of images, a video file, rtsp://..., v4l2:///dev/videoN
             or synthetic://[WxH]. OUTPUT (optional) receives annotated frames: a .jpg path (use %d for
             one file per frame), a folder, or http://127.0.0.1:PORT for a live MJPEG preview.
-            Without --model the default EfficientNet-Lite0 ImageNet model from scripts/setup.sh is used.
-            Prints the top-K classes per frame, then the time per stage and the frame rate.
+            --model takes a file or the name of a model in $EDGEFACTOR_HOME/models (set-up makes
+            efficientnet-lite0 and its int8 quantization efficientnet-lite0-int8); without it the
+            default fp32 EfficientNet-Lite0 is used. Prints the model, the top-K classes per frame,
+            then the model with the time per stage and the frame rate.
             """
     )
 
@@ -50,8 +52,9 @@ struct ClassifyCommand: AsyncParsableCommand {
 
     func run() async throws {
         let classifier = try model.makeClassifier()
+        let modelName = URL(fileURLWithPath: classifier.configuration.modelPath).deletingPathExtension().lastPathComponent
         if !quiet {
-            print("model: \(classifier.configuration.modelPath) (\(classifier.input) -> \(classifier.output), \(classifier.labels.count) classes)")
+            print("model: \(modelName) (\(classifier.configuration.modelPath), sha256 \(classifier.identity.shortDigest)…; \(classifier.input) -> \(classifier.output), \(classifier.labels.count) classes)")
             print("pre-processing: \(classifier.preprocessing); ONNX Runtime \(classifier.runtimeVersion), \(model.threads == 0 ? "default" : String(model.threads)) threads, \(model.provider)")
         }
         var sourceOptions = source.frameSourceOptions
@@ -94,7 +97,7 @@ struct ClassifyCommand: AsyncParsableCommand {
         guard stats.frames > 0 else {
             throw ValidationError("no frames could be read from \(input)")
         }
-        print(stats.summary)
+        print("model \(modelName): " + stats.summary)
     }
 }
 

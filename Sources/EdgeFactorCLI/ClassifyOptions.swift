@@ -5,7 +5,7 @@ import Vision
 /// Model and pre-processing options shared by commands that classify (`classify`; also usable
 /// by the agent).
 struct ClassifierOptions: ParsableArguments {
-    @Option(help: "ONNX model (default: the EfficientNet-Lite0 ImageNet model installed by scripts/setup.sh).")
+    @Option(help: "ONNX model: a file, or the name of one in $EDGEFACTOR_HOME/models such as efficientnet-lite0-int8 (default: the set-up's fp32 EfficientNet-Lite0).")
     var model: String?
 
     @Option(help: "Labels: one class per line (synset lines allowed) or a JSON index map.")
@@ -82,7 +82,10 @@ struct ClassifierOptions: ParsableArguments {
 
     func makeClassifier() throws -> ImageClassifier {
         var configuration: ClassifierConfiguration
-        if let model {
+        if let model, ModelDirectory.isModelName(model) {
+            configuration = try ModelDirectory.standard().configuration(for: model)
+            if let labels { configuration.labelsPath = labels }
+        } else if let model {
             configuration = ClassifierConfiguration(modelPath: model, labelsPath: labels)
         } else {
             configuration = try ClassifierConfiguration.defaultModel()

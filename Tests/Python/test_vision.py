@@ -54,6 +54,21 @@ def test_classify_custom_model_with_labels(edgefactor_bin):
     assert all(any(name in line for name in ("phone", "keys", "wallet")) for line in frames)
 
 
+def test_classify_int8_model_by_name_reports_the_model(edgefactor_bin):
+    result = classify(edgefactor_bin, HOME / "photos" / "coffee.jpg", "--model", "efficientnet-lite0-int8",
+                      "--topk", "1", "--threads", "2")
+    assert result.returncode == 0, result.stderr
+    lines = result.stdout.splitlines()
+    assert lines[0].startswith("model: efficientnet-lite0-int8 (") and "efficientnet-lite0-int8.onnx" in lines[0]
+    assert "espresso (967)" in next(line for line in lines if line.startswith("frame 0"))
+    assert lines[-1].startswith("model efficientnet-lite0-int8: 1 frames.")
+    quiet = classify(edgefactor_bin, HOME / "photos" / "coffee.jpg", "--quiet")
+    assert quiet.returncode == 0, quiet.stderr
+    assert quiet.stdout.strip().startswith("model efficientnet-lite0: 1 frames.")
+    missing = classify(edgefactor_bin, HOME / "photos" / "coffee.jpg", "--model", "no-such-model")
+    assert missing.returncode != 0 and "no-such-model.onnx not found" in missing.stderr
+
+
 @pytest.mark.parametrize("args, message", [
     (["--labels", "{models}/two-labels.txt", "--model", "{models}/resnet18-3class.onnx"], "has 2 labels but the model has 3"),
     (["--model", "{models}/gray-input.onnx"], "does not look like an image classifier"),
