@@ -53,6 +53,8 @@ actor DeviceAgent {
     private let journal: LeaseJournal
     /// Queues on which another device's message was seen, and this device's deliveries there.
     private var sharedQueues: Set<String> = []
+    /// The device's own requests queue (`DeviceStorageNames`), which only it reads.
+    private let ownRequestsQueue: String
     private var ownDeliveries: [String: Int] = [:]
     private var stopping = false
     private(set) var storageReachable = false
@@ -128,6 +130,7 @@ actor DeviceAgent {
         book = RequestBook(capacity: configuration.maxInFlight)
         templates = TemplateStore(stateDirectory: configuration.stateDirectory, secret: configuration.deviceSecret, deviceId: deviceId)
         journal = LeaseJournal(stateDirectory: configuration.stateDirectory)
+        ownRequestsQueue = DeviceStorageNames(deviceId: deviceId).requestsQueue
         (jobs, jobSink) = AsyncStream.makeStream(of: PublishJob.self)
     }
 
@@ -338,8 +341,7 @@ actor DeviceAgent {
     /// counts its own, in memory; a hundredfold dequeue count still ends a message that no agent
     /// can ever answer, across restarts.
     private func deliveries(of message: QueueMessage, from source: QueueClient) -> Int {
-        let own = DeviceStorageNames(deviceId: deviceId).requestsQueue
-        guard source.queueName != own || sharedQueues.contains(source.queueName) else { return message.dequeueCount }
+        guard source.queueName != ownRequestsQueue || sharedQueues.contains(source.queueName) else { return message.dequeueCount }
         if ownDeliveries.count > 4096 { ownDeliveries.removeAll(keepingCapacity: true) }
         ownDeliveries[message.messageId, default: 0] += 1
         let counted = ownDeliveries[message.messageId] ?? 1

@@ -40,12 +40,7 @@ struct DeadLettersCommand: AsyncParsableCommand {
         /// The requests queue's name: the option, else the device's own.
         var requestsQueueName: String { requestsQueue ?? DeviceStorageNames(deviceId: deviceId).requestsQueue }
 
-        func storage() throws -> StorageConnectionString {
-            guard let text = storageConnectionString ?? ProcessInfo.processInfo.environment["AZURE_STORAGE_CONNECTION_STRING"] else {
-                return .development
-            }
-            do { return try StorageConnectionString(text) } catch { throw ValidationError("invalid storage connection string: \(error)") }
-        }
+        func storage() throws -> StorageConnectionString { try StorageOption.resolve(storageConnectionString) }
 
         func deadLetters() throws -> QueueClient { QueueClient(connectionString: try storage(), queueName: deadLetterQueueName) }
         func requests() throws -> QueueClient { QueueClient(connectionString: try storage(), queueName: requestsQueueName) }

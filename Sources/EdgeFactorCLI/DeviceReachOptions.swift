@@ -34,12 +34,7 @@ struct DeviceReachOptions: ParsableArguments {
 
     /// The storage account: the option, else $AZURE_STORAGE_CONNECTION_STRING, else the built-in
     /// storage's development account.
-    func storage() throws -> StorageConnectionString {
-        guard let text = storageConnectionString ?? ProcessInfo.processInfo.environment["AZURE_STORAGE_CONNECTION_STRING"] else {
-            return .development
-        }
-        do { return try StorageConnectionString(text) } catch { throw ValidationError("invalid storage connection string: \(error)") }
-    }
+    func storage() throws -> StorageConnectionString { try StorageOption.resolve(storageConnectionString) }
 
     /// The hub's service API and the results container, as the front-end reaches them.
     func backend() throws -> AzureVerificationBackend {

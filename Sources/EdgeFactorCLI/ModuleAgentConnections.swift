@@ -36,12 +36,7 @@ struct EdgeConnectionOptions: ParsableArguments {
 
     var environment: [String: String] { ProcessInfo.processInfo.environment }
 
-    func storage() throws -> StorageConnectionString {
-        guard let text = storageConnectionString ?? environment["AZURE_STORAGE_CONNECTION_STRING"] else { return .development }
-        do { return try StorageConnectionString(text) } catch {
-            throw ValidationError("invalid storage connection string: \(error)")
-        }
-    }
+    func storage() throws -> StorageConnectionString { try StorageOption.resolve(storageConnectionString) }
 
     var secrets: SecretsStore { SecretsStore(directory: secretsDir) }
 

@@ -56,12 +56,7 @@ struct SecretsGrant: AsyncParsableCommand {
     /// The storage account, with its key: the option, else $AZURE_STORAGE_CONNECTION_STRING, else
     /// the built-in storage's development account.
     static func account(_ option: String?) throws -> StorageConnectionString {
-        let account: StorageConnectionString
-        if let text = option ?? ProcessInfo.processInfo.environment["AZURE_STORAGE_CONNECTION_STRING"] {
-            do { account = try StorageConnectionString(text) } catch { throw ValidationError("invalid storage connection string: \(error)") }
-        } else {
-            account = .development
-        }
+        let account = try StorageOption.resolve(option)
         guard account.sharedKey != nil else {
             throw ValidationError("the storage connection string has no AccountKey: grants are signed with the account key, so run this where it is")
         }

@@ -76,11 +76,17 @@ def test_a_working_system_signs_in(system):
     FIGURES["baseline sign-in"] = signs_in(system)
 
 
-def test_module_down_is_named_and_the_next_sign_in_works(system):
-    system.servers["module"].stop()
+def sign_in_with_part_down(system, part):
+    """Stops `part`, signs in, and returns what the page ended with (the time is kept as a figure)."""
+    system.servers[part].stop()
     session, request_id = sign_in(system)
     phase, headline, told = outcome(system, session, request_id)
-    FIGURES["module down: told after"] = told
+    FIGURES[f"{part} down: told after"] = told
+    return phase, headline, told
+
+
+def test_module_down_is_named_and_the_next_sign_in_works(system):
+    phase, headline, told = sign_in_with_part_down(system, "module")
     assert phase == "module-offline" and "edge module" in headline.lower(), (phase, headline)
     assert told < 30
     system.restart("module")
@@ -88,20 +94,14 @@ def test_module_down_is_named_and_the_next_sign_in_works(system):
 
 
 def test_storage_down_is_named_not_blamed_on_the_device(system):
-    system.servers["storage"].stop()
-    session, request_id = sign_in(system)
-    phase, headline, told = outcome(system, session, request_id)
-    FIGURES["storage down: told after"] = told
+    phase, headline, _ = sign_in_with_part_down(system, "storage")
     assert phase == "storage-unreachable" and "storage" in headline.lower(), (phase, headline)
     system.restart("storage")
     FIGURES["storage back: sign-in works after"] = signs_in(system)
 
 
 def test_hub_down_is_told_in_seconds_and_everything_is_back_soon_after(system):
-    system.servers["hub"].stop()
-    session, request_id = sign_in(system)
-    phase, headline, told = outcome(system, session, request_id)
-    FIGURES["hub down: told after"] = told
+    phase, headline, told = sign_in_with_part_down(system, "hub")
     assert phase == "hub-unreachable" and "hub" in headline.lower(), (phase, headline)
     assert told < 15
     time.sleep(20)  # a long outage: module and agent back off while it lasts
@@ -115,9 +115,7 @@ def test_hub_down_is_told_in_seconds_and_everything_is_back_soon_after(system):
 
 def test_agent_killed_mid_verification_is_taken_over_by_its_restart(system):
     # The agent looks at the wrong things; the sign-in is pending when the agent is killed.
-    system.servers["agent"].stop()
-    system.start_agent(camera=camera(system, ["chelsea.jpg"]))
-    system.wait_until_connected()
+    system.point_camera(camera=camera(system, ["chelsea.jpg"]))
     session, request_id = sign_in(system)
     time.sleep(2)
     system.servers["agent"].stop(kill=True)
@@ -131,9 +129,7 @@ def test_agent_killed_mid_verification_is_taken_over_by_its_restart(system):
 
 def test_camera_without_frames_is_told_at_once_and_does_not_count_against_the_person(system):
     folder = camera(system, ["coffee.jpg"])
-    system.servers["agent"].stop()
-    system.start_agent(camera=folder)
-    system.wait_until_connected()
+    system.point_camera(camera=folder)
     FIGURES["camera: baseline sign-in"] = signs_in(system)
     # The camera stops delivering: its only frame disappears.
     hidden = system.home / "hidden-frame.jpg"
@@ -151,9 +147,7 @@ def test_camera_without_frames_is_told_at_once_and_does_not_count_against_the_pe
 
 
 def test_front_end_restarted_mid_verification_says_start_again(system):
-    system.servers["agent"].stop()
-    system.start_agent(camera=camera(system, ["chelsea.jpg"]))
-    system.wait_until_connected()
+    system.point_camera(camera=camera(system, ["chelsea.jpg"]))
     session, request_id = sign_in(system)
     system.restart("frontend")
     deadline = time.monotonic() + 30
