@@ -11,6 +11,23 @@ from conftest import Server, free_port, wait_for_port
 MQTT_PORT = 8883  # fixed in azure-iot-device
 
 
+def start_hub_on_free_ports(binary: str, home: Path, env: dict):
+    """`edgefactor hub` in `home/hub` on free MQTT and REST ports; returns (server, mqtt port,
+    rest port, hub.json) once hub.json is written (just after the listeners open)."""
+    mqtt_port, rest_port = free_port(), free_port()
+    server = Server([binary, "hub", "--data-dir", str(home / "hub"), "--mqtt-port", str(mqtt_port),
+                     "--rest-port", str(rest_port)], home / "hub.log", env=env)
+    wait_for_port(mqtt_port, proc=server.proc)
+    wait_for_port(rest_port, proc=server.proc)
+    description = home / "hub" / "hub.json"
+    deadline = time.monotonic() + 30
+    while not description.exists():
+        assert time.monotonic() < deadline, "hub.json never appeared"
+        time.sleep(0.1)
+    time.sleep(0.1)
+    return server, mqtt_port, rest_port, json.loads(description.read_text())
+
+
 class Hub:
     """A running `edgefactor hub` with its data directory, CA and service connection string."""
 

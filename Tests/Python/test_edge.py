@@ -21,6 +21,7 @@ from azure.iot.hub.models import CloudToDeviceMethod
 from azure.storage.blob import BlobServiceClient
 
 from conftest import ROOT, Server, free_port, wait_for_port
+from hub_support import start_hub_on_free_ports
 from storage_support import start_storage
 
 DEVICE = "edgefactor-device"
@@ -61,18 +62,7 @@ class Edge:
             (home / name).symlink_to(source)
         self.env = dict(os.environ, EDGEFACTOR_HOME=str(home))
         self.storage = start_storage(binary, home / "storage", home / "storage.log")
-        self.mqtt_port, self.rest_port = free_port(), free_port()
-        self.hub = Server([binary, "hub", "--data-dir", str(home / "hub"), "--mqtt-port", str(self.mqtt_port),
-                           "--rest-port", str(self.rest_port)], home / "hub.log", env=self.env)
-        wait_for_port(self.mqtt_port, proc=self.hub.proc)
-        wait_for_port(self.rest_port, proc=self.hub.proc)
-        description = home / "hub" / "hub.json"
-        deadline = time.monotonic() + 30
-        while not description.exists():  # written just after the listeners open
-            assert time.monotonic() < deadline, "hub.json never appeared"
-            time.sleep(0.1)
-        time.sleep(0.1)
-        info = json.loads(description.read_text())
+        self.hub, self.mqtt_port, self.rest_port, info = start_hub_on_free_ports(binary, home, self.env)
         os.environ["REQUESTS_CA_BUNDLE"] = info["caCertificateFile"]
         self.registry = IoTHubRegistryManager.from_connection_string(info["serviceConnectionString"])
         for args in (["--device", DEVICE], ["--device", DEVICE, "--module", MODULE]):

@@ -22,8 +22,8 @@ from azure.iot.device import IoTHubModuleClient, Message
 from azure.iot.hub import IoTHubRegistryManager
 from azure.iot.hub.models import CloudToDeviceMethod, Twin, TwinProperties
 
-from conftest import Server, free_port, wait_for_port
-from hub_support import Hub
+from conftest import Server
+from hub_support import Hub, start_hub_on_free_ports
 from storage_support import start_storage
 from test_edge import b64url, iso, seal
 from workload_standin import WorkloadStandIn, edge_environment
@@ -98,18 +98,7 @@ class EdgeBox:
         self.binary, self.home = binary, home
         self.env = dict(os.environ, EDGEFACTOR_HOME=str(home))
         self.storage = start_storage(binary, home / "storage", home / "storage.log")
-        self.mqtt_port, self.rest_port = free_port(), free_port()
-        self.hub = Server([binary, "hub", "--data-dir", str(home / "hub"), "--mqtt-port", str(self.mqtt_port),
-                           "--rest-port", str(self.rest_port)], home / "hub.log", env=self.env)
-        wait_for_port(self.mqtt_port, proc=self.hub.proc)
-        wait_for_port(self.rest_port, proc=self.hub.proc)
-        description = home / "hub" / "hub.json"
-        deadline = time.monotonic() + 30
-        while not description.exists():
-            assert time.monotonic() < deadline, "hub.json never appeared"
-            time.sleep(0.1)
-        time.sleep(0.1)
-        info = json.loads(description.read_text())
+        self.hub, self.mqtt_port, self.rest_port, info = start_hub_on_free_ports(binary, home, self.env)
         self.ca_file = info["caCertificateFile"]
         self.ca_pem = Path(self.ca_file).read_text()
         os.environ["REQUESTS_CA_BUNDLE"] = self.ca_file
