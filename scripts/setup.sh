@@ -86,8 +86,10 @@ if [ ! -x "$venv/bin/python" ] && command -v "$python" >/dev/null && ! check_pyt
   python_too_old
 fi
 
-installed() { dpkg-query -W -f='${Status}' "$1" 2>/dev/null | grep -q "install ok installed"; }
-installable() { apt-cache policy "$1" 2>/dev/null | grep -q 'Candidate: [^(]'; }
+# Not `grep -q`: it stops reading at the first match, the writer dies of SIGPIPE, and pipefail
+# turns a found package into a missing one.
+installed() { dpkg-query -W -f='${Status}' "$1" 2>/dev/null | grep "install ok installed" >/dev/null; }
+installable() { apt-cache policy "$1" 2>/dev/null | grep 'Candidate: [^(]' >/dev/null; }
 missing=()
 for entry in "${apt_pkgs[@]}"; do
   IFS='|' read -r -a names <<< "$entry"
