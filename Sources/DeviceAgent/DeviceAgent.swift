@@ -70,6 +70,9 @@ actor DeviceAgent {
     let cameraBell = Doorbell()
     let deadlineBell = Doorbell()
     private let slotBell = Doorbell()
+    /// Rung when the queue poller has stopped (see ``shutdown(grace:)``).
+    private let pollerStopped = Doorbell()
+    private var pollerRunning = false
     private let jobs: AsyncStream<PublishJob>
     let jobSink: AsyncStream<PublishJob>.Continuation
 
@@ -163,6 +166,9 @@ actor DeviceAgent {
         stopping = true
         logger.info("shutting down: releasing watching requests, finishing results being stored", metadata: ["pending": "\(book.count)"])
         for bell in [pollBell, cameraBell, deadlineBell, slotBell] { await bell.ring() }
+        // A receive already sent can still lease a message on the server after the releases
+        // below: let the poller finish it (it puts back what it got) before cancelling anything.
+        if pollerRunning { await pollerStopped.wait(upTo: grace) }
         for entry in book.entries.values where entry.phase == .watching {
             book.remove(entry.requestId)
             await release(entry.delivery)
@@ -229,7 +235,18 @@ actor DeviceAgent {
     private var freeSlots: Int { stopping ? 0 : book.freeSlots }
     private var isStopping: Bool { stopping }
 
+    private func setPollerRunning(_ running: Bool) async {
+        pollerRunning = running
+        if !running { await pollerStopped.ring() }
+    }
+
     private nonisolated func receiveLoop() async {
+        await setPollerRunning(true)
+        await pollQueue()
+        await setPollerRunning(false)
+    }
+
+    private nonisolated func pollQueue() async {
         let pollRange = configuration.pollInterval
         var idleWait = pollRange.lowerBound
         var lastMessage = ContinuousClock.now - configuration.pollBurstWindow
