@@ -1,3 +1,4 @@
+import DevelopmentTLS
 public import Foundation
 import GRDB
 import Hummingbird
