@@ -32,21 +32,24 @@ final class PlainHTTPRefusalHandler: ChannelInboundHandler, RemovableChannelHand
     static let tlsHandshakeRecord: UInt8 = 0x16
     static let message = "This port serves HTTPS: use https:// in the endpoint (DefaultEndpointsProtocol=https, BlobEndpoint=https://..., QueueEndpoint=https://...) and trust the storage's CA.\n"
 
-    private var decided = false
+    private enum State { case undecided, tls, refused }
+    private var state = State.undecided
 
     func channelRead(context: ChannelHandlerContext, data: NIOAny) {
-        guard !decided else {
-            context.fireChannelRead(data)
-            return
+        switch state {
+        case .tls: context.fireChannelRead(data); return
+        case .refused: return  // the rest of a plain request; the connection is closing
+        case .undecided: break
         }
         let buffer = unwrapInboundIn(data)
         guard let first = buffer.getInteger(at: buffer.readerIndex, as: UInt8.self) else { return }
-        decided = true
         if first == Self.tlsHandshakeRecord {
+            state = .tls
             context.fireChannelRead(data)
             context.pipeline.syncOperations.removeHandler(context: context, promise: nil)
             return
         }
+        state = .refused
         let body = Self.message
         let head = "HTTP/1.1 400 Bad Request\r\nContent-Type: text/plain; charset=utf-8\r\nContent-Length: \(body.utf8.count)\r\nConnection: close\r\nx-ms-error-code: PlainHTTPOnHTTPSPort\r\n\r\n"
         var response = context.channel.allocator.buffer(capacity: head.utf8.count + body.utf8.count)

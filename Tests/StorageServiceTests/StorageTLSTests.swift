@@ -56,6 +56,29 @@ struct StorageTLSTests {
         await second.stop()
     }
 
+    @Test("a restart keeps the certificate; another CA folder re-issues it, signed by that CA")
+    func reissuedForAnotherCA() async throws {
+        let first = Self.temporaryFolder("storage-ca-first")
+        let second = Self.temporaryFolder("storage-ca-second")
+        let data = Self.temporaryFolder("storage-reissue")
+        defer { for path in [first, second, data] { try? FileManager.default.removeItem(atPath: path) } }
+        func certificate() throws -> String { try String(contentsOfFile: data + "/certs/server.pem", encoding: .utf8) }
+
+        let a = try await TestServer.start(directory: data) { $0.tls = .developmentCA(caDirectory: first) }
+        await a.stop(removeData: false)
+        let issued = try certificate()
+        let again = try await TestServer.start(directory: data) { $0.tls = .developmentCA(caDirectory: first) }
+        await again.stop(removeData: false)
+        #expect(try certificate() == issued)
+
+        let b = try await TestServer.start(directory: data) { $0.tls = .developmentCA(caDirectory: second) }
+        #expect(try certificate() != issued)
+        #expect(b.server.caCertificatePEM != a.server.caCertificatePEM)
+        try StorageTrust.add(caFile: second + "/ca.pem")
+        try await QueueClient(connectionString: b.connection, queueName: uniqueName("reissued")).create()
+        await b.stop()
+    }
+
     @Test("a client that does not trust the certificate gets TLSFailed, naming the fix, without retrying")
     func untrustedCertificate() async throws {
         let caFolder = Self.temporaryFolder("storage-ca-untrusted")
