@@ -3,11 +3,6 @@ package import Foundation
 import PrivateFiles
 import SwiftASN1
 package import X509
-#if canImport(Glibc)
-import Glibc
-#elseif canImport(Darwin)
-import Darwin
-#endif
 
 /// The development CA that the built-in servers sign their certificates with: generated once and
 /// kept as `ca.pem` (what clients trust) and `ca-key.pem` (0600) in one folder, which the hub and
@@ -70,33 +65,4 @@ package struct DevelopmentCA: Sendable {
             issuerPrivateKey: Certificate.PrivateKey(key)
         )
     }
-}
-
-/// An exclusive `flock` on a private lock file, released by ``release()``.
-struct FileLock {
-    private let descriptor: Int32
-
-    init(path: String) throws {
-        let fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0o600)
-        guard fd >= 0 else { throw DevelopmentTLSError("cannot open the lock file \(path) (errno \(errno)); check that the folder is writable.") }
-        while flock(fd, LOCK_EX) != 0 {
-            guard errno == EINTR else {
-                close(fd)
-                throw DevelopmentTLSError("cannot lock \(path) (errno \(errno)).")
-            }
-        }
-        descriptor = fd
-    }
-
-    func release() {
-        _ = flock(descriptor, LOCK_UN)
-        close(descriptor)
-    }
-}
-
-/// A certificate, key or TLS set-up could not be made or used; the message says why.
-package struct DevelopmentTLSError: Error, Sendable, CustomStringConvertible {
-    package var message: String
-    package init(_ message: String) { self.message = message }
-    package var description: String { message }
 }
