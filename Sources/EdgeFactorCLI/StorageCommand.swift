@@ -16,8 +16,9 @@ struct StorageCommand: AsyncParsableCommand {
             (http://HOST:PORT/ACCOUNT/...), so the Azure SDKs and EdgeFactor's own clients work against it
             with the connection string it prints. Data lives in --data-dir (SQLite + blob files).
             The development account (devstoreaccount1) is on unless --account replaces it.
-            With --tls (or --certificate/--private-key) it serves HTTPS, as Azurite does with --cert/--key:
-            --tls signs a certificate with the development CA the hub makes (in the hub's certs folder, so
+
+            With --tls (or --certificate/--private-key) it serves HTTPS, as Azurite does with --cert/--key. \
+            --tls signs a certificate with the development CA the hub makes (in the hub's certs folder, so \
             one ca.pem trusts both); clients trust it with --storage-ca-file (the Python SDKs: connection_verify).
             """
     )
