@@ -54,6 +54,7 @@ let package = Package(
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOHTTP1", package: "swift-nio"),
+                .product(name: "NIOSSL", package: "swift-nio-ssl"),
                 .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "Logging", package: "swift-log"),
             ],
@@ -89,6 +90,18 @@ let package = Package(
             swiftSettings: strict
         ),
         .target(name: "PrivateFiles", swiftSettings: strict),
+        // The development CA and server certificates the built-in servers share (one CA file trusts both).
+        .target(
+            name: "DevelopmentTLS",
+            dependencies: [
+                "PrivateFiles",
+                .product(name: "X509", package: "swift-certificates"),
+                .product(name: "SwiftASN1", package: "swift-asn1"),
+                .product(name: "Crypto", package: "swift-crypto"),
+                .product(name: "NIOSSL", package: "swift-nio-ssl"),
+            ],
+            swiftSettings: strict
+        ),
         .target(
             name: "ListenerSafety",
             dependencies: [
@@ -111,9 +124,12 @@ let package = Package(
         .target(
             name: "StorageService",
             dependencies: [
-                "AzureStorage", "PrivateFiles", "ListenerSafety",
+                "AzureStorage", "PrivateFiles", "ListenerSafety", "DevelopmentTLS",
                 .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "HummingbirdCore", package: "hummingbird"),
+                .product(name: "HummingbirdTLS", package: "hummingbird"),
                 .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOSSL", package: "swift-nio-ssl"),
                 .product(name: "GRDB", package: "GRDB.swift"),
                 .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "Logging", package: "swift-log"),
@@ -124,7 +140,7 @@ let package = Package(
         .target(
             name: "HubService",
             dependencies: [
-                "MQTT", "IoTHub", "PrivateFiles", "ListenerSafety",
+                "MQTT", "IoTHub", "PrivateFiles", "ListenerSafety", "DevelopmentTLS",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "HummingbirdCore", package: "hummingbird"),
                 .product(name: "HummingbirdTLS", package: "hummingbird"),

@@ -43,6 +43,7 @@ public struct StorageError: Error, Sendable, CustomStringConvertible {
         case "MessageNotFound": "The message was already deleted or has expired."
         case "RequestBodyTooLarge": "Queue messages are limited to 64 KiB; store large payloads in a blob and send its name."
         case "ConditionNotMet": "The resource changed since it was read; read it again and retry."
+        case "PlainHTTPOnHTTPSPort": "The endpoint serves HTTPS: write https:// endpoints in the connection string (DefaultEndpointsProtocol=https; BlobEndpoint=https://…; QueueEndpoint=https://…)."
         default: nil
         }
     }

@@ -53,8 +53,10 @@ public enum StorageProbe {
     public static func clockOffset(_ url: URL) async -> TimeInterval? {
         var request = HTTPClientRequest(url: url.absoluteString)
         request.method = .HEAD
+        let https = url.scheme?.lowercased() == "https"
+        if https, let tls = StorageTrust.tlsConfiguration { request.tlsConfiguration = tls }
         let sent = Date()
-        guard let response = try? await HTTPClient.shared.execute(request, timeout: .seconds(10)),
+        guard let response = try? await (https ? StorageTrust.httpsClient : HTTPClient.shared).execute(request, timeout: .seconds(10)),
               let header = response.headers.first(name: "Date"), let date = StorageDate.parseRFC1123(header)
         else { return nil }
         let received = Date()

@@ -3,6 +3,7 @@ import Foundation
 import Logging
 import NIOCore
 import NIOHTTP1
+import NIOSSL
 
 /// One request to a storage service, before signing.
 struct StorageRequest: Sendable {
@@ -39,6 +40,7 @@ final class StorageTransport: Sendable {
     let credential: StorageConnectionString.Credential
     let httpClient: HTTPClient
     let retry: RetryPolicy
+    let isHTTPS: Bool
 
     init(endpoint: URL, connection: StorageConnectionString, httpClient: HTTPClient, retry: RetryPolicy) {
         self.endpoint = endpoint
@@ -51,7 +53,10 @@ final class StorageTransport: Sendable {
         self.baseURL = base
         self.accountName = connection.accountName
         self.credential = connection.credential
-        self.httpClient = httpClient
+        let https = endpoint.scheme?.lowercased() == "https"
+        self.isHTTPS = https
+        // https goes through StorageTrust's client, which reports an untrusted certificate at once.
+        self.httpClient = https && httpClient === HTTPClient.shared ? StorageTrust.httpsClient : httpClient
         self.retry = retry
     }
 
@@ -131,6 +136,7 @@ final class StorageTransport: Sendable {
     private func execute(_ request: StorageRequest, deadline: NIODeadline) async throws(StorageError) -> HTTPClientResponse {
         var http = HTTPClientRequest(url: url(path: request.path, query: request.query))
         http.method = request.method
+        if isHTTPS, let tls = StorageTrust.tlsConfiguration { http.tlsConfiguration = tls }
         var headers: [(String, String)] = request.headers
         headers.append(("x-ms-version", Self.apiVersion))
         headers.append(("x-ms-date", StorageDate.rfc1123(Date())))
@@ -169,6 +175,12 @@ final class StorageTransport: Sendable {
         if error is CancellationError {
             return StorageError(status: 0, code: "Cancelled", message: "the call was cancelled.")
         }
+        if let tlsFailure = Self.tlsFailure(error) {
+            return StorageError(
+                status: 0, code: "TLSFailed",
+                message: "the TLS handshake with \(baseURL) failed (\(tlsFailure)): if its certificate is from a private or development CA, trust that CA (StorageTrust.add(caFile:); edgefactor's --storage-ca-file, the built-in storage's is certs/ca.pem in the hub's data directory); check that the endpoint's host name is one the certificate covers."
+            )
+        }
         if let httpError = error as? HTTPClientError {
             if httpError == .deadlineExceeded || httpError == .readTimeout || httpError == .connectTimeout {
                 return StorageError(
@@ -184,6 +196,19 @@ final class StorageTransport: Sendable {
             status: 0, code: "ConnectionFailed",
             message: "could not reach \(baseURL) (\(error)); check that the storage service is running and that the endpoint in the connection string is right."
         )
+    }
+
+    /// What a failed TLS handshake said, or nil when `error` is not one.
+    static func tlsFailure(_ error: any Error) -> String? {
+        switch error {
+        case let ssl as NIOSSLError:
+            // Other NIOSSL errors (an unclean shutdown mid-body) are transport failures to retry.
+            if case .handshakeFailed(let inner) = ssl { return "\(inner)" }
+            return nil
+        case let boring as BoringSSLError: return "\(boring)"
+        case let extra as NIOSSLExtraError: return "\(extra)"
+        default: return nil
+        }
     }
 
     /// Reads the error code from `x-ms-error-code` first, then from the XML body.

@@ -25,6 +25,9 @@ struct DeadLettersCommand: AsyncParsableCommand {
         @Option(help: "Storage connection string. Default: $AZURE_STORAGE_CONNECTION_STRING, else the built-in storage (UseDevelopmentStorage=true).")
         var storageConnectionString: String?
 
+        @Option(help: StorageOption.caFileHelp)
+        var storageCaFile: String?
+
         @Option(help: "The device whose agent dead-lettered the requests (its queues are named after it).")
         var deviceId = "edgefactor-device"
 
@@ -40,7 +43,7 @@ struct DeadLettersCommand: AsyncParsableCommand {
         /// The requests queue's name: the option, else the device's own.
         var requestsQueueName: String { requestsQueue ?? DeviceStorageNames(deviceId: deviceId).requestsQueue }
 
-        func storage() throws -> StorageConnectionString { try StorageOption.resolve(storageConnectionString) }
+        func storage() throws -> StorageConnectionString { try StorageOption.resolve(storageConnectionString, caFile: storageCaFile) }
 
         func deadLetters() throws -> QueueClient { QueueClient(connectionString: try storage(), queueName: deadLetterQueueName) }
         func requests() throws -> QueueClient { QueueClient(connectionString: try storage(), queueName: requestsQueueName) }

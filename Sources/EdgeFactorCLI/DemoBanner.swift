@@ -25,7 +25,7 @@ struct DemoBanner: Sendable {
             "",
             "  Storage    \(storageConnectionString)",
             "  Hub        \(hubServiceConnectionString)",
-            "  Hub CA     \(caFile)",
+            "  CA         \(caFile) (trusts the hub and the storage)",
         ]
         if let metrics = metricsPort() { lines.append("  Agent      http://127.0.0.1:\(metrics)/metrics") }
         lines += ["  State      \(dataDir)", "", "Press Ctrl-C to stop.", ""]

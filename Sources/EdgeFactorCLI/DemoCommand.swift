@@ -91,8 +91,11 @@ struct DemoCommand: AsyncParsableCommand {
             FileHandle.standardError.write(Data("demo: warning: \(warning)\n".utf8))
         }
 
+        // Storage over HTTPS, signed by the hub's development CA, as the hub is: one CA file for both.
         let storage = try await StorageServer.start(StorageServerConfiguration(
-            dataDirectory: layout.storage.path, blobPort: 0, queuePort: 0, logger: logger.labelled("storage")))
+            dataDirectory: layout.storage.path, blobPort: 0, queuePort: 0,
+            tls: .developmentCA(caDirectory: layout.hub.appendingPathComponent("certs").path), logger: logger.labelled("storage")))
+        if let ca = storage.caCertificatePEM { try StorageTrust.add(certificatesPEM: ca) }
         let hub: HubServer
         do {
             hub = try await HubServer.start(HubConfiguration(

@@ -20,6 +20,9 @@ struct DeviceReachOptions: ParsableArguments {
     @Option(help: "Storage connection string. Default: $AZURE_STORAGE_CONNECTION_STRING, else the built-in storage's development account.")
     var storageConnectionString: String?
 
+    @Option(help: StorageOption.caFileHelp)
+    var storageCaFile: String?
+
     @Option(help: "One container all devices write results to (default: each device its own, results-<device>).")
     var container: String?
 
@@ -34,7 +37,7 @@ struct DeviceReachOptions: ParsableArguments {
 
     /// The storage account: the option, else $AZURE_STORAGE_CONNECTION_STRING, else the built-in
     /// storage's development account.
-    func storage() throws -> StorageConnectionString { try StorageOption.resolve(storageConnectionString) }
+    func storage() throws -> StorageConnectionString { try StorageOption.resolve(storageConnectionString, caFile: storageCaFile) }
 
     /// The hub's service API and the results container, as the front-end reaches them.
     func backend() throws -> AzureVerificationBackend {

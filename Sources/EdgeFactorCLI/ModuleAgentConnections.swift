@@ -28,6 +28,9 @@ struct EdgeConnectionOptions: ParsableArguments {
     @Option(help: "Storage connection string. Default: $AZURE_STORAGE_CONNECTION_STRING, else the built-in storage (UseDevelopmentStorage=true).")
     var storageConnectionString: String?
 
+    @Option(help: StorageOption.caFileHelp)
+    var storageCaFile: String?
+
     @Option(help: "Folder of the secrets store (default: $EDGEFACTOR_HOME/secrets, else var/secrets).")
     var secretsDir: String?
 
@@ -36,7 +39,7 @@ struct EdgeConnectionOptions: ParsableArguments {
 
     var environment: [String: String] { ProcessInfo.processInfo.environment }
 
-    func storage() throws -> StorageConnectionString { try StorageOption.resolve(storageConnectionString) }
+    func storage() throws -> StorageConnectionString { try StorageOption.resolve(storageConnectionString, caFile: storageCaFile) }
 
     var secrets: SecretsStore { SecretsStore(directory: secretsDir) }
 
@@ -44,6 +47,7 @@ struct EdgeConnectionOptions: ParsableArguments {
     /// $AZURE_STORAGE_CONNECTION_STRING); else the grant in the secrets store, if there is one; else
     /// the built-in storage's development account. Returns the grant's file, where renewals go.
     func storageAccess(for identity: SecretsStore.Identity) throws -> (access: StorageAccess, grantFile: URL?) {
+        try StorageOption.trust(caFile: storageCaFile)
         var file = storageGrant.map { URL(fileURLWithPath: $0) }
         if file == nil, storageConnectionString == nil, environment["AZURE_STORAGE_CONNECTION_STRING"] == nil {
             let stored = try secrets.grantFile(for: identity)

@@ -33,13 +33,16 @@ struct SecretsGrant: AsyncParsableCommand {
     @Option(help: "Storage connection string with the account key. Default: $AZURE_STORAGE_CONNECTION_STRING, else the built-in storage's development account.")
     var storageConnectionString: String?
 
+    @Option(help: StorageOption.caFileHelp)
+    var storageCaFile: String?
+
     @Option(help: "Folder of the secrets store (default: $EDGEFACTOR_HOME/secrets, else var/secrets).")
     var secretsDir: String?
 
     func run() async throws {
         let duration = try EdgeConnectionOptions.duration(lifetime, option: "--lifetime")
         guard duration >= .seconds(3600) else { throw ValidationError("--lifetime must be at least 1h") }
-        let account = try Self.account(storageConnectionString)
+        let account = try Self.account(storageConnectionString, caFile: storageCaFile)
         let policy = try await DeviceStorageGrants.prepare(for: device, account: account)
         let grants = try DeviceStorageGrants.issue(for: device, account: account, lifetime: duration, policy: policy)
         let store = SecretsStore(directory: secretsDir)
@@ -55,8 +58,8 @@ struct SecretsGrant: AsyncParsableCommand {
 
     /// The storage account, with its key: the option, else $AZURE_STORAGE_CONNECTION_STRING, else
     /// the built-in storage's development account.
-    static func account(_ option: String?) throws -> StorageConnectionString {
-        let account = try StorageOption.resolve(option)
+    static func account(_ option: String?, caFile: String?) throws -> StorageConnectionString {
+        let account = try StorageOption.resolve(option, caFile: caFile)
         guard account.sharedKey != nil else {
             throw ValidationError("the storage connection string has no AccountKey: grants are signed with the account key, so run this where it is")
         }
@@ -78,8 +81,11 @@ struct SecretsRevoke: AsyncParsableCommand {
     @Option(help: "Storage connection string with the account key. Default: $AZURE_STORAGE_CONNECTION_STRING, else the built-in storage's development account.")
     var storageConnectionString: String?
 
+    @Option(help: StorageOption.caFileHelp)
+    var storageCaFile: String?
+
     func run() async throws {
-        let account = try SecretsGrant.account(storageConnectionString)
+        let account = try SecretsGrant.account(storageConnectionString, caFile: storageCaFile)
         try await DeviceStorageGrants.revoke(for: device, account: account)
         print("revoked every storage grant of \(device); issue new ones with `edgefactor secrets grant --device \(device)`")
     }

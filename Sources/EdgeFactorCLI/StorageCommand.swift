@@ -1,6 +1,7 @@
 import ArgumentParser
 import AzureStorage
 import Foundation
+import HubService
 import Logging
 import ServiceLifecycle
 import StorageService
@@ -15,14 +16,21 @@ struct StorageCommand: AsyncParsableCommand {
             (http://HOST:PORT/ACCOUNT/...), so the Azure SDKs and EdgeFactor's own clients work against it
             with the connection string it prints. Data lives in --data-dir (SQLite + blob files).
             The development account (devstoreaccount1) is on unless --account replaces it.
+
+            With --tls (or --certificate/--private-key) it serves HTTPS, as Azurite does with --cert/--key. \
+            --tls signs a certificate with the development CA the hub makes (in the hub's certs folder, so \
+            one ca.pem trusts both); clients trust it with --storage-ca-file (the Python SDKs: connection_verify).
             """
     )
 
     @Option(help: "Directory for the database and blob files (default: $EDGEFACTOR_HOME/storage, else ./var/storage).")
     var dataDir: String?
 
-    @Option(help: "Address to listen on; anything but loopback needs --allow-insecure-remote (plain HTTP).")
+    @Option(help: "Address to listen on; anything but loopback needs TLS and an --account of your own, or --allow-insecure-remote.")
     var host = "127.0.0.1"
+
+    @Option(help: "Host name in the endpoints it prints and in the development certificate (default: --host).")
+    var hostName: String?
 
     @Option(help: "Blob endpoint port (0 = any free port).")
     var blobPort = 10000
@@ -36,6 +44,18 @@ struct StorageCommand: AsyncParsableCommand {
     @Option(help: "Largest blob accepted, in MiB.")
     var maxBlobSizeMib = 1024
 
+    @Flag(help: "Serve HTTPS with a certificate signed by the development CA in --ca-dir (made there if missing).")
+    var tls = false
+
+    @Option(help: "Folder of the development CA for --tls (default: the hub's, $EDGEFACTOR_HOME/hub/certs, else ./var/hub/certs).")
+    var caDir: String?
+
+    @Option(help: "Serve HTTPS with this PEM certificate chain (leaf first) instead of the development certificate.")
+    var certificate: String?
+
+    @Option(help: "PEM private key of --certificate.")
+    var privateKey: String?
+
     @OptionGroup var listener: ListenerOptions
 
     @Flag(help: "Print the connection string for these options and exit without serving.")
@@ -48,6 +68,19 @@ struct StorageCommand: AsyncParsableCommand {
             throw ValidationError("ports must be 0…65535 (got \(port)).")
         }
         guard maxBlobSizeMib > 0 else { throw ValidationError("--max-blob-size-mib must be positive.") }
+        guard (certificate == nil) == (privateKey == nil) else {
+            throw ValidationError("--certificate and --private-key go together.")
+        }
+        if certificate != nil, tls || caDir != nil {
+            throw ValidationError("--certificate/--private-key replace the development certificate: leave out --tls and --ca-dir.")
+        }
+    }
+
+    /// The TLS set-up the options ask for; nil for plain HTTP.
+    var tlsSource: StorageTLS? {
+        if let certificate, let privateKey { return .files(certificateChain: certificate, privateKey: privateKey) }
+        guard tls || caDir != nil else { return nil }
+        return .developmentCA(caDirectory: caDir ?? HubConfiguration.defaultDataDirectory.appendingPathComponent("certs").path)
     }
 
     func run() async throws {
@@ -65,18 +98,21 @@ struct StorageCommand: AsyncParsableCommand {
             dataDirectory: directory, host: host, blobPort: blobPort, queuePort: queuePort,
             accounts: parsedAccounts.isEmpty ? [.development] : parsedAccounts,
             maximumBlobSize: maxBlobSizeMib * 1024 * 1024,
-            listenerLimits: listener.limits, allowInsecureRemote: listener.allowInsecureRemote, logger: logger
+            listenerLimits: listener.limits, allowInsecureRemote: listener.allowInsecureRemote,
+            hostName: hostName, tls: tlsSource, logger: logger
         )
         if printConnectionString {
             guard blobPort != 0, queuePort != 0 else {
                 throw ValidationError("--print-connection-string needs fixed ports (not 0).")
             }
             let account = configuration.accounts[0]
-            let hostText = host.contains(":") ? "[\(host)]" : host
-            var parts = ["DefaultEndpointsProtocol=http", "AccountName=\(account.name)"]
+            let name = hostName ?? host
+            let hostText = name.contains(":") ? "[\(name)]" : name
+            let scheme = configuration.tls == nil ? "http" : "https"
+            var parts = ["DefaultEndpointsProtocol=\(scheme)", "AccountName=\(account.name)"]
             if let key = account.keys.first { parts.append("AccountKey=\(key)") }
-            parts.append("BlobEndpoint=http://\(hostText):\(blobPort)/\(account.name)")
-            parts.append("QueueEndpoint=http://\(hostText):\(queuePort)/\(account.name)")
+            parts.append("BlobEndpoint=\(scheme)://\(hostText):\(blobPort)/\(account.name)")
+            parts.append("QueueEndpoint=\(scheme)://\(hostText):\(queuePort)/\(account.name)")
             print(parts.joined(separator: ";") + ";")
             return
         }
@@ -109,6 +145,9 @@ struct StorageServerRunner: Service {
             "storage: queue endpoint \(server.queueEndpoint.absoluteString)",
             "storage: data directory \(configuration.dataDirectory)",
         ]
+        if let caFile = server.caCertificateFile {
+            lines.append("storage: CA certificate \(caFile.path) (clients: --storage-ca-file, or connection_verify in the Python SDKs)")
+        }
         if configuration.accounts[0].name == StorageConnectionString.developmentAccountName {
             lines.append("storage: connection string \(server.connectionString)")
         } else {

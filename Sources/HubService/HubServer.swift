@@ -1,3 +1,4 @@
+import DevelopmentTLS
 public import Foundation
 import GRDB
 import Hummingbird
@@ -122,19 +123,13 @@ public final class HubServer: Sendable {
             try? PrivateFiles.createDirectory(caFile.deletingLastPathComponent().path)
             try? caPEM.write(to: caFile, atomically: true, encoding: .utf8)
         }
-        var tlsConfiguration: TLSConfiguration
+        // TLS 1.2 or later (the Azure Python device SDK speaks exactly 1.2), with a short close.
+        let tlsConfiguration: TLSConfiguration
         do {
-            tlsConfiguration = TLSConfiguration.makeServerConfiguration(
-                certificateChain: try NIOSSLCertificate.fromPEMBytes(Array(chainPEM.utf8)).map { .certificate($0) },
-                privateKey: .privateKey(try NIOSSLPrivateKey(bytes: Array(keyPEM.utf8), format: .pem))
-            )
+            tlsConfiguration = try ServerTLSConfiguration.make(chainPEM: chainPEM, keyPEM: keyPEM)
         } catch {
-            throw HubStartError("the TLS certificate or key is not usable PEM: \(error)")
+            throw HubStartError(error.message)
         }
-        // The Azure Python device SDK speaks exactly TLS 1.2.
-        tlsConfiguration.minimumTLSVersion = .tlsv12
-        // Don't hold a closing connection for NIOSSL's default 5 s waiting for the peer's close_notify.
-        tlsConfiguration.shutdownTimeout = .milliseconds(250)
         let sslContext = try NIOSSLContext(configuration: tlsConfiguration)
 
         // Policy key.

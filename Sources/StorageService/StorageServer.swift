@@ -23,12 +23,23 @@ public final class StorageServer: Sendable {
     public let queuePort: Int
     /// The configuration it runs with.
     public let configuration: StorageServerConfiguration
+    /// PEM text of the CA that clients must trust when it serves HTTPS (the development CA, or
+    /// the chain given); nil for plain HTTP.
+    public let caCertificatePEM: String?
+    /// The development CA's `ca.pem` (for `--storage-ca-file`, `connection_verify`,
+    /// `REQUESTS_CA_BUNDLE`); nil for plain HTTP or a chain given as files.
+    public let caCertificateFile: URL?
     private let group: ServiceGroup
     private let task: Task<Void, any Error>
     private let database: StorageDatabase
 
-    private init(configuration: StorageServerConfiguration, blobPort: Int, queuePort: Int, group: ServiceGroup, task: Task<Void, any Error>, database: StorageDatabase) {
+    private init(
+        configuration: StorageServerConfiguration, blobPort: Int, queuePort: Int, tls: StorageTLSIdentity?,
+        group: ServiceGroup, task: Task<Void, any Error>, database: StorageDatabase
+    ) {
         self.configuration = configuration
+        self.caCertificatePEM = tls?.caCertificatePEM
+        self.caCertificateFile = tls?.caCertificateFile
         self.blobPort = blobPort
         self.queuePort = queuePort
         self.group = group
@@ -36,9 +47,9 @@ public final class StorageServer: Sendable {
         self.database = database
     }
 
-    /// `http://{host}:{blobPort}/{account}` for the first account.
+    /// `http(s)://{host}:{blobPort}/{account}` for the first account (https when it serves TLS).
     public var blobEndpoint: URL { endpoint(port: blobPort, account: configuration.accounts[0].name) }
-    /// `http://{host}:{queuePort}/{account}` for the first account.
+    /// `http(s)://{host}:{queuePort}/{account}` for the first account.
     public var queueEndpoint: URL { endpoint(port: queuePort, account: configuration.accounts[0].name) }
 
     /// A connection string for the first account, in the explicit form all Azure SDKs accept.
@@ -62,20 +73,30 @@ public final class StorageServer: Sendable {
     }
 
     private func endpoint(port: Int, account: String) -> URL {
-        let host = configuration.host.contains(":") ? "[\(configuration.host)]" : configuration.host
-        return URL(string: "http://\(host):\(port)/\(account)") ?? URL(fileURLWithPath: "/")
+        let name = configuration.hostName ?? configuration.host
+        let host = name.contains(":") ? "[\(name)]" : name
+        let scheme = configuration.tls == nil ? "http" : "https"
+        return URL(string: "\(scheme)://\(host):\(port)/\(account)") ?? URL(fileURLWithPath: "/")
     }
 
     /// Opens the data directory, binds both endpoints and starts serving.
     /// - Throws: ``StorageServerError`` if the data directory or a port cannot be used.
     public static func start(_ configuration: StorageServerConfiguration) async throws -> StorageServer {
         let logger = configuration.logger
-        let exposed = configuration.accounts.contains { $0.keys.contains(StorageConnectionString.developmentAccountKey) }
-            ? "the plain-HTTP storage service with the well-known development account key" : "the plain-HTTP storage service"
-        if let refusal = BindPolicy.refusal(host: configuration.host, exposing: exposed, allowed: configuration.allowInsecureRemote) {
+        let developmentKey = configuration.accounts.contains { $0.keys.contains(StorageConnectionString.developmentAccountKey) }
+        let exposed: String? = switch (configuration.tls != nil, developmentKey) {
+        case (false, true): "the plain-HTTP storage service with the well-known development account key"
+        case (false, false): "the plain-HTTP storage service"
+        case (true, true): "the storage service with the well-known development account key"
+        case (true, false): nil
+        }
+        if let exposed, let refusal = BindPolicy.refusal(host: configuration.host, exposing: exposed, allowed: configuration.allowInsecureRemote) {
             throw StorageServerError(refusal)
         }
         let directory = URL(fileURLWithPath: configuration.dataDirectory).standardizedFileURL.path
+        let tls = try configuration.tls.map { tls throws(StorageServerError) in
+            try StorageTLSIdentity.load(tls, hostName: configuration.hostName ?? configuration.host, dataDirectory: directory)
+        }
         let database: StorageDatabase
         let files: BlobFiles
         do {
@@ -112,7 +133,7 @@ public final class StorageServer: Sendable {
             let limits = configuration.listenerLimits
             return Application(
                 responder: StorageResponder(service: service, core: core),
-                server: limits.http1,
+                server: tls?.server(limits: limits) ?? limits.http1,
                 configuration: limits.applicationConfiguration(address: .hostname(configuration.host, port: port), logger: appLogger),
                 onServerRunning: { channel in
                     portsContinuation.yield((service, channel.localAddress?.port ?? port))
@@ -154,8 +175,10 @@ public final class StorageServer: Sendable {
                 "cannot listen on \(configuration.host) ports \(configuration.blobPort)/\(configuration.queuePort): \(reason). Is another storage service (Azurite?) running? Choose other ports with --blob-port/--queue-port."
             )
         }
-        logger.info("storage service listening", metadata: ["blob": "\(blobPort)", "queue": "\(queuePort)", "data": "\(directory)"])
-        return StorageServer(configuration: configuration, blobPort: blobPort, queuePort: queuePort, group: group, task: task, database: database)
+        logger.info("storage service listening", metadata: [
+            "blob": "\(blobPort)", "queue": "\(queuePort)", "scheme": "\(tls == nil ? "http" : "https")", "data": "\(directory)",
+        ])
+        return StorageServer(configuration: configuration, blobPort: blobPort, queuePort: queuePort, tls: tls, group: group, task: task, database: database)
     }
 
     /// Stops accepting requests, gives running ones up to `gracePeriod` to finish (idle

@@ -52,8 +52,13 @@ public struct StorageAccount: Sendable, Hashable {
 public struct StorageServerConfiguration: Sendable {
     /// Directory for the SQLite database and blob files; created if missing.
     public var dataDirectory: String
-    /// Address to listen on. Only loopback addresses are sensible for the built-in service.
+    /// Address to listen on. Without ``tls`` only loopback addresses are sensible.
     public var host: String
+    /// The host name in the endpoints and connection strings, and in the development
+    /// certificate; `nil` uses ``host``.
+    public var hostName: String?
+    /// Serve HTTPS with this certificate; `nil` serves plain HTTP.
+    public var tls: StorageTLS?
     /// Blob endpoint port (0 = any free port).
     public var blobPort: Int
     /// Queue endpoint port (0 = any free port).
@@ -75,8 +80,9 @@ public struct StorageServerConfiguration: Sendable {
     public var maximumClockSkew: Duration
     /// Header, body and idle timeouts and the connection bound of each endpoint.
     public var listenerLimits: ListenerLimits
-    /// Serve on a non-loopback ``host`` although the service speaks plain HTTP (and may accept
-    /// the well-known development key). Off: such a host is refused at start.
+    /// Serve on a non-loopback ``host`` although the service speaks plain HTTP or accepts the
+    /// well-known development key. Off: such a host is refused at start (with ``tls`` and
+    /// accounts of your own, any host is served).
     public var allowInsecureRemote: Bool
     public var logger: Logger
 
@@ -94,10 +100,14 @@ public struct StorageServerConfiguration: Sendable {
         maximumClockSkew: Duration = .seconds(15 * 60),
         listenerLimits: ListenerLimits = ListenerLimits(),
         allowInsecureRemote: Bool = false,
+        hostName: String? = nil,
+        tls: StorageTLS? = nil,
         logger: Logger = Logger(label: "edgefactor.storage")
     ) {
         self.dataDirectory = dataDirectory
         self.host = host
+        self.hostName = hostName
+        self.tls = tls
         self.blobPort = blobPort
         self.queuePort = queuePort
         self.accounts = accounts.isEmpty ? [.development] : accounts

@@ -43,14 +43,18 @@ final class FlowHarness: @unchecked Sendable {
     private var agentGroup: (group: ServiceGroup, task: Task<Void, any Error>)?
     private(set) var agent: DeviceAgentService?
 
-    init() async throws {
+    /// - Parameter storageTLS: serve storage over HTTPS, its certificate signed by the hub's
+    ///   development CA (made by the storage first, then found by the hub), trusted process-wide.
+    init(storageTLS: Bool = false) async throws {
         root = FileManager.default.temporaryDirectory.appendingPathComponent("edgefactor-flow-\(UUID().uuidString.prefix(8))", isDirectory: true)
         try FileManager.default.createDirectory(at: root, withIntermediateDirectories: true)
         var logger = Logger(label: "flow-test")
         logger.logLevel = ProcessInfo.processInfo.environment["FLOW_LOG"] == nil ? .critical : .debug
         self.logger = logger
         storage = try await StorageServer.start(StorageServerConfiguration(
-            dataDirectory: root.appendingPathComponent("storage").path, blobPort: 0, queuePort: 0, logger: logger))
+            dataDirectory: root.appendingPathComponent("storage").path, blobPort: 0, queuePort: 0,
+            tls: storageTLS ? .developmentCA(caDirectory: root.appendingPathComponent("hub/certs").path) : nil, logger: logger))
+        if let ca = storage.caCertificatePEM { try StorageTrust.add(certificatesPEM: ca) }
         // Fixed ports so that a restarted hub is found where the clients left it.
         let ports = try FlowHarness.freePorts(3)
         hubConfiguration = HubConfiguration(

@@ -22,18 +22,19 @@ class StorageProcess:
     queue_port: int
     data_dir: Path
     args: list
+    scheme: str = "http"
 
     @property
     def blob_url(self) -> str:
-        return f"http://127.0.0.1:{self.blob_port}/{DEV_ACCOUNT}"
+        return f"{self.scheme}://127.0.0.1:{self.blob_port}/{DEV_ACCOUNT}"
 
     @property
     def queue_url(self) -> str:
-        return f"http://127.0.0.1:{self.queue_port}/{DEV_ACCOUNT}"
+        return f"{self.scheme}://127.0.0.1:{self.queue_port}/{DEV_ACCOUNT}"
 
     def connection_string(self, key: str = DEV_KEY) -> str:
         return (
-            f"DefaultEndpointsProtocol=http;AccountName={DEV_ACCOUNT};AccountKey={key};"
+            f"DefaultEndpointsProtocol={self.scheme};AccountName={DEV_ACCOUNT};AccountKey={key};"
             f"BlobEndpoint={self.blob_url};QueueEndpoint={self.queue_url};"
         )
 
@@ -47,12 +48,15 @@ class StorageProcess:
         self.server.log.close()
 
 
-def start_storage(edgefactor_bin: str, data_dir: Path, log_path: Path, blob_port: int = 0, queue_port: int = 0) -> StorageProcess:
+def start_storage(edgefactor_bin: str, data_dir: Path, log_path: Path, blob_port: int = 0, queue_port: int = 0,
+                  extra_args=()) -> StorageProcess:
+    """`edgefactor storage` on free ports; `extra_args` such as ("--tls", "--ca-dir", DIR) make it
+    serve HTTPS (the connection strings then say https)."""
     blob_port = blob_port or free_port()
     queue_port = queue_port or free_port()
     args = [
         edgefactor_bin, "storage", "--data-dir", str(data_dir), "--host", "127.0.0.1",
-        "--blob-port", str(blob_port), "--queue-port", str(queue_port), "--log-level", "warning",
+        "--blob-port", str(blob_port), "--queue-port", str(queue_port), "--log-level", "warning", *extra_args,
     ]
     server = Server(args, log_path, env=dict(os.environ))
     try:
@@ -61,7 +65,8 @@ def start_storage(edgefactor_bin: str, data_dir: Path, log_path: Path, blob_port
     except Exception:
         server.stop()
         raise RuntimeError("storage service did not start:\n" + server.output())
-    return StorageProcess(server, blob_port, queue_port, data_dir, args)
+    tls = any(arg in ("--tls", "--ca-dir", "--certificate") for arg in extra_args)
+    return StorageProcess(server, blob_port, queue_port, data_dir, args, "https" if tls else "http")
 
 
 @pytest.fixture()

@@ -53,7 +53,7 @@ def iso(moment: datetime) -> str:
 class Edge:
     """Storage, hub, secrets, module and agent processes in one EDGEFACTOR_HOME."""
 
-    def __init__(self, binary: str, home: Path):
+    def __init__(self, binary: str, home: Path, tls: bool = False):
         self.binary, self.home = binary, home
         for name in ("models", "runtime", "photos"):
             source = ROOT / "var" / name
@@ -61,8 +61,16 @@ class Edge:
                 pytest.fail(f"var/{name} missing: run scripts/setup.sh --test")
             (home / name).symlink_to(source)
         self.env = dict(os.environ, EDGEFACTOR_HOME=str(home))
-        self.storage = start_storage(binary, home / "storage", home / "storage.log")
+        # With tls, the storage signs its certificate with the hub's development CA (made by
+        # whichever starts first), so the hub's ca.pem trusts both.
+        self.ca_file = home / "hub" / "certs" / "ca.pem"
+        tls_args = ("--tls", "--ca-dir", str(self.ca_file.parent)) if tls else ()
+        self.storage = start_storage(binary, home / "storage", home / "storage.log", extra_args=tls_args)
+        self.storage_args = ["--storage-connection-string", self.storage.connection_string()]
+        if tls:
+            self.storage_args += ["--storage-ca-file", str(self.ca_file)]
         self.hub, self.mqtt_port, self.rest_port, info = start_hub_on_free_ports(binary, home, self.env)
+        self.hub_ca_file = info["caCertificateFile"]
         os.environ["REQUESTS_CA_BUNDLE"] = info["caCertificateFile"]
         self.registry = IoTHubRegistryManager.from_connection_string(info["serviceConnectionString"])
         for args in (["--device", DEVICE], ["--device", DEVICE, "--module", MODULE]):
@@ -78,7 +86,7 @@ class Edge:
         return subprocess.run([self.binary, *args], env=self.env, capture_output=True, text=True, timeout=60, check=True).stdout
 
     def start_module(self):
-        self.module = Server([self.binary, "module", "--storage-connection-string", self.storage.connection_string()],
+        self.module = Server([self.binary, "module", *self.storage_args],
                              self.home / "module.log", env=self.env)
 
     def start_agent(self, photo: str, *extra: str):
@@ -86,7 +94,7 @@ class Edge:
         camera = self.home / f"camera-{self.agents}"
         camera.mkdir()
         shutil.copy(self.home / "photos" / photo, camera / photo)
-        self.agent = Server([self.binary, "agent", "--storage-connection-string", self.storage.connection_string(),
+        self.agent = Server([self.binary, "agent", *self.storage_args,
                              "--camera", str(camera), "--camera-loop", "--health-address", f"127.0.0.1:{self.health_port}",
                              "--log-format", "json", *extra], self.home / f"agent-{self.agents}.log", env=self.env)
         try:
@@ -146,16 +154,26 @@ class Edge:
         self.storage.server.stop()
 
 
-@pytest.fixture()
-def edge(edgefactor_bin, tmp_path):
+def running_edge(edgefactor_bin, tmp_path, tls: bool):
     saved = os.environ.get("REQUESTS_CA_BUNDLE")
-    edge = Edge(edgefactor_bin, tmp_path)
+    edge = Edge(edgefactor_bin, tmp_path, tls=tls)
     yield edge
     edge.stop()
     if saved is None:
         os.environ.pop("REQUESTS_CA_BUNDLE", None)
     else:
         os.environ["REQUESTS_CA_BUNDLE"] = saved
+
+
+@pytest.fixture()
+def edge(edgefactor_bin, tmp_path):
+    yield from running_edge(edgefactor_bin, tmp_path, tls=False)
+
+
+@pytest.fixture()
+def tls_edge(edgefactor_bin, tmp_path):
+    """The same over https storage: the SDKs trust it through REQUESTS_CA_BUNDLE (the hub's CA)."""
+    yield from running_edge(edgefactor_bin, tmp_path, tls=True)
 
 
 def test_sdk_front_end_gets_a_signed_result_image_and_telemetry(edge):
@@ -215,3 +233,26 @@ def test_agent_killed_mid_request_answers_once_after_restart(edge):
     assert edge.result(request["requestId"])["outcome"] == "found"
     time.sleep(2)
     assert len(edge.telemetry(request["requestId"])) == 1
+
+
+def test_https_storage_with_grants_end_to_end(tls_edge):
+    """The deployment path over https: `secrets grant` (the front-end's grants) names https
+    endpoints; the module and the agent use the grants, trusting the one CA file that trusts the
+    hub too; the SDKs, as the front-end, read the sealed result and image."""
+    edge = tls_edge
+    assert Path(edge.hub_ca_file).read_text() == edge.ca_file.read_text()
+    assert edge.storage.connection_string().startswith("DefaultEndpointsProtocol=https;")
+    edge.cli("secrets", "grant", "--device", DEVICE, "--module", MODULE, *edge.storage_args)
+    for grant_file in (edge.home / "secrets" / "devices" / f"{DEVICE}.storage-grant.json",
+                       edge.home / "secrets" / "modules" / DEVICE / f"{MODULE}.storage-grant.json"):
+        grant = json.loads(grant_file.read_text())
+        assert grant["blobEndpoint"].startswith("https://") and grant["queueEndpoint"].startswith("https://")
+    edge.storage_args = ["--storage-ca-file", str(edge.ca_file)]  # the grants, not the account key
+    edge.start_module()
+    edge.start_agent("coffee.jpg")
+    request, payload = edge.request("espresso", threshold=50)
+    assert edge.invoke(payload).status == 200
+    result = edge.result(request["requestId"])
+    assert result["outcome"] == "found"
+    data = edge.blobs().get_blob_client(f"{request['requestId']}/imageWithDetection.jpg").download_blob().readall()
+    assert hashlib.sha256(data).hexdigest() == result["imageSHA256"]
