@@ -274,6 +274,7 @@ let package = Package(
                 "FrontEnd", "StorageService", "HubService", "IoTHub", "AzureStorage", "Verification",
                 "EdgeModule", "DeviceAgent", "Vision", "ListenerSafety", "TestSupport",
                 .product(name: "HummingbirdTesting", package: "hummingbird"),
+                .product(name: "GRDB", package: "GRDB.swift"),
             ]
         ),
     ]

@@ -1,5 +1,6 @@
 import Foundation
 @testable import FrontEnd
+import GRDB
 import Hummingbird
 import HummingbirdTesting
 import IoTHub
@@ -179,5 +180,27 @@ struct AdminTests {
         let reopened = UserStore(database: try FrontEndDatabase(path: path), bcryptCost: 4)
         #expect(try await reopened.find("bob")?.role == .user)
         #expect(try await reopened.find("root")?.role == .admin)
+    }
+
+    @Test("a database from before the admin migration keeps its accounts, all of them users")
+    func migration() async throws {
+        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("ef-admin-\(UUID().uuidString)")
+        defer { try? FileManager.default.removeItem(at: directory) }
+        let path = directory.appendingPathComponent("f.sqlite").path
+        try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
+        do {
+            let old = try DatabaseQueue(path: path)
+            try FrontEndDatabase.migrator.migrate(old, upTo: "v3-audit-request-index")
+            try await old.write { db in
+                try db.execute(sql: """
+                    INSERT INTO account (username, passwordHash, classes, threshold, deviceId, createdAt, updatedAt)
+                    VALUES ('carol', 'x', '["banana"]', 70, 'cam1', ?, ?)
+                    """, arguments: [Date(), Date()])
+            }
+        }
+        let database = try FrontEndDatabase(path: path)
+        #expect(try await UserStore(database: database).find("carol")?.role == .user)
+        try await AuditLog(database: database).record(AuditEvent(kind: .adminAction, username: "carol", outcome: "locked", actor: "root"))
+        #expect(try await AuditLog(database: database).recent().first?.actor == "root")
     }
 }
