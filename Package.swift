@@ -207,6 +207,12 @@ let package = Package(
                 .embedInCode("Resources/templates/objects.mustache"),
                 .embedInCode("Resources/templates/enrol.mustache"),
                 .embedInCode("Resources/templates/demo-camera.mustache"),
+                .embedInCode("Resources/templates/admin-nav.mustache"),
+                .embedInCode("Resources/templates/admin-users.mustache"),
+                .embedInCode("Resources/templates/admin-user.mustache"),
+                .embedInCode("Resources/templates/admin-devices.mustache"),
+                .embedInCode("Resources/templates/admin-audit.mustache"),
+                .embedInCode("Resources/templates/admin-dead-letters.mustache"),
                 .embedInCode("Resources/static/app.css"),
                 .embedInCode("Resources/static/app.js"),
             ],
@@ -284,6 +290,7 @@ let package = Package(
                 "FrontEnd", "StorageService", "HubService", "IoTHub", "AzureStorage", "Verification",
                 "EdgeModule", "DeviceAgent", "Vision", "ListenerSafety", "TestSupport",
                 .product(name: "HummingbirdTesting", package: "hummingbird"),
+                .product(name: "GRDB", package: "GRDB.swift"),
             ]
         ),
     ]

@@ -1,6 +1,7 @@
 import ArgumentParser
 import AzureStorage
 import Foundation
+import FrontEnd
 import Verification
 
 /// `edgefactor dead-letters list|requeue`: the requests the device agent gave up on, with why, and
@@ -45,8 +46,10 @@ struct DeadLettersCommand: AsyncParsableCommand {
 
         func storage() throws -> StorageConnectionString { try StorageOption.resolve(storageConnectionString, caFile: storageCaFile) }
 
-        func deadLetters() throws -> QueueClient { QueueClient(connectionString: try storage(), queueName: deadLetterQueueName) }
-        func requests() throws -> QueueClient { QueueClient(connectionString: try storage(), queueName: requestsQueueName) }
+        /// The two queues, through the front-end's `DeadLetterQueue` (the admin page uses it too).
+        func queue() throws -> DeadLetterQueue {
+            DeadLetterQueue(account: try storage(), deviceId: deviceId, deadLetterQueue: deadLetterQueue, requestsQueue: requestsQueue)
+        }
     }
 
     struct List: AsyncParsableCommand {
@@ -55,31 +58,27 @@ struct DeadLettersCommand: AsyncParsableCommand {
         @Flag(help: "One JSON object per line: id (to requeue), the agent's record, and the original text.") var json = false
 
         func run() async throws {
-            let client = try queues.deadLetters()
-            guard try await client.exists() else {
+            guard let (letters, total) = try await queues.queue().list() else {
                 if !json { print("no dead-letter queue \(queues.deadLetterQueueName): the agent has not dead-lettered anything") }
                 return
             }
-            let messages = try await client.peek(maxMessages: 32)
-            let total = try await client.approximateMessageCount()
             if json {
-                for message in messages { print(try JSONArgument.text(DeadLetterLine(message), compact: true)) }
+                for letter in letters { print(try JSONArgument.text(letter, compact: true)) }
                 return
             }
-            guard !messages.isEmpty else {
+            guard !letters.isEmpty else {
                 print("no dead-lettered requests in \(queues.deadLetterQueueName)")
                 return
             }
             var rows = [["ID", "REASON", "DETAIL", "DELIVERIES", "DEAD-LETTERED"]]
-            for message in messages {
-                let line = DeadLetterLine(message)
+            for line in letters {
                 rows.append([
                     line.id, line.reason ?? "(not an agent record)", String((line.detail ?? "").prefix(60)),
                     line.dequeueCount.map(String.init) ?? "-", line.deadLetteredOn ?? "-",
                 ])
             }
             TextTable.print(rows)
-            if total > messages.count { print("… and about \(total - messages.count) more (a peek shows at most 32)") }
+            if total > letters.count { print("… and about \(total - letters.count) more (a peek shows at most 32)") }
         }
     }
 
@@ -94,37 +93,13 @@ struct DeadLettersCommand: AsyncParsableCommand {
         }
 
         func run() async throws {
-            let deadLetters = try queues.deadLetters(), requests = try queues.requests()
-            var wanted = Set(ids)
-            var skipped: [QueueMessage] = []
-            var requeued = 0
-            // Received (hidden for a minute) rather than peeked, so that each is moved exactly once;
-            // the ones not chosen are made visible again at the end.
-            while all || !wanted.isEmpty {
-                let batch = try await deadLetters.receive(maxMessages: 32, visibilityTimeout: .seconds(60))
-                if batch.isEmpty { break }
-                for message in batch {
-                    let line = DeadLetterLine(message)
-                    // The whole batch is gone through: a message not chosen must be released below.
-                    let chosen = all || wanted.contains(line.id) || line.messageId.map(wanted.contains) == true
-                    guard chosen, let text = line.text else {
-                        if chosen { FileHandle.standardError.write(Data("\(line.id): not an agent record, left in place\n".utf8)) }
-                        skipped.append(message)
-                        continue
-                    }
-                    _ = try await requests.send(text)
-                    try await deadLetters.delete(message)
-                    wanted.remove(line.id)
-                    if let original = line.messageId { wanted.remove(original) }
-                    requeued += 1
-                    print("requeued \(line.id) (\(line.reason ?? "?")) on \(queues.requestsQueueName)")
-                }
+            let result = try await queues.queue().requeue(ids: all ? nil : Set(ids))
+            for id in result.notRecords { FileHandle.standardError.write(Data("\(id): not an agent record, left in place\n".utf8)) }
+            for letter in result.moved { print("requeued \(letter.id) (\(letter.reason ?? "?")) on \(queues.requestsQueueName)") }
+            if !result.missing.isEmpty {
+                throw ValidationError("not found in \(queues.deadLetterQueueName): \(result.missing.joined(separator: ", ")) (see `edgefactor dead-letters list`)")
             }
-            for message in skipped { _ = try? await deadLetters.update(message, visibilityTimeout: .zero) }
-            if !wanted.isEmpty {
-                throw ValidationError("not found in \(queues.deadLetterQueueName): \(wanted.sorted().joined(separator: ", ")) (see `edgefactor dead-letters list`)")
-            }
-            if requeued == 0 { print("nothing to requeue") }
+            if result.moved.isEmpty { print("nothing to requeue") }
         }
     }
 }

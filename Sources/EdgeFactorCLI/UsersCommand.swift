@@ -56,6 +56,9 @@ struct UsersAddCommand: AsyncParsableCommand {
     @Flag(help: "Read the password from the first line of standard input.")
     var passwordStdin = false
 
+    @Flag(help: "Make the account an administrator: after a sign-in with both factors it sees the admin pages (/admin). Only this command and `users set --role` name administrators.")
+    var admin = false
+
     func validate() throws {
         guard !factor.classes.isEmpty else { throw ValidationError("enrol at least one object class with --class") }
         guard factor.device != nil else { throw ValidationError("name the verifying device with --device") }
@@ -66,12 +69,13 @@ struct UsersAddCommand: AsyncParsableCommand {
         let password = try PasswordInput.read(fromStdin: passwordStdin, confirm: true)
         let account = try await users.add(
             username: username, password: password, classes: factor.classes, threshold: factor.threshold ?? 70,
-            deviceId: factor.device ?? "", moduleId: factor.module
+            deviceId: factor.device ?? "", moduleId: factor.module, role: admin ? .admin : .user
         )
         try await AuditLog(database: store.open()).record(
-            AuditEvent(kind: .accountChanged, username: account.username, deviceId: account.deviceId, outcome: "added", detail: "by CLI")
+            AuditEvent(kind: .accountChanged, username: account.username, deviceId: account.deviceId, outcome: "added",
+                       detail: admin ? "administrator, by CLI" : "by CLI")
         )
-        print("added \(account.username): \(account.classes.joined(separator: "; ")) at \(account.threshold) % on \(account.deviceId)\(account.moduleId.map { "/\($0)" } ?? "") (in \(store.path))")
+        print("added \(admin ? "administrator " : "")\(account.username): \(account.classes.joined(separator: "; ")) at \(account.threshold) % on \(account.deviceId)\(account.moduleId.map { "/\($0)" } ?? "") (in \(store.path))")
     }
 }
 
@@ -95,7 +99,7 @@ struct UsersListCommand: AsyncParsableCommand {
                     "username": account.username, "classes": account.classes.joined(separator: ";"),
                     "threshold": String(account.threshold), "device": account.deviceId, "module": account.moduleId ?? "",
                     "failures": String(status.consecutive), "locked": String(status.locked),
-                    "lastLogin": account.lastLoginAt?.formatted(.iso8601) ?? "",
+                    "lastLogin": account.lastLoginAt?.formatted(.iso8601) ?? "", "role": account.role.rawValue,
                 ]
                 let data = try JSONSerialization.data(withJSONObject: line, options: [.sortedKeys])
                 print(String(decoding: data, as: UTF8.self))
@@ -106,11 +110,11 @@ struct UsersListCommand: AsyncParsableCommand {
             print("no accounts: add one with `edgefactor users add NAME --class banana --device DEVICE`")
             return
         }
-        var rows = [["USER", "CLASSES", "THRESHOLD", "DEVICE/MODULE", "FAILURES", "LAST SIGN-IN"]]
+        var rows = [["USER", "ROLE", "CLASSES", "THRESHOLD", "DEVICE/MODULE", "FAILURES", "LAST SIGN-IN"]]
         for account in accounts {
             let status = try await throttle.status(account.username)
             rows.append([
-                account.username, account.classes.joined(separator: "; "), "\(account.threshold) %",
+                account.username, account.role.rawValue, account.classes.joined(separator: "; "), "\(account.threshold) %",
                 account.deviceId + (account.moduleId.map { "/\($0)" } ?? ""),
                 status.locked ? "\(status.consecutive) LOCKED" : "\(status.consecutive)",
                 account.lastLoginAt?.formatted(.iso8601) ?? "never",
@@ -121,7 +125,7 @@ struct UsersListCommand: AsyncParsableCommand {
 }
 
 struct UsersSetCommand: AsyncParsableCommand {
-    static let configuration = CommandConfiguration(commandName: "set", abstract: "Change an account: password, classes, threshold, device, module, or unlock it.")
+    static let configuration = CommandConfiguration(commandName: "set", abstract: "Change an account: password, classes, threshold, device, module, role, or lock or unlock it.")
 
     @Argument(help: "User name.")
     var username: String
@@ -141,6 +145,17 @@ struct UsersSetCommand: AsyncParsableCommand {
     @Flag(help: "Clear failed sign-ins and the lockout.")
     var unlock = false
 
+    @Flag(help: "Lock the account: sign-in refuses it until --unlock or a new password.")
+    var lock = false
+
+    @Option(help: ArgumentHelp("user, or admin: an administrator sees the admin pages after a sign-in with both factors.", valueName: "role"))
+    var role: String?
+
+    func validate() throws {
+        guard !(lock && (unlock || password || passwordStdin)) else { throw ValidationError("--lock cannot go with --unlock or a new password (both unlock)") }
+        if let role, AccountRole(rawValue: role) == nil { throw ValidationError("--role must be user or admin (got \(role.prefix(20)))") }
+    }
+
     func run() async throws {
         let database = try store.open()
         let users = UserStore(database: database, classCatalogue: factor.classes.isEmpty ? nil : try factor.catalogue())
@@ -150,14 +165,18 @@ struct UsersSetCommand: AsyncParsableCommand {
         changes.threshold = factor.threshold
         changes.deviceId = factor.device
         if noModule { changes.moduleId = .some(nil) } else if let module = factor.module { changes.moduleId = .some(module) }
+        changes.role = role.flatMap(AccountRole.init(rawValue:))
         let account = try await users.update(username: username, changes: changes)
         if unlock || changes.password != nil {
             try await LoginFailures(database: database).reset(account.username)
         }
+        if lock { try await LoginFailures(database: database).lock(account.username) }
+        let outcome = lock ? "locked" : unlock ? "unlocked" : "changed"
         try await AuditLog(database: database).record(
-            AuditEvent(kind: .accountChanged, username: account.username, deviceId: account.deviceId, outcome: unlock ? "unlocked" : "changed", detail: "by CLI")
+            AuditEvent(kind: .accountChanged, username: account.username, deviceId: account.deviceId, outcome: outcome,
+                       detail: "by CLI" + (changes.role.map { ", role \($0.rawValue)" } ?? ""))
         )
-        print("updated \(account.username): \(account.classes.joined(separator: "; ")) at \(account.threshold) % on \(account.deviceId)\(account.moduleId.map { "/\($0)" } ?? "")")
+        print("updated \(account.role == .admin ? "administrator " : "")\(account.username)\(lock ? " (locked)" : ""): \(account.classes.joined(separator: "; ")) at \(account.threshold) % on \(account.deviceId)\(account.moduleId.map { "/\($0)" } ?? "")")
     }
 }
 

@@ -96,6 +96,7 @@ public struct FrontEnd: Sendable {
         AccountController(state: state).register(on: router)
         ObjectsController(state: state).register(on: router)
         if demoCamera != nil { DemoCameraController(state: state).register(on: router) }
+        AdminController(state: state, backend: backend, admin: backend as? any AdminBackend).register(on: router)
 
         let worker = VerificationWorker(
             tracker: tracker, backend: backend, secrets: secrets, audit: audit, throttle: accountThrottle,

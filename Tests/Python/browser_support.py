@@ -173,9 +173,9 @@ class EdgeFactorSystem:
                 return self.models / name
         raise AssertionError(f"no labels in {self.models}: run scripts/setup.sh")
 
-    def add_user(self, name: str, classes, device: str = DEVICE, threshold: float = 50, module: str = MODULE):
+    def add_user(self, name: str, classes, device: str = DEVICE, threshold: float = 50, module: str = MODULE, admin: bool = False):
         args = ["users", "add", name, "--device", device, "--module", module, "--threshold", str(threshold),
-                "--labels", str(self.labels), "--password-stdin"]
+                "--labels", str(self.labels), "--password-stdin"] + (["--admin"] if admin else [])
         for cls in classes:
             args += ["--class", cls]
         self.run(*args, stdin=PASSWORD + "\n")

@@ -4,9 +4,13 @@ image folder with the sample photos (coffee: espresso ~95 %).
 
 Screenshots of each step are saved under var/artifacts/ as test artefacts.
 """
+import json
 import time
+import urllib.error
+import urllib.request
 
 import pytest
+from azure.storage.queue import QueueClient
 from selenium.common.exceptions import StaleElementReferenceException
 from selenium.webdriver.common.by import By
 from selenium.webdriver.support.ui import WebDriverWait
@@ -145,3 +149,84 @@ def test_without_javascript_the_flow_still_works(system):
         wait_for_headline(driver, "Welcome, alice")
     finally:
         driver.quit()
+
+
+def sign_in_fully(driver, base_url: str, user: str):
+    """Both factors: the password, the camera's result, then Continue."""
+    sign_in(driver, base_url, user)
+    assert wait_for_headline(driver, ["Verified", "not recognised", "expired", "offline"], timeout=60) == "Verified"
+    driver.find_element(By.CSS_SELECTOR, "form[action$='/complete'] button").click()
+    wait_for_headline(driver, f"Welcome, {user}")
+
+
+def status_of(driver, url: str) -> int:
+    """The HTTP status of a GET of `url` with the browser's session cookie (WebDriver hides it)."""
+    cookie = "; ".join(f"{c['name']}={c['value']}" for c in driver.get_cookies())
+    request = urllib.request.Request(url, headers={"Cookie": cookie})
+    try:
+        with urllib.request.urlopen(request, timeout=30) as answer:
+            return answer.status
+    except urllib.error.HTTPError as error:
+        return error.code
+
+
+def test_admin_pages(system, browser):
+    """An administrator signs in with both factors, locks a user (who then cannot sign in), sees
+    the audit log with the camera's picture, the device online, and requeues a dead letter; a
+    person without the role who passed both factors gets a 404."""
+    system.add_user("ada", ["espresso"], admin=True)
+    system.add_user("mallory", ["espresso"])
+    # Something the agent can only dead-letter (not a sealed request), on the device's own queue.
+    QueueClient.from_connection_string(system.storage_connection_string, f"requests-{DEVICE}").send_message("not a sealed request")
+
+    other = make_browser()
+    try:
+        sign_in_fully(other, system.base_url, "alice")
+        assert other.find_elements(By.ID, "administration") == []
+        for path in ("/admin", "/admin/users", "/admin/audit", "/admin/dead-letters"):
+            assert status_of(other, system.base_url + path) == 404, path
+
+        sign_in_fully(browser, system.base_url, "ada")
+        browser.find_element(By.ID, "administration").click()
+        wait_for_headline(browser, "Users")
+        assert browser.current_url.endswith("/admin/users")
+        screenshot(browser, "admin-1-users")
+        browser.find_element(By.CSS_SELECTOR, "tr[data-user=mallory] button.danger").click()
+        wait_for_headline(browser, "Account mallory")
+        assert "locked" in browser.find_element(By.ID, "failures").text
+        assert "is locked" in browser.find_element(By.CSS_SELECTOR, "[role=status]").text
+
+        other.delete_all_cookies()  # another person at that browser
+        sign_in(other, system.base_url, "mallory")
+        assert "This account is locked" in other.find_element(By.CSS_SELECTOR, "[role=alert]").text
+    finally:
+        other.quit()
+
+    browser.get(system.base_url + "/admin/audit?user=ada&outcome=found")
+    wait_for_headline(browser, "Audit log")
+    thumbnail = browser.find_element(By.CSS_SELECTOR, "#audit img.evidence-thumb")
+    WebDriverWait(browser, 10).until(lambda d: d.execute_script("return arguments[0].complete && arguments[0].naturalWidth > 0", thumbnail))
+    screenshot(browser, "admin-2-audit")
+
+    browser.get(system.base_url + "/admin/devices")
+    wait_for_headline(browser, "Devices")
+    row = browser.find_element(By.CSS_SELECTOR, f"tr[data-device={DEVICE}]")
+    assert row.find_element(By.CSS_SELECTOR, ".device-state").text == "Online"
+    assert "Ready" in row.text and "efficientnet" in row.text
+    assert browser.find_element(By.CSS_SELECTOR, "tr[data-device=offline-cam] .device-state").text == "Offline"
+    screenshot(browser, "admin-3-devices")
+
+    # The agent dead-letters the message on its next poll; the page shows it once it has.
+    def dead_letter(d):
+        d.get(system.base_url + f"/admin/dead-letters?device={DEVICE}")
+        return d.find_elements(By.CSS_SELECTOR, f"section[data-device={DEVICE}] tr[data-letter] button")
+
+    WebDriverWait(browser, 30, poll_frequency=0.5).until(dead_letter)
+    screenshot(browser, "admin-4-dead-letters")
+    dead_letter(browser)[0].click()
+    WebDriverWait(browser, 15).until(lambda d: "done=requeued" in d.current_url)
+    assert "Requeued" in browser.find_element(By.CSS_SELECTOR, "[role=status]").text
+
+    events = [json.loads(line) for line in system.run("frontend", "audit", "--json", "--limit", "200").stdout.splitlines() if line.strip()]
+    actions = {(e["outcome"], e.get("username") or e.get("deviceId")) for e in events if e["kind"] == "admin-action" and e.get("actor") == "ada"}
+    assert ("locked", "mallory") in actions and ("dead-letter-requeued", DEVICE) in actions, actions

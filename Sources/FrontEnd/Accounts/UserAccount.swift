@@ -19,6 +19,8 @@ public struct UserAccount: Codable, Sendable, Equatable, FetchableRecord, Mutabl
     public var createdAt: Date
     public var updatedAt: Date
     public var lastLoginAt: Date?
+    /// `admin` opens the admin pages (after a sign-in with both factors); `user` otherwise.
+    public var role: AccountRole = .user
 
     public enum Columns {
         public static let username = Column(CodingKeys.username)
@@ -41,6 +43,8 @@ public struct UserAccount: Codable, Sendable, Equatable, FetchableRecord, Mutabl
         createdAt = row["createdAt"]
         updatedAt = row["updatedAt"]
         lastLoginAt = row["lastLoginAt"]
+        // An unknown role (a newer schema's) grants nothing.
+        role = (row["role"] as String?).flatMap(AccountRole.init(rawValue:)) ?? .user
     }
 
     public func encode(to container: inout PersistenceContainer) throws {
@@ -55,11 +59,12 @@ public struct UserAccount: Codable, Sendable, Equatable, FetchableRecord, Mutabl
         container["createdAt"] = createdAt
         container["updatedAt"] = updatedAt
         container["lastLoginAt"] = lastLoginAt
+        container["role"] = role.rawValue
     }
 
     init(
         username: String, passwordHash: String, classes: [String], threshold: Double,
-        deviceId: String, moduleId: String?, now: Date
+        deviceId: String, moduleId: String?, role: AccountRole = .user, now: Date
     ) {
         self.username = username
         self.passwordHash = passwordHash
@@ -67,6 +72,7 @@ public struct UserAccount: Codable, Sendable, Equatable, FetchableRecord, Mutabl
         self.threshold = threshold
         self.deviceId = deviceId
         self.moduleId = moduleId
+        self.role = role
         self.createdAt = now
         self.updatedAt = now
     }

@@ -11,7 +11,13 @@ public struct UserStore: Sendable {
         public var deviceId: String?
         /// `.some(nil)` removes the module (the device itself answers ProcessRequest).
         public var moduleId: String??
-        public init(password: String? = nil, classes: [String]? = nil, threshold: Double? = nil, deviceId: String? = nil, moduleId: String?? = nil) {
+        /// Only the CLI sets it (`users set --role`).
+        public var role: AccountRole?
+        public init(
+            password: String? = nil, classes: [String]? = nil, threshold: Double? = nil, deviceId: String? = nil, moduleId: String?? = nil,
+            role: AccountRole? = nil
+        ) {
+            self.role = role
             self.password = password
             self.classes = classes
             self.threshold = threshold
@@ -36,10 +42,12 @@ public struct UserStore: Sendable {
     }
 
     /// Creates an account.
+    ///
+    /// - Parameter role: `.admin` only from the CLI (`users add --admin`): no page creates an administrator.
     @discardableResult
     public func add(
         username: String, password: String, classes: [String], threshold: Double,
-        deviceId: String, moduleId: String?, now: Date = Date()
+        deviceId: String, moduleId: String?, role: AccountRole = .user, now: Date = Date()
     ) async throws -> UserAccount {
         let name = try AccountPolicy.validUsername(username)
         try AccountPolicy.checkPassword(password, username: name)
@@ -50,7 +58,7 @@ public struct UserStore: Sendable {
         let hash = try await hasher.hash(password)
         let newAccount = UserAccount(
             username: name, passwordHash: hash, classes: classes, threshold: threshold,
-            deviceId: device, moduleId: module, now: now
+            deviceId: device, moduleId: module, role: role, now: now
         )
         return try await database.writer.write { db in
             var account = newAccount
@@ -78,6 +86,7 @@ public struct UserStore: Sendable {
         if let module = changes.moduleId {
             account.moduleId = try module.map { id throws(FrontEndError) in try AccountPolicy.validDeviceId(id) }
         }
+        if let role = changes.role { account.role = role }
         account.updatedAt = now
         let updated = account
         try await database.writer.write { db in try updated.update(db) }

@@ -109,6 +109,21 @@ struct AccountThrottle: Sendable {
         }
     }
 
+    /// Locks `username` at once, as too many failures would (an administrator's lock): sign-in
+    /// refuses it until ``reset(_:)`` (`users set --unlock`, a new password, or the admin page).
+    func lock(_ username: String, now: Date = Date()) async throws {
+        let key = Self.key(username)
+        try await database.writer.write { db in
+            try db.execute(
+                sql: """
+                    INSERT INTO loginFailure (username, consecutive, lastFailureAt, lockedAt) VALUES (?, 0, ?, ?)
+                    ON CONFLICT(username) DO UPDATE SET lockedAt = COALESCE(lockedAt, excluded.lockedAt)
+                    """,
+                arguments: [key, now, now]
+            )
+        }
+    }
+
     /// Consecutive failures and lock state, for `users list`.
     func status(_ username: String) async throws -> (consecutive: Int, locked: Bool) {
         let key = Self.key(username)

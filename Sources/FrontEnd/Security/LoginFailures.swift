@@ -11,6 +11,11 @@ public struct LoginFailures: Sendable {
         try await throttle.status(username)
     }
 
+    /// Locks the name until ``reset(_:)``, whatever its failures.
+    public func lock(_ username: String) async throws {
+        try await throttle.lock(username)
+    }
+
     /// Clears failures and the lockout.
     public func reset(_ username: String) async throws {
         try await throttle.reset(username)

@@ -60,6 +60,15 @@ actor SessionStore {
         sessions[key] = nil
     }
 
+    /// Ends every session of `username` (an administrator locked the account or reset its
+    /// password); returns how many there were.
+    @discardableResult
+    func destroyAll(username: String) -> Int {
+        let victims = sessions.values.filter { $0.username?.caseInsensitiveCompare(username) == .orderedSame }
+        for victim in victims { sessions[victim.key] = nil }
+        return victims.count
+    }
+
     var count: Int { sessions.count }
 
     private func isLive(_ session: WebSession, now: Date) -> Bool {

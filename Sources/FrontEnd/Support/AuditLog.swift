@@ -17,6 +17,10 @@ public struct AuditEvent: Codable, Sendable, Equatable, FetchableRecord, Mutable
         case accountChanged = "account-changed"
         /// A personal object enrolled, refused, renamed or removed (`outcome` says which).
         case objectChanged = "object-changed"
+        /// An administrator's action on the admin pages: ``AuditEvent/actor`` did `outcome`
+        /// (`locked`, `unlocked`, `password-reset`, `object-removed`, `dead-letter-requeued`, ...)
+        /// to `username` or `deviceId`.
+        case adminAction = "admin-action"
     }
 
     public var id: Int64?
@@ -32,11 +36,15 @@ public struct AuditEvent: Codable, Sendable, Equatable, FetchableRecord, Mutable
     /// `ok`, `failed`, `found`, `not-found`, `device-offline`, `timed-out`, `locked`, ...
     public var outcome: String
     public var detail: String?
+    /// The administrator who acted, for ``Kind/adminAction`` (nil otherwise).
+    public var actor: String?
 
     public init(
         at: Date = Date(), kind: Kind, username: String?, address: String? = nil, requestId: String? = nil,
-        deviceId: String? = nil, className: String? = nil, confidence: Double? = nil, outcome: String, detail: String? = nil
+        deviceId: String? = nil, className: String? = nil, confidence: Double? = nil, outcome: String, detail: String? = nil,
+        actor: String? = nil
     ) {
+        self.actor = actor
         self.at = at
         self.kind = kind
         self.username = username
@@ -71,6 +79,7 @@ public struct AuditLog: Sendable {
         // Bound free-text fields: they may echo what a client typed.
         event.username = event.username.map { String($0.prefix(64)) }
         event.detail = event.detail.map { String($0.prefix(500)) }
+        event.actor = event.actor.map { String($0.prefix(64)) }
         try await database.writer.write { [event] db in
             var copy = event
             try copy.insert(db)

@@ -100,6 +100,12 @@ public struct FrontEndDatabase: Sendable {
             // Start-up closes verifications a restart interrupted by matching request ids.
             try db.create(index: "auditEvent_requestId", on: "auditEvent", columns: ["requestId"])
         }
+        migrator.registerMigration("v4-admin") { db in
+            // Existing accounts are people, not administrators: the first admin comes from the CLI.
+            try db.alter(table: "account") { t in t.add(column: "role", .text).notNull().defaults(to: AccountRole.user.rawValue) }
+            // Who did an administrator's action (`username` is then the account acted on).
+            try db.alter(table: "auditEvent") { t in t.add(column: "actor", .text) }
+        }
         return migrator
     }
 }

@@ -21,13 +21,14 @@ struct AccountController: Sendable {
             )
         }
         let objectCount = (try? await state.objects.list(username: username).count) ?? 0
-        let view = AccountView(
+        var view = AccountView(
             username: username, csrf: session.csrfToken, className: proof.personal ? "your \(proof.className)" : proof.className,
             confidenceText: VerificationView.percent(proof.confidence) + (proof.personal ? " similar" : ""), deviceId: proof.deviceId,
             objectCount: objectCount,
             verifiedAtISO: proof.verifiedAt.formatted(.iso8601), verifiedAtText: Self.format(proof.verifiedAt),
             activity: activity, hasActivity: !activity.isEmpty
         )
+        view.isAdmin = (try? await state.users.find(username))?.role == .admin
         return state.renderer.page("account", view)
     }
 
@@ -50,6 +51,7 @@ struct AccountController: Sendable {
         case .signedOut: "Signed out"
         case .accountChanged: "Account changed"
         case .objectChanged: "Object changed"
+        case .adminAction: "Administrator's action"
         }
     }
 }

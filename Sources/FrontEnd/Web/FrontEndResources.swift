@@ -13,6 +13,12 @@ enum FrontEndResources {
         ("objects", PackageResources.objects_mustache),
         ("enrol", PackageResources.enrol_mustache),
         ("demo-camera", PackageResources.demo_camera_mustache),
+        ("admin-nav", PackageResources.admin_nav_mustache),
+        ("admin-users", PackageResources.admin_users_mustache),
+        ("admin-user", PackageResources.admin_user_mustache),
+        ("admin-devices", PackageResources.admin_devices_mustache),
+        ("admin-audit", PackageResources.admin_audit_mustache),
+        ("admin-dead-letters", PackageResources.admin_dead_letters_mustache),
     ]
 
     /// `/static/app.css`.

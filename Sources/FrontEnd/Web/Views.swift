@@ -210,4 +210,6 @@ struct AccountView {
     let verifiedAtText: String
     let activity: [Activity]
     let hasActivity: Bool
+    /// An administrator: the page links to the admin pages.
+    var isAdmin = false
 }
