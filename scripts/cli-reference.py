@@ -2,7 +2,8 @@
 """Writes docs/cli-reference.md from the CLI's own help (`edgefactor --experimental-dump-help`),
 so the configuration reference cannot drift from the code.
 
-Usage: scripts/cli-reference.py [path-to-edgefactor]   (default: the debug build)
+Usage: scripts/cli-reference.py [--check] [path-to-edgefactor]   (default: the debug build)
+With --check it writes nothing and exits 1 when docs/cli-reference.md is not what it would write.
 """
 import json
 import subprocess
@@ -48,7 +49,10 @@ def render(command, path, out):
 
 
 def main():
-    binary = sys.argv[1] if len(sys.argv) > 1 else str(ROOT / ".build" / "debug" / "edgefactor")
+    args = sys.argv[1:]
+    check = "--check" in args
+    args = [a for a in args if a != "--check"]
+    binary = args[0] if args else str(ROOT / ".build" / "debug" / "edgefactor")
     dump = json.loads(subprocess.run([binary, "--experimental-dump-help"], check=True,
                                      capture_output=True, text=True).stdout)
     out = ["# Command-line reference", "",
@@ -56,7 +60,13 @@ def main():
            "Every option is also shown by `edgefactor <command> --help`.", ""]
     render(dump["command"], [], out)
     target = ROOT / "docs" / "cli-reference.md"
-    target.write_text("\n".join(out) + "\n")
+    text = "\n".join(out) + "\n"
+    if check:
+        if target.read_text() != text:
+            print(f"{target.relative_to(ROOT)} is out of date: run scripts/cli-reference.py", file=sys.stderr)
+            sys.exit(1)
+        return
+    target.write_text(text)
     print(f"wrote {target.relative_to(ROOT)}")
 
 

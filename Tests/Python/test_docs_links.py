@@ -1,6 +1,9 @@
 """The README stays short and every relative link in it and in docs/ leads somewhere: to a file
 of this repository and, with a #fragment, to a heading of that file (GitHub's anchors)."""
+import os
 import re
+import subprocess
+import sys
 
 from conftest import ROOT
 
@@ -39,3 +42,11 @@ def test_every_relative_link_resolves():
             elif fragment and file.suffix == ".md" and fragment not in anchors(file.read_text()):
                 broken.append(f"{page.name}: {target} (no such heading)")
     assert not broken, "\n".join(broken)
+
+
+def test_cli_reference_is_current():
+    """docs/cli-reference.md is what scripts/cli-reference.py makes from the CLI's own help."""
+    binary = os.environ.get("EDGEFACTOR_BIN", str(ROOT / ".build" / "debug" / "edgefactor"))
+    run = subprocess.run([sys.executable, str(ROOT / "scripts" / "cli-reference.py"), "--check", binary],
+                         capture_output=True, text=True, timeout=60)
+    assert run.returncode == 0, run.stderr
