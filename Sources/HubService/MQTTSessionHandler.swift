@@ -318,6 +318,7 @@ final class MQTTSessionHandler: ChannelInboundHandler {
                 if stored { ack() } else { connection.close() }
             }
         ))
+        if accepted { core.metrics.telemetryReceived.increment() }
         if !accepted {
             core.logger.warning("telemetry queue full; closing \(connection.clientId), which is sending faster than the hub stores")
             close(context: context)
