@@ -36,13 +36,15 @@ class Hub:
         self.data_dir = data_dir
         self.log_dir = log_dir
         self.rest_port = free_port()
+        self.metrics_port = free_port()
         self.server = None
         self.starts = 0
 
     def start(self):
         self.starts += 1
         args = [self.binary, "hub", "--data-dir", str(self.data_dir), "--mqtt-port", str(MQTT_PORT),
-                "--rest-port", str(self.rest_port), "--log-level", "debug", "--metrics-address", "off"]
+                "--rest-port", str(self.rest_port), "--log-level", "debug",
+                "--metrics-address", f"127.0.0.1:{self.metrics_port}"]
         self.server = Server(args, self.log_dir / f"hub-{self.starts}.log")
         wait_for_port(MQTT_PORT, proc=self.server.proc)
         wait_for_port(self.rest_port, proc=self.server.proc)

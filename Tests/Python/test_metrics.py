@@ -1,6 +1,6 @@
-"""The operator endpoint of a real `edgefactor storage` process, scraped while the official Azure
-SDKs make requests: `/metrics` counts each operation by status, the exposition is valid Prometheus
-text, `/readyz` answers, and the access log never holds a SAS signature."""
+"""The operator endpoints of real `edgefactor storage` and `edgefactor hub` processes, scraped while
+the official Azure SDKs make requests: `/metrics` counts what they did, the exposition is valid
+Prometheus text, `/readyz` answers, and the storage access log never holds a SAS signature."""
 import json
 import re
 import time
@@ -11,7 +11,16 @@ from datetime import datetime, timedelta, timezone
 from azure.storage.blob import BlobClient, BlobServiceClient, BlobSasPermissions, generate_blob_sas
 from azure.storage.queue import QueueClient
 
+import base64
+import os
+import uuid
+
+from azure.iot.device import IoTHubDeviceClient, MethodResponse
+from azure.iot.hub import IoTHubRegistryManager
+from azure.iot.hub.models import CloudToDeviceMethod
+
 from conftest import free_port
+from hub_support import Hub
 from storage_support import DEV_ACCOUNT, DEV_KEY, start_storage
 
 SAMPLE = re.compile(r'^([a-zA-Z_:][a-zA-Z0-9_:]*)(\{(?:[a-zA-Z_][a-zA-Z0-9_]*="(?:[^"\\]|\\.)*",?)*\})? (-?[0-9.eE+-]+|\+Inf|-Inf|NaN)$')
@@ -107,3 +116,47 @@ def get_or_none(port: int, path: str):
         return get(port, path)[0]
     except OSError:
         return None
+
+
+def test_hub_metrics_while_the_iot_sdks_work(edgefactor_bin, tmp_path):
+    saved = os.environ.get("REQUESTS_CA_BUNDLE")
+    hub = Hub(edgefactor_bin, tmp_path / "hub", tmp_path).start()
+    try:
+        before = parse(get(hub.metrics_port, "/metrics")[1])
+        registry = IoTHubRegistryManager.from_connection_string(hub.service_connection_string)
+        device_id, key = f"metrics-{uuid.uuid4().hex[:8]}", base64.b64encode(os.urandom(32)).decode()
+        registry.create_device_with_sas(device_id, key, base64.b64encode(os.urandom(32)).decode(), "enabled")
+        client = IoTHubDeviceClient.create_from_connection_string(
+            f"HostName=localhost;DeviceId={device_id};SharedAccessKey={key}", server_verification_cert=hub.ca_pem)
+        client.on_method_request_received = lambda request: client.send_method_response(
+            MethodResponse.create_from_method_request(request, 200, {"ok": True}))
+        client.connect()
+        try:
+            for index in range(3):
+                client.send_message(f"reading {index}")
+            for _ in range(2):
+                assert registry.invoke_device_method(device_id, CloudToDeviceMethod(method_name="ping", payload={})).status == 200
+            after = parse(get(hub.metrics_port, "/metrics")[1])
+            assert value(after, "edgefactor_hub_connections") >= 1
+        finally:
+            client.shutdown()
+
+        def delta(name, **labels):
+            return value(after, name, **labels) - value(before, name, **labels)
+
+        assert delta("edgefactor_hub_messages_total", direction="received", kind="telemetry") == 3
+        assert delta("edgefactor_hub_messages_total", direction="sent", kind="method_request") == 2
+        assert delta("edgefactor_hub_messages_total", direction="received", kind="method_response") == 2
+        assert delta("edgefactor_hub_method_calls_total", result="2xx") == 2
+        assert delta("edgefactor_hub_connects_total", result="accepted") >= 1
+        assert delta("edgefactor_hub_http_requests_total", operation="POST /twins/{deviceId}/methods", status="200") == 2
+        assert delta("edgefactor_hub_http_requests_total", operation="PUT /devices/{deviceId}", status="200") == 1
+
+        status, body = get(hub.metrics_port, "/readyz")
+        assert status == 200 and json.loads(body)["ready"] is True, body
+    finally:
+        hub.stop()
+        if saved is None:
+            os.environ.pop("REQUESTS_CA_BUNDLE", None)
+        else:
+            os.environ["REQUESTS_CA_BUNDLE"] = saved
