@@ -44,6 +44,7 @@ def test_operator_endpoints_off_loopback_need_the_flag(edgefactor_bin, tmp_path)
     assert "--metrics-address" in refused(hub + ["--metrics-address", "0.0.0.0:0"])
     assert "--metrics-address" in refused([edgefactor_bin, "frontend", "--port", "0", "--metrics-address", "0.0.0.0:0"])
     assert "--health-address" in refused([edgefactor_bin, "module", "--health-address", "0.0.0.0:0"])
+    assert "--health-address" in refused([edgefactor_bin, "agent", "--health-address", "0.0.0.0:0"])
     # With the operator's consent it is served.
     metrics_port = free_port()
     server = Server(storage + ["--metrics-address", f"0.0.0.0:{metrics_port}", "--allow-insecure-remote"], tmp_path / "storage.log")
