@@ -54,6 +54,11 @@ final class HubMetrics: Sendable {
         connects[result]?.increment()
     }
 
+    /// A CONNECT refused before it could be authenticated (an MQTT version the hub does not speak).
+    func connectRefused(_ code: MQTTConnectReturnCode) {
+        connects[Self.result(of: code)]?.increment()
+    }
+
     static func result(of code: MQTTConnectReturnCode) -> String {
         switch code {
         case .accepted: "accepted"

@@ -1,6 +1,7 @@
 import Foundation
 import HubService
 import IoTHub
+import MQTT
 import Observability
 import TestSupport
 import Testing
@@ -56,5 +57,21 @@ struct HubMetricsTests {
         let response = try await RawHTTP.get(port: port, "/metrics")
         #expect(response.status == 200)
         return try PrometheusText(parsing: response.body)
+    }
+}
+
+@Suite("Hub metrics of refused CONNECTs")
+struct HubRefusedConnectMetricsTests {
+    @Test("a CONNECT in an MQTT version the hub does not speak is counted as unacceptable_protocol")
+    func oldProtocol() async throws {
+        try await withHub({ $0.mqttPlainPort = 0 }) { hub in
+            let client = try await RawMQTTClient.connect(port: try #require(hub.mqttPlainPort))
+            client.sendBytes([0x10, 0x0E, 0, 6, 0x4D, 0x51, 0x49, 0x73, 0x64, 0x70, 3, 0x02, 0, 60, 0, 0])
+            #expect(await client.nextPacket() == .connack(MQTTConnAck(returnCode: .unacceptableProtocolVersion)))
+            #expect(await client.waitUntilClosed())
+            let metrics = try PrometheusText(parsing: hub.metricsText())
+            #expect(metrics.value("edgefactor_hub_connects_total", ["result": "unacceptable_protocol"]) == 1)
+            #expect(metrics.value("edgefactor_hub_connects_total", ["result": "accepted"]) == 0)
+        }
     }
 }
