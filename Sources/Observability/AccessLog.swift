@@ -1,15 +1,15 @@
-public import Logging
+package import Logging
 
 /// One line per answered request, at `info`: method, path, status, duration and, when known
 /// before it is sent, the body's size.
 ///
 /// The path is logged without its query string, always: a SAS (`sig=…`) or any other credential
 /// a client puts in the query must never reach a log.
-public struct AccessLog: Sendable {
+package struct AccessLog: Sendable {
     /// Where the lines go (its handler decides text or JSON).
-    public let logger: Logger
+    package let logger: Logger
 
-    public init(logger: Logger) {
+    package init(logger: Logger) {
         self.logger = logger
     }
 
@@ -17,7 +17,7 @@ public struct AccessLog: Sendable {
     static let maximumPathLength = 512
 
     /// Logs one request. `path` may carry a query: it is dropped here.
-    public func record(method: String, path: String, status: Int, duration: Duration, bytes: Int?, operation: String?) {
+    package func record(method: String, path: String, status: Int, duration: Duration, bytes: Int?, operation: String?) {
         logger.info("\(method) \(Self.loggablePath(path)) \(status)", metadata: Self.metadata(duration: duration, bytes: bytes, operation: operation))
     }
 

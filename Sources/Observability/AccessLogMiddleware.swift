@@ -1,15 +1,15 @@
-public import Hummingbird
+package import Hummingbird
 
 /// Writes one ``AccessLog`` line per request: method, path without the query, status, duration,
 /// and the body's size when known before it is sent.
-public struct AccessLogMiddleware<Context: RequestContext>: RouterMiddleware {
+package struct AccessLogMiddleware<Context: RequestContext>: RouterMiddleware {
     let log: AccessLog
 
-    public init(_ log: AccessLog) {
+    package init(_ log: AccessLog) {
         self.log = log
     }
 
-    public func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws -> Response {
+    package func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws -> Response {
         let start = ContinuousClock.now
         do {
             let response = try await next(request, context)

@@ -1,4 +1,4 @@
-public import Prometheus
+package import Prometheus
 import Synchronization
 
 /// `edgefactor_<server>_http_requests_total{operation,status}` and
@@ -6,7 +6,7 @@ import Synchronization
 ///
 /// `operation` must come from a bounded set (a route pattern, a storage operation's name), never
 /// from the raw path: every distinct value is a time series kept for ever.
-public final class HTTPRequestMetrics: Sendable {
+package final class HTTPRequestMetrics: Sendable {
     private struct Key: Hashable {
         var operation: String
         var status: Int
@@ -27,14 +27,14 @@ public final class HTTPRequestMetrics: Sendable {
     /// - Parameters:
     ///   - registry: the server's registry.
     ///   - server: the name in the metric names (`storage`, `hub`, `frontend`).
-    public init(registry: PrometheusCollectorRegistry, server: String) {
+    package init(registry: PrometheusCollectorRegistry, server: String) {
         self.registry = registry
         requestsName = "edgefactor_\(server)_http_requests_total"
         durationName = "edgefactor_\(server)_http_request_duration_seconds"
     }
 
     /// Counts one answered request and records how long it took to produce its response.
-    public func record(operation: String, status: Int, duration: Duration) {
+    package func record(operation: String, status: Int, duration: Duration) {
         let key = Key(operation: operation, status: status)
         let counter = counters.withLock { counters in
             if let counter = counters[key] { return counter }

@@ -1,8 +1,8 @@
 import Hummingbird
-public import ListenerSafety
-public import Logging
+package import ListenerSafety
+package import Logging
 import NIOCore
-public import Prometheus
+package import Prometheus
 
 /// A server's operator endpoint: `/healthz` (the process is alive: always 200), `/readyz` (its
 /// dependencies work: 200, else 503, with a JSON body naming each) and `/metrics` (its own
@@ -15,9 +15,9 @@ public import Prometheus
 ///
 /// A port that cannot be bound is logged as a warning and the server goes on without the
 /// endpoint: observability never stops a server from serving.
-public struct OperatorServer: Sendable {
+package struct OperatorServer: Sendable {
     /// Where it listens.
-    public let endpoint: OperatorEndpoint
+    package let endpoint: OperatorEndpoint
     private let registry: PrometheusCollectorRegistry
     private let limits: ListenerLimits
     private let logger: Logger
@@ -26,7 +26,7 @@ public struct OperatorServer: Sendable {
     private let binding = BindingState()
 
     /// Limits for an endpoint that only probes and scrapes use: short timeouts, few connections.
-    public static let defaultLimits = ListenerLimits(headerTimeout: .seconds(10), idleTimeout: .seconds(30), maximumConnections: 64)
+    package static let defaultLimits = ListenerLimits(headerTimeout: .seconds(10), idleTimeout: .seconds(30), maximumConnections: 64)
 
     /// - Parameters:
     ///   - endpoint: where to listen.
@@ -35,7 +35,7 @@ public struct OperatorServer: Sendable {
     ///   - logger: where the listening address and a port that cannot be bound are logged.
     ///   - beforeScrape: runs before each scrape (to set gauges read from state, e.g. connections).
     ///   - readiness: what `/readyz` answers; keep it quick (it runs on every probe).
-    public init(
+    package init(
         endpoint: OperatorEndpoint, registry: PrometheusCollectorRegistry, limits: ListenerLimits = defaultLimits, logger: Logger,
         beforeScrape: @escaping @Sendable () async -> Void = {}, readiness: @escaping @Sendable () async -> Readiness
     ) {
@@ -49,7 +49,7 @@ public struct OperatorServer: Sendable {
 
     /// Serves until the task is cancelled or a graceful shutdown. Never throws: a failure to bind
     /// is a warning, after which it returns.
-    public func run() async {
+    package func run() async {
         let router = Router()
         router.get("healthz") { _, _ -> Response in
             Self.response(.ok, contentType: "application/json", #"{"status":"ok"}"#)
@@ -92,10 +92,10 @@ public struct OperatorServer: Sendable {
 
     /// The port it listens on, once it does; nil if it could not bind (it waits for one or the
     /// other, so call it while ``run()`` runs).
-    public func boundPort() async -> Int? { await binding.wait() }
+    package func boundPort() async -> Int? { await binding.wait() }
 
     /// The port it listens on now, if any (does not wait).
-    public var currentPort: Int? { binding.currentPort }
+    package var currentPort: Int? { binding.currentPort }
 
     private static func response(_ status: HTTPResponse.Status, contentType: String, _ body: String) -> Response {
         Response(status: status, headers: [.contentType: contentType], body: .init(byteBuffer: ByteBuffer(string: body)))

@@ -1,18 +1,18 @@
-public import Hummingbird
+package import Hummingbird
 
 /// Counts each request in ``HTTPRequestMetrics``, labelled by `METHOD /route/{pattern}` (the
 /// route matched, so the label set is bounded; `unknown` when no route matched).
 ///
 /// Recorded when the response is ready, before its body is written: a client that has its answer
 /// sees it counted, and a streamed body's transfer time is not part of the duration.
-public struct RequestMetricsMiddleware<Context: RequestContext>: RouterMiddleware {
+package struct RequestMetricsMiddleware<Context: RequestContext>: RouterMiddleware {
     let metrics: HTTPRequestMetrics
 
-    public init(_ metrics: HTTPRequestMetrics) {
+    package init(_ metrics: HTTPRequestMetrics) {
         self.metrics = metrics
     }
 
-    public func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws -> Response {
+    package func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws -> Response {
         let start = ContinuousClock.now
         do {
             let response = try await next(request, context)
