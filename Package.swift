@@ -3,7 +3,9 @@ import PackageDescription
 
 // Dependencies point one way: foundations (MQTT, AzureStorage, IoTHub, Vision, Verification)
 // ← built-in servers (StorageService, HubService) and apps (EdgeModule, DeviceAgent, FrontEnd)
-// ← EdgeFactorCLI. Apps never import the servers; servers never import apps.
+// ← EdgeFactorCLI. Apps never import the servers; servers never import apps. Observability (the
+// operator endpoint, request metrics, access log) is a foundation too: servers and apps use it, it
+// uses none of them.
 
 let strict: [SwiftSetting] = [
     .enableUpcomingFeature("ExistentialAny"),
@@ -115,6 +117,17 @@ let package = Package(
             swiftSettings: strict
         ),
         .target(
+            name: "Observability",
+            dependencies: [
+                "ListenerSafety",
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "Prometheus", package: "swift-prometheus"),
+                .product(name: "Logging", package: "swift-log"),
+            ],
+            swiftSettings: strict
+        ),
+        .target(
             name: "Verification",
             dependencies: ["PrivateFiles", .product(name: "Crypto", package: "swift-crypto")],
             swiftSettings: strict
@@ -124,7 +137,7 @@ let package = Package(
         .target(
             name: "StorageService",
             dependencies: [
-                "AzureStorage", "PrivateFiles", "ListenerSafety", "DevelopmentTLS",
+                "AzureStorage", "PrivateFiles", "ListenerSafety", "DevelopmentTLS", "Observability",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "HummingbirdCore", package: "hummingbird"),
                 .product(name: "HummingbirdTLS", package: "hummingbird"),
@@ -140,7 +153,8 @@ let package = Package(
         .target(
             name: "HubService",
             dependencies: [
-                "MQTT", "IoTHub", "PrivateFiles", "ListenerSafety", "DevelopmentTLS",
+                "MQTT", "IoTHub", "PrivateFiles", "ListenerSafety", "DevelopmentTLS", "Observability",
+                .product(name: "Prometheus", package: "swift-prometheus"),
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "HummingbirdCore", package: "hummingbird"),
                 .product(name: "HummingbirdTLS", package: "hummingbird"),
@@ -161,7 +175,8 @@ let package = Package(
         .target(
             name: "EdgeModule",
             dependencies: [
-                "IoTHub", "AzureStorage", "Verification",
+                "IoTHub", "AzureStorage", "Verification", "Observability",
+                .product(name: "Prometheus", package: "swift-prometheus"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
             ],
@@ -170,7 +185,7 @@ let package = Package(
         .target(
             name: "DeviceAgent",
             dependencies: [
-                "IoTHub", "AzureStorage", "Vision", "Verification", "PrivateFiles", "ListenerSafety",
+                "IoTHub", "AzureStorage", "Vision", "Verification", "PrivateFiles", "ListenerSafety", "Observability",
                 .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "Hummingbird", package: "hummingbird"),
@@ -184,7 +199,8 @@ let package = Package(
         .target(
             name: "FrontEnd",
             dependencies: [
-                "IoTHub", "AzureStorage", "Verification", "PrivateFiles", "ListenerSafety",
+                "IoTHub", "AzureStorage", "Verification", "PrivateFiles", "ListenerSafety", "Observability",
+                .product(name: "Prometheus", package: "swift-prometheus"),
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "HummingbirdBcrypt", package: "hummingbird-auth"),
                 .product(name: "HummingbirdAuth", package: "hummingbird-auth"),
@@ -223,7 +239,7 @@ let package = Package(
         .executableTarget(
             name: "EdgeFactorCLI",
             dependencies: [
-                "AzureStorage", "IoTHub", "Vision", "Verification", "PrivateFiles", "ListenerSafety",
+                "AzureStorage", "IoTHub", "Vision", "Verification", "PrivateFiles", "ListenerSafety", "Observability",
                 "StorageService", "HubService", "EdgeModule", "DeviceAgent", "FrontEnd",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
@@ -247,14 +263,25 @@ let package = Package(
         // MARK: Tests (beside each module)
         .target(
             name: "TestSupport",
-            dependencies: [.product(name: "NIOCore", package: "swift-nio"), .product(name: "NIOPosix", package: "swift-nio")],
+            dependencies: [
+                .product(name: "NIOCore", package: "swift-nio"), .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "Logging", package: "swift-log"),
+            ],
             path: "Tests/TestSupport",
             swiftSettings: strict
         ),
         .testTarget(name: "MQTTTests", dependencies: ["MQTT", "TestSupport", .product(name: "NIOCore", package: "swift-nio")]),
         .testTarget(name: "AzureStorageTests", dependencies: ["AzureStorage", "StorageService", "TestSupport"]),
         .testTarget(name: "ListenerSafetyTests", dependencies: ["ListenerSafety"]),
-        .testTarget(name: "StorageServiceTests", dependencies: ["StorageService", "AzureStorage", "ListenerSafety", "TestSupport"]),
+        .testTarget(
+            name: "ObservabilityTests",
+            dependencies: [
+                "Observability", "TestSupport",
+                .product(name: "Prometheus", package: "swift-prometheus"),
+                .product(name: "Logging", package: "swift-log"),
+            ]
+        ),
+        .testTarget(name: "StorageServiceTests", dependencies: ["StorageService", "AzureStorage", "ListenerSafety", "Observability", "TestSupport"]),
         .testTarget(
             name: "IoTHubTests",
             dependencies: [
@@ -268,7 +295,7 @@ let package = Package(
         .testTarget(
             name: "HubServiceTests",
             dependencies: [
-                "HubService", "IoTHub", "MQTT", "ListenerSafety", "TestSupport",
+                "HubService", "IoTHub", "MQTT", "ListenerSafety", "Observability", "TestSupport",
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
                 .product(name: "NIOSSL", package: "swift-nio-ssl"),
@@ -278,7 +305,7 @@ let package = Package(
         .testTarget(name: "VerificationTests", dependencies: ["Verification", "TestSupport"]),
         .testTarget(
             name: "EdgeModuleTests",
-            dependencies: ["EdgeModule", "StorageService", "HubService", "IoTHub", "AzureStorage", "Verification"]
+            dependencies: ["EdgeModule", "StorageService", "HubService", "IoTHub", "AzureStorage", "Verification", "Observability", "TestSupport"]
         ),
         .testTarget(
             name: "DeviceAgentTests",
@@ -288,7 +315,7 @@ let package = Package(
             name: "FrontEndTests",
             dependencies: [
                 "FrontEnd", "StorageService", "HubService", "IoTHub", "AzureStorage", "Verification",
-                "EdgeModule", "DeviceAgent", "Vision", "ListenerSafety", "TestSupport",
+                "EdgeModule", "DeviceAgent", "Vision", "ListenerSafety", "Observability", "TestSupport",
                 .product(name: "HummingbirdTesting", package: "hummingbird"),
                 .product(name: "GRDB", package: "GRDB.swift"),
             ]

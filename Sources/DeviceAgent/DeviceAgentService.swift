@@ -1,5 +1,6 @@
 import Foundation
 public import Logging
+import Observability
 public import ServiceLifecycle
 import Synchronization
 public import Vision
@@ -10,7 +11,7 @@ public import Vision
 public struct DeviceAgentService: Service {
     private let agent: DeviceAgent
     private let metrics: AgentMetrics
-    private let health: HealthServer?
+    private let health: OperatorServer?
     private let logger: Logger
 
     /// Prepares the agent: validates the configuration, opens the camera and loads the model (or
@@ -41,7 +42,7 @@ public struct DeviceAgentService: Service {
         self.metrics = metrics
         self.logger = logger
         health = configuration.healthEndpoint.map {
-            HealthServer(host: $0.host, port: $0.port, agent: agent, metrics: metrics, logger: logger, limits: configuration.healthListenerLimits)
+            HealthServer.make(endpoint: $0, agent: agent, metrics: metrics, configuration: configuration, logger: logger)
         }
     }
 
@@ -63,11 +64,7 @@ public struct DeviceAgentService: Service {
             try await withGracefulShutdownHandler {
                 try await withThrowingDiscardingTaskGroup { group in
                     if let health {
-                        group.addTask {
-                            do { try await health.run() } catch {
-                                logger.error("health endpoint stopped", metadata: ["error": "\(error)"])
-                            }
-                        }
+                        group.addTask { await health.run() }
                     }
                     await agent.run()
                     // The health server stops by itself on a graceful shutdown; cancel it otherwise.
@@ -94,5 +91,5 @@ public struct DeviceAgentService: Service {
     public func metricsText() -> String { metrics.exposition() }
 
     /// The port the health endpoint bound, once it is listening (nil without one).
-    public var healthPort: Int? { health?.boundPort.value.withLock { $0 } }
+    public var healthPort: Int? { health?.currentPort }
 }

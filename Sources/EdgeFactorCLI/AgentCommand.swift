@@ -85,8 +85,11 @@ struct AgentCommand: AsyncParsableCommand {
     @Flag(help: "Accept the original unsigned `id|class|threshold|key` messages (migration only).")
     var acceptLegacyMessages = false
 
-    @Option(help: "Address for /healthz, /readyz and /metrics, as host:port; 'off' for none.")
+    @Option(help: "Address for /healthz, /readyz and /metrics, as host:port; 'off' for none. Off loopback it needs --allow-insecure-remote.")
     var healthAddress = "127.0.0.1:9464"
+
+    @Flag(help: "Allow --health-address on an address other than loopback (plain HTTP: only on a trusted network).")
+    var allowInsecureRemote = false
 
     @Option(help: "Address for the operator's live preview (MJPEG with the model's best class and each request's best score drawn), as host:port; 'off' for none. Keep it on loopback: it shows what the camera sees.")
     var previewAddress = "127.0.0.1:9465"
@@ -132,7 +135,7 @@ struct AgentCommand: AsyncParsableCommand {
     }
 
     func healthEndpoint() throws -> (host: String, port: Int)? {
-        try Self.endpoint(healthAddress, option: "--health-address")
+        try OperatorOptions.endpoint(healthAddress, option: "--health-address", allowRemote: allowInsecureRemote).map { ($0.host, $0.port) }
     }
 
     /// `host:port`, or nil for `off`.

@@ -56,6 +56,12 @@ struct FrontendServeCommand: AsyncParsableCommand {
 
     @OptionGroup var listener: ListenerOptions
 
+    @Option(help: "Address for /healthz, /readyz and /metrics (plain HTTP), as host:port; 'off' for none. Off loopback it needs --allow-insecure-remote.")
+    var metricsAddress = "127.0.0.1:9472"
+
+    @Flag(inversion: .prefixedNo, help: "Log one line per request at info (method, path without the query, status, duration).")
+    var accessLog = true
+
     @OptionGroup var logging: EdgeLogOptions
 
     @Option(help: "How often the devices' storage grants are renewed (e.g. 6h; 'off' for never).")
@@ -65,6 +71,7 @@ struct FrontendServeCommand: AsyncParsableCommand {
     var storageGrantLifetime = "7d"
 
     func validate() throws {
+        _ = try OperatorOptions.endpoint(metricsAddress, option: "--metrics-address", allowRemote: listener.allowInsecureRemote)
         if storageGrantRenewal.lowercased() != "off" {
             let interval = try EdgeConnectionOptions.duration(storageGrantRenewal, option: "--storage-grant-renewal")
             let lifetime = try EdgeConnectionOptions.duration(storageGrantLifetime, option: "--storage-grant-lifetime")
@@ -92,23 +99,26 @@ struct FrontendServeCommand: AsyncParsableCommand {
             }
         }
 
-        let configuration = FrontEndConfiguration(
+        var configuration = FrontEndConfiguration(
             host: host, port: port, behindTLS: behindTls, trustForwardedFor: trustForwardedFor,
             throttle: ThrottlePolicy(lockoutAfter: lockoutAfter),
             verification: VerificationSettings(requestLifetime: .seconds(requestLifetime), methodTimeout: .seconds(methodTimeout)),
             objects: ObjectSettings(threshold: objectThreshold, views: enrolViews, captureSeconds: enrolSeconds),
             listenerLimits: listener.limits, allowInsecureRemote: listener.allowInsecureRemote
         )
+        configuration.metricsEndpoint = try OperatorOptions.endpoint(metricsAddress, option: "--metrics-address", allowRemote: listener.allowInsecureRemote)
+        configuration.accessLog = accessLog
         let database = try store.open()
         let renewer = try storageRenewer(backend: backend, storage: storage, database: database, logger: logger)
         let frontEnd = FrontEnd(
             configuration: configuration, database: database,
             backend: backend, secrets: devices.secrets, storageRenewer: renewer, logger: logger
         )
-        let host = self.host, behindTLS = behindTls
+        let host = self.host, behindTLS = behindTls, metricsHost = configuration.metricsEndpoint?.host ?? ""
         let service = FrontEndService(frontEnd) { port in
             // Unbuffered: scripts and tests wait for this line.
             var lines = "frontend: listening on http://\(host):\(port)\n"
+            if let line = OperatorOptions.line("frontend", host: metricsHost, port: await frontEnd.metricsPort()) { lines += line + "\n" }
             if behindTLS {
                 lines += "frontend: --behind-tls: session cookies are Secure, so browsers must reach this site over HTTPS (through your TLS proxy); over plain HTTP every sign-in is refused as an expired form\n"
             }

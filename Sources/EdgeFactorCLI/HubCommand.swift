@@ -68,9 +68,16 @@ struct HubRunCommand: AsyncParsableCommand {
 
     @OptionGroup var listener: ListenerOptions
 
+    @Option(help: "Address for /healthz, /readyz and /metrics (plain HTTP), as host:port; 'off' for none. Off loopback it needs --allow-insecure-remote.")
+    var metricsAddress = "127.0.0.1:9471"
+
+    @Flag(inversion: .prefixedNo, help: "Log one line per service-API request at info (method, path without the query, status, duration).")
+    var accessLog = true
+
     @OptionGroup var logging: EdgeLogOptions
 
     func validate() throws {
+        _ = try OperatorOptions.endpoint(metricsAddress, option: "--metrics-address", allowRemote: listener.allowInsecureRemote)
         for port in [mqttPort, restPort] + [mqttPlainPort].compactMap({ $0 }) where !(0...65535).contains(port) {
             throw ValidationError("ports must be 0…65535 (got \(port)).")
         }
@@ -94,6 +101,8 @@ struct HubRunCommand: AsyncParsableCommand {
         if let certificate, let privateKey {
             configuration.certificate = .files(certificateChain: certificate, privateKey: privateKey)
         }
+        configuration.metricsEndpoint = try OperatorOptions.endpoint(metricsAddress, option: "--metrics-address", allowRemote: listener.allowInsecureRemote)
+        configuration.accessLog = accessLog
         let runner = HubRunner(configuration: configuration)
         let group = ServiceGroup(services: [runner], gracefulShutdownSignals: [.sigterm, .sigint], logger: logger)
         try await group.run()
@@ -119,6 +128,7 @@ struct HubRunner: Service {
             "hub: data directory \(configuration.dataDirectory.path) (hub.json holds the service connection string)",
         ]
         if let plain = hub.mqttPlainPort { lines.insert("hub: plain MQTT on \(configuration.bindHost):\(plain)", at: 1) }
+        if let line = OperatorOptions.line("hub", host: configuration.metricsEndpoint?.host ?? "", port: hub.metricsPort) { lines.append(line) }
         // Unbuffered, so a supervising process sees the endpoints at once.
         FileHandle.standardOutput.write(Data((lines.joined(separator: "\n") + "\n").utf8))
         try? await gracefulShutdown()

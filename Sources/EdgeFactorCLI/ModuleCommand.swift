@@ -57,6 +57,12 @@ struct ModuleCommand: AsyncParsableCommand {
     @Flag(help: "Also queue the original unsigned payloads, in the original pipe format (migration only; the agent needs --accept-legacy-messages).")
     var acceptUnsignedRequests = false
 
+    @Option(help: "Address for /healthz, /readyz (hub connected, requests queue reachable) and /metrics, as host:port; 'off' for none. Off loopback it needs --allow-insecure-remote.")
+    var healthAddress = "127.0.0.1:9473"
+
+    @Flag(help: "Allow --health-address on an address other than loopback (plain HTTP: only on a trusted network).")
+    var allowInsecureRemote = false
+
     @OptionGroup var logging: EdgeLogOptions
 
     func run() async throws {
@@ -110,10 +116,12 @@ struct ModuleCommand: AsyncParsableCommand {
         configuration.settings.requestLifetime = try EdgeConnectionOptions.duration(requestLifetime, option: "--request-lifetime").seconds
         configuration.enqueueTimeout = try EdgeConnectionOptions.duration(enqueueTimeout, option: "--enqueue-timeout")
         configuration.acceptUnsignedRequests = acceptUnsignedRequests
+        configuration.healthEndpoint = try OperatorOptions.endpoint(healthAddress, option: "--health-address", allowRemote: allowInsecureRemote)
         return configuration
     }
 
     func validate() throws {
+        _ = try OperatorOptions.endpoint(healthAddress, option: "--health-address", allowRemote: allowInsecureRemote)
         guard defaultThreshold.isFinite, (1...100).contains(defaultThreshold) else {
             throw ValidationError("--default-threshold must be 1…100.")
         }

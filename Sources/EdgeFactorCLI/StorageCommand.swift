@@ -58,6 +58,12 @@ struct StorageCommand: AsyncParsableCommand {
 
     @OptionGroup var listener: ListenerOptions
 
+    @Option(help: "Address for /healthz, /readyz and /metrics (plain HTTP), as host:port; 'off' for none. Off loopback it needs --allow-insecure-remote.")
+    var metricsAddress = "127.0.0.1:9470"
+
+    @Flag(inversion: .prefixedNo, help: "Log one line per request at info (method, path without the query, status, duration).")
+    var accessLog = true
+
     @Flag(help: "Print the connection string for these options and exit without serving.")
     var printConnectionString = false
 
@@ -74,6 +80,7 @@ struct StorageCommand: AsyncParsableCommand {
         if certificate != nil, tls || caDir != nil {
             throw ValidationError("--certificate/--private-key replace the development certificate: leave out --tls and --ca-dir.")
         }
+        _ = try OperatorOptions.endpoint(metricsAddress, option: "--metrics-address", allowRemote: listener.allowInsecureRemote)
     }
 
     /// The TLS set-up the options ask for; nil for plain HTTP.
@@ -94,13 +101,15 @@ struct StorageCommand: AsyncParsableCommand {
         }
         let logger = logging.bootstrap(label: "edgefactor.storage")
         let directory = dataDir ?? Self.defaultDataDirectory()
-        let configuration = StorageServerConfiguration(
+        var configuration = StorageServerConfiguration(
             dataDirectory: directory, host: host, blobPort: blobPort, queuePort: queuePort,
             accounts: parsedAccounts.isEmpty ? [.development] : parsedAccounts,
             maximumBlobSize: maxBlobSizeMib * 1024 * 1024,
             listenerLimits: listener.limits, allowInsecureRemote: listener.allowInsecureRemote,
             hostName: hostName, tls: tlsSource, logger: logger
         )
+        configuration.metricsEndpoint = try OperatorOptions.endpoint(metricsAddress, option: "--metrics-address", allowRemote: listener.allowInsecureRemote)
+        configuration.accessLog = accessLog
         if printConnectionString {
             guard blobPort != 0, queuePort != 0 else {
                 throw ValidationError("--print-connection-string needs fixed ports (not 0).")
@@ -148,6 +157,7 @@ struct StorageServerRunner: Service {
         if let caFile = server.caCertificateFile {
             lines.append("storage: CA certificate \(caFile.path) (clients: --storage-ca-file, or connection_verify in the Python SDKs)")
         }
+        if let line = OperatorOptions.line("storage", host: configuration.metricsEndpoint?.host ?? "", port: server.metricsPort) { lines.append(line) }
         if configuration.accounts[0].name == StorageConnectionString.developmentAccountName {
             lines.append("storage: connection string \(server.connectionString)")
         } else {

@@ -1,6 +1,7 @@
 public import AzureStorage
 public import Foundation
 public import IoTHub
+public import Observability
 public import Verification
 
 /// Everything the edge module needs.
@@ -59,6 +60,9 @@ public struct EdgeModuleConfiguration: Sendable {
     public var edgeOptions = HubClientOptions()
     /// Called after each request is queued (to wake an agent running in the same process).
     public var onRequestQueued: (@Sendable () async -> Void)?
+    /// Serve `/healthz`, `/readyz` (hub connected, requests queue reachable) and `/metrics` here;
+    /// nil for none. `edgefactor module` uses 127.0.0.1:9473.
+    public var healthEndpoint: OperatorEndpoint?
 
     public init(hub: HubIdentity, storage: StorageConnectionString, moduleSecret: SharedSecret) {
         self.init(hub: hub, access: .account(storage), moduleSecret: moduleSecret)

@@ -2,7 +2,9 @@ import AzureStorage
 import Foundation
 import IoTHub
 public import Logging
+import Observability
 public import ServiceLifecycle
+import Synchronization
 import Verification
 
 /// The edge module as a `Service`: connects to the hub as a module, serves `ProcessRequest`,
@@ -11,19 +13,45 @@ import Verification
 public struct EdgeModuleService: Service {
     private let configuration: EdgeModuleConfiguration
     private let logger: Logger
+    private let metrics: ModuleMetrics
+    private let running: RunningConnection
+    private let health: OperatorServer?
 
     public init(configuration: EdgeModuleConfiguration, logger: Logger = Logger(label: "edgefactor.module")) {
         self.configuration = configuration
         self.logger = logger
+        let metrics = ModuleMetrics()
+        let running = RunningConnection()
+        self.metrics = metrics
+        self.running = running
+        health = configuration.healthEndpoint.map { endpoint in
+            OperatorServer(endpoint: endpoint, registry: metrics.registry, logger: logger, readiness: {
+                await running.connection?.readiness() ?? Readiness([.init("hub", false), .init("queue", false)])
+            })
+        }
     }
+
+    /// The module's metrics in Prometheus text format (what `/metrics` serves).
+    public func metricsText() -> String { metrics.registry.emitToString() }
+
+    /// The port of `/healthz`, `/readyz` and `/metrics` once they listen (it waits while the
+    /// module starts); nil without ``EdgeModuleConfiguration/healthEndpoint`` or when the port
+    /// could not be bound.
+    public func healthPort() async -> Int? { await health?.boundPort() }
 
     /// Runs until graceful shutdown; throws a configuration error (an incomplete IoT Edge
     /// environment, an unreachable workload API) at once instead of retrying it.
     public func run() async throws {
-        let connection = try ModuleConnection(configuration: configuration, logger: logger)
+        let connection = try ModuleConnection(configuration: configuration, metrics: metrics, logger: logger)
+        running.connection = connection
+        defer { running.connection = nil }
         do {
             try await cancelWhenGracefulShutdown {
-                try await connection.run()
+                try await withThrowingDiscardingTaskGroup { group in
+                    if let health = self.health { group.addTask { await health.run() } }
+                    try await connection.run()
+                    group.cancelAll()
+                }
             }
         } catch {
             await connection.close()
@@ -34,6 +62,16 @@ public struct EdgeModuleService: Service {
     }
 }
 
+/// The connection ``EdgeModuleService/run()`` is running, for `/readyz`.
+final class RunningConnection: Sendable {
+    private let value = Mutex<ModuleConnection?>(nil)
+
+    var connection: ModuleConnection? {
+        get { value.withLock { $0 } }
+        set { value.withLock { $0 = newValue } }
+    }
+}
+
 /// The module's hub session: connect (with backoff), serve the method, sync the twin and apply
 /// desired-property patches; after the first connection the client reconnects by itself.
 actor ModuleConnection {
@@ -41,13 +79,15 @@ actor ModuleConnection {
     private let logger: Logger
     private let handler: ProcessRequestHandler
     private let courier: SettingsCourier
+    private let metrics: ModuleMetrics
     private var client: ModuleClient?
 
-    init(configuration: EdgeModuleConfiguration, logger: Logger) throws {
+    init(configuration: EdgeModuleConfiguration, metrics: ModuleMetrics, logger: Logger) throws {
         let (deviceId, moduleId) = try Self.identity(configuration.hub)
         var logger = logger
         logger[metadataKey: "module"] = "\(deviceId)/\(moduleId)"
         self.configuration = configuration
+        self.metrics = metrics
         self.logger = logger
         let settings = configuration.settings.resolved(forDevice: deviceId)
         let storage = RenewableStorageAccess(configuration.storage, grantFile: configuration.storageGrantFile)
@@ -94,7 +134,12 @@ actor ModuleConnection {
                 } else {
                     client = try await makeClient()
                 }
-                await client.onMethod { [handler] request in await handler.handle(request) }
+                await client.onMethod { [handler, metrics] request in
+                    let start = ContinuousClock.now
+                    let response = await handler.handle(request)
+                    metrics.served(request.name, status: response.status, duration: .now - start)
+                    return response
+                }
                 try await client.connect()
                 connected = client
                 self.client = client
@@ -120,6 +165,32 @@ actor ModuleConnection {
         }
         for await patch in updates {
             await apply(Self.object(patch), client: client)
+        }
+    }
+
+    /// Ready while connected to the hub and the requests queue answers.
+    func readiness() async -> Readiness {
+        let connected = await client?.isConnected ?? false
+        let queue = handler.settings.requestsQueue
+        let reachable = await Self.queueAnswers(handler.storage.current, queue: queue)
+        return Readiness([.init("hub", connected), .init("queue", reachable)])
+    }
+
+    /// One quick call, no retries (a probe asks again soon): a queue not created yet (404) answers
+    /// too, and so does an add-only grant refused a read (Azure's permission mismatch); refused
+    /// credentials do not.
+    static func queueAnswers(_ access: StorageAccess, queue: String) async -> Bool {
+        guard let connection = try? access.queue(queue) else { return false }
+        let client = QueueClient(
+            connectionString: connection, queueName: queue,
+            retry: RetryPolicy(maximumAttempts: 1, attemptTimeout: .seconds(2), callTimeout: .seconds(2)))
+        do {
+            _ = try await client.exists()
+            return true
+        } catch let error as StorageError {
+            return error.status == 404 || (error.status == 403 && error.code == "AuthorizationPermissionMismatch")
+        } catch {
+            return false
         }
     }
 

@@ -1,8 +1,10 @@
 import Foundation
 public import Hummingbird
+import GRDB
 import ListenerSafety
 public import Logging
 import NIOCore
+import Observability
 public import ServiceLifecycle
 
 /// The authentication front-end: first factor (accounts, throttling, CSRF, sessions), second
@@ -20,6 +22,9 @@ public struct FrontEnd: Sendable {
     let secrets: any DeviceSecretProvider
     let demoCamera: (any DemoCameraControl)?
     let storageRenewer: StorageAccessRenewer?
+    let metrics: FrontEndMetrics
+    /// `/healthz`, `/readyz`, `/metrics` (``FrontEndConfiguration/metricsEndpoint``); runs with the application.
+    let operatorServer: OperatorServer?
     let logger: Logger
 
     /// - Parameters:
@@ -40,6 +45,32 @@ public struct FrontEnd: Sendable {
         self.demoCamera = demoCamera
         self.storageRenewer = storageRenewer
         self.logger = logger
+        let metrics = FrontEndMetrics()
+        self.metrics = metrics
+        operatorServer = configuration.metricsEndpoint.map { endpoint in
+            OperatorServer(endpoint: endpoint, registry: metrics.registry, logger: logger, readiness: {
+                await Self.readiness(database: database, backend: backend)
+            })
+        }
+    }
+
+    /// The front-end's metrics in Prometheus text format (what `/metrics` serves).
+    public func metricsText() -> String { metrics.registry.emitToString() }
+
+    /// The port `/healthz`, `/readyz` and `/metrics` listen on, once they do (it waits while the
+    /// application starts); nil without ``FrontEndConfiguration/metricsEndpoint`` or when the port
+    /// could not be bound.
+    public func metricsPort() async -> Int? { await operatorServer?.boundPort() }
+
+    /// Ready while the database answers and the backend reaches the hub and storage.
+    static func readiness(database: FrontEndDatabase, backend: any VerificationBackend) async -> Readiness {
+        async let dependencies = backend.dependencyReadiness()
+        let databaseReady = (try? await database.writer.read { try Int.fetchOne($0, sql: "SELECT 1") }) == 1
+        var checks: [Readiness.Check] = [.init("database", databaseReady)]
+        let (hub, storage) = await dependencies
+        if let hub { checks.append(.init("hub", hub)) }
+        if let storage { checks.append(.init("storage", storage)) }
+        return Readiness(checks)
     }
 
     /// The Hummingbird application serving the front-end, with its verification worker as a service.
@@ -52,6 +83,10 @@ public struct FrontEnd: Sendable {
             host: configuration.host, exposing: "sign-ins over plain HTTP", allowed: configuration.allowInsecureRemote
         ) {
             throw FrontEndError.configuration(refusal + " Behind a TLS reverse proxy, pass --behind-tls.")
+        }
+        if let endpoint = configuration.metricsEndpoint,
+           let refusal = endpoint.refusal(allowRemote: configuration.allowInsecureRemote, option: "--metrics-address") {
+            throw FrontEndError.configuration(refusal)
         }
         let renderer = try await PageRenderer.load()
         let hasher = PasswordHasher(cost: configuration.bcryptCost)
@@ -86,9 +121,12 @@ public struct FrontEnd: Sendable {
             interrupted: interrupted,
             renderer: renderer,
             dummyHash: try await hasher.makeDummyHash(),
+            metrics: metrics,
             logger: logger
         )
         let router = Router(context: FrontEndRequestContext.self)
+        router.add(middleware: RequestMetricsMiddleware(metrics.requests))
+        if configuration.accessLog { router.add(middleware: AccessLogMiddleware(AccessLog(logger: logger))) }
         router.add(middleware: SecurityHeadersMiddleware(behindTLS: configuration.behindTLS))
         StaticAssets(renderer: renderer).register(on: router)
         LoginController(state: state).register(on: router)
@@ -100,17 +138,20 @@ public struct FrontEnd: Sendable {
 
         let worker = VerificationWorker(
             tracker: tracker, backend: backend, secrets: secrets, audit: audit, throttle: accountThrottle,
-            objects: objects, settings: configuration.verification, logger: logger
+            objects: objects, settings: configuration.verification, metrics: metrics, logger: logger
         )
         let enrolmentWorker = EnrolmentWorker(tracker: enrolments, enroller: enroller, audit: audit, logger: logger)
         try? await accountThrottle.prune()
+        var services: [any Service] = [worker, enrolmentWorker]
+        if let storageRenewer { services.append(storageRenewer) }
+        if let operatorServer { services.append(OperatorService(server: operatorServer)) }
         let logger = self.logger
         let limits = configuration.listenerLimits
         return Application(
             router: router,
             server: limits.http1,
             configuration: limits.applicationConfiguration(address: .hostname(configuration.host, port: configuration.port), logger: logger),
-            services: [worker, enrolmentWorker] + (storageRenewer.map { [$0] } ?? []),
+            services: services,
             onServerRunning: { channel in
                 let port = channel.localAddress?.port ?? 0
                 logger.info("front-end listening", metadata: ["address": "\(channel.localAddress?.description ?? "?")"])
@@ -118,6 +159,17 @@ public struct FrontEnd: Sendable {
             },
             logger: logger
         )
+    }
+}
+
+/// Runs the operator endpoint beside the application; a port that cannot be bound leaves it
+/// waiting for the shutdown (a finished service would end the application).
+struct OperatorService: Service {
+    let server: OperatorServer
+
+    func run() async throws {
+        await server.run()
+        try? await gracefulShutdown()
     }
 }
 

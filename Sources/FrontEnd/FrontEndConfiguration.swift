@@ -1,5 +1,6 @@
 public import Foundation
 public import ListenerSafety
+public import Observability
 
 /// How the front-end listens, protects sessions and runs the second factor.
 public struct FrontEndConfiguration: Sendable {
@@ -27,6 +28,11 @@ public struct FrontEndConfiguration: Sendable {
     /// Listen on a non-loopback ``host`` without ``behindTLS``, i.e. sign-ins over plain HTTP.
     /// Off: such a configuration is refused at start.
     public var allowInsecureRemote: Bool
+    /// Serve `/healthz`, `/readyz` and `/metrics` here (plain HTTP; off loopback only with
+    /// ``allowInsecureRemote``); nil for none. `edgefactor frontend serve` uses 127.0.0.1:9472.
+    public var metricsEndpoint: OperatorEndpoint? = nil
+    /// Write one access-log line per request at `info` (never the query string).
+    public var accessLog = false
 
     public init(
         host: String = "127.0.0.1", port: Int = 8080, behindTLS: Bool = false, trustForwardedFor: Bool = false,

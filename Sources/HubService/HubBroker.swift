@@ -28,10 +28,12 @@ final class HubBroker: Sendable {
 
     private let registry: IdentityRegistry
     private let logger: Logger
+    private let metrics: HubMetrics
     private let state = Mutex(State())
 
-    init(registry: IdentityRegistry, logger: Logger) {
+    init(registry: IdentityRegistry, metrics: HubMetrics, logger: Logger) {
         self.registry = registry
+        self.metrics = metrics
         self.logger = logger
     }
 
@@ -106,8 +108,18 @@ final class HubBroker: Sendable {
 
     // MARK: Direct methods
 
-    /// Sends a method request to the identity and waits for its answer.
+    /// Sends a method request to the identity and waits for its answer (counted in
+    /// `method_calls_total` by result, and timed).
     func invokeMethod(
+        clientId: String, name: String, payload: ByteBuffer, responseTimeout: Duration, connectTimeout: Duration
+    ) async -> MethodOutcome {
+        let start = ContinuousClock.now
+        let outcome = await deliverMethod(clientId: clientId, name: name, payload: payload, responseTimeout: responseTimeout, connectTimeout: connectTimeout)
+        metrics.methodCall(outcome, duration: .now - start)
+        return outcome
+    }
+
+    private func deliverMethod(
         clientId: String, name: String, payload: ByteBuffer, responseTimeout: Duration, connectTimeout: Duration
     ) async -> MethodOutcome {
         let probe = "$iothub/methods/POST/\(name)/"
@@ -140,6 +152,7 @@ final class HubBroker: Sendable {
                 return true
             }
             if !stillPending { timer.cancel() }
+            metrics.methodRequestsSent.increment()
             connection.send(.publish(MQTTPublish(topic: IoTHubTopic.methodRequest(name: name, requestId: rid), payload: payload)))
         }
     }
@@ -147,6 +160,7 @@ final class HubBroker: Sendable {
     /// A device's answer on `$iothub/methods/res/{status}/?$rid=...`; ignored unless that same
     /// identity was asked.
     func completeMethod(rid: String, from clientId: String, status: Int, payload: ByteBuffer) {
+        metrics.methodResponsesReceived.increment()
         guard let requestId = UInt64(rid, radix: 16) else { return }
         resolveMethod(requestId, clientId: clientId, outcome: .response(status: status, payload: payload))
     }
@@ -168,6 +182,7 @@ final class HubBroker: Sendable {
     func pushDesired(clientId: String, version: Int, patch: ByteBuffer) {
         let topic = IoTHubTopic.desiredPatch(version: version)
         guard let connection = subscriber(clientId, for: topic) else { return }
+        metrics.desiredPatchesSent.increment()
         connection.send(.publish(MQTTPublish(topic: topic, payload: patch)))
     }
 }

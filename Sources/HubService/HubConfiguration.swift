@@ -1,6 +1,7 @@
 public import Foundation
 public import ListenerSafety
 public import Logging
+public import Observability
 
 /// Everything the built-in hub needs to start. The defaults suit `edgefactor hub` on one machine;
 /// ``ephemeral(logger:)`` suits tests and in-process embedding (ports chosen by the system, a
@@ -52,6 +53,11 @@ public struct HubConfiguration: Sendable {
     /// Serve plain MQTT (``mqttPlainPort``) or plain-HTTP REST (``restTLS`` off) on a
     /// non-loopback ``bindHost``. Off: such a configuration is refused at start.
     public var allowInsecureRemote: Bool
+    /// Serve `/healthz`, `/readyz` and `/metrics` here (plain HTTP; off loopback only with
+    /// ``allowInsecureRemote``); nil for none. `edgefactor hub` uses 127.0.0.1:9471.
+    public var metricsEndpoint: OperatorEndpoint? = nil
+    /// Write one access-log line per service-API request at `info` to ``logger``.
+    public var accessLog = false
     public var logger: Logger
 
     public init(

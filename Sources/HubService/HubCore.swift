@@ -15,18 +15,27 @@ final class HubCore: Sendable {
     let registry: IdentityRegistry
     let broker: HubBroker
     let telemetry: TelemetryStore
+    let metrics: HubMetrics
     let logger: Logger
 
-    init(configuration: HubConfiguration, registry: IdentityRegistry, broker: HubBroker, telemetry: TelemetryStore) {
+    init(configuration: HubConfiguration, registry: IdentityRegistry, broker: HubBroker, telemetry: TelemetryStore, metrics: HubMetrics) {
         self.configuration = configuration
         self.registry = registry
         self.broker = broker
         self.telemetry = telemetry
+        self.metrics = metrics
         self.logger = configuration.logger
     }
 
-    /// Checks a CONNECT: client id, user name and SAS token against the registry.
+    /// Checks a CONNECT: client id, user name and SAS token against the registry (and counts
+    /// the result in `connects_total`).
     func authenticate(_ connect: MQTTConnect) async -> ConnectDecision {
+        let decision = await decide(connect)
+        metrics.connect(decision)
+        return decision
+    }
+
+    private func decide(_ connect: MQTTConnect) async -> ConnectDecision {
         let parts = connect.clientId.split(separator: "/", maxSplits: 1, omittingEmptySubsequences: false)
         guard let first = parts.first, !first.isEmpty, parts.count <= 2, parts.count == 1 || !parts[1].isEmpty else {
             return .refused(.identifierRejected, reason: "client id must be deviceId or deviceId/moduleId")
@@ -101,6 +110,7 @@ final class HubCore: Sendable {
 
     /// The twin GET body: `{"desired":{...,"$version":N},"reported":{...,"$version":M}}`.
     func twinBody(_ identity: HubIdentity) async throws -> Data {
+        metrics.twinReadsReceived.increment()
         guard let twin = try await registry.twin(deviceId: identity.deviceId, moduleId: identity.moduleId) else {
             throw HubError.deviceNotFound(identity.clientId)
         }

@@ -11,6 +11,7 @@ import MQTT
 import NIOCore
 import NIOPosix
 import NIOSSL
+import Observability
 import PrivateFiles
 import ServiceLifecycle
 import Synchronization
@@ -44,7 +45,9 @@ public final class HubServer: Sendable {
     public let serviceConnectionString: IoTHubConnectionString
 
     let core: HubCore
-    private let listeners: [any Channel]
+    let listeners: [any Channel]
+    /// The operator endpoint's task and port (``HubServer/metricsPort``).
+    let observer = ObserverSlot()
     private let serviceGroup: ServiceGroup
     private let backgroundTasks: Mutex<[Task<Void, Never>]>
     private let finished: Mutex<(done: Bool, waiters: [CheckedContinuation<Void, Never>])>
@@ -81,6 +84,10 @@ public final class HubServer: Sendable {
         if !insecure.isEmpty, let refusal = BindPolicy.refusal(
             host: configuration.bindHost, exposing: insecure.joined(separator: " and "), allowed: configuration.allowInsecureRemote
         ) {
+            throw HubStartError(refusal)
+        }
+        if let endpoint = configuration.metricsEndpoint,
+           let refusal = endpoint.refusal(allowRemote: configuration.allowInsecureRemote, option: "--metrics-address") {
             throw HubStartError(refusal)
         }
         do {
@@ -143,12 +150,13 @@ public final class HubServer: Sendable {
             try await registry.setSetting("policyKey", policyKey)
         }
 
-        let broker = HubBroker(registry: registry, logger: logger)
+        let metrics = HubMetrics()
+        let broker = HubBroker(registry: registry, metrics: metrics, logger: logger)
         let telemetry = TelemetryStore(
             database: database, maxMessages: configuration.telemetryMaxMessages,
             maxAge: configuration.telemetryMaxAge, logger: logger
         )
-        let core = HubCore(configuration: configuration, registry: registry, broker: broker, telemetry: telemetry)
+        let core = HubCore(configuration: configuration, registry: registry, broker: broker, telemetry: telemetry, metrics: metrics)
         var tasks: [Task<Void, Never>] = [Task { await telemetry.run() }]
         await telemetry.trim()
 
@@ -225,6 +233,7 @@ public final class HubServer: Sendable {
             core: core, listeners: listeners, serviceGroup: serviceGroup, backgroundTasks: tasks
         )
         try hub.writeDescription()
+        await hub.startOperatorEndpoint()
         logger.info("hub running", metadata: [
             "mqtts": "\(tlsPort.map(String.init) ?? "off")", "mqtt": "\(plainPort.map(String.init) ?? "off")",
             "rest": "\(configuration.restTLS ? "https" : "http")://\(configuration.bindHost):\(restPort)",
@@ -369,6 +378,7 @@ public final class HubServer: Sendable {
         let alreadyDone = finished.withLock { $0.done }
         guard !alreadyDone else { return }
         for listener in listeners { try? await listener.close() }
+        await observer.stop()
         core.broker.disconnectAll()
         // End the telemetry event streams first so their HTTP responses can complete.
         core.telemetry.closeSubscribers()

@@ -6,6 +6,11 @@ import IoTHub
 final class IdentityRegistry: Sendable {
     private let database: DatabasePool
 
+    /// Whether the database answers a trivial read (for `/readyz`).
+    func isReadable() async -> Bool {
+        (try? await database.read { try Int.fetchOne($0, sql: "SELECT 1") }) == 1
+    }
+
     init(database: DatabasePool) {
         self.database = database
     }

@@ -56,6 +56,7 @@ final class MQTTSessionHandler: ChannelInboundHandler {
 
     func errorCaught(context: ChannelHandlerContext, error: any Error) {
         if case .awaitingConnect = state, case MQTTProtocolError.unacceptableProtocol = error {
+            core.metrics.connectRefused(.unacceptableProtocolVersion)
             context.writeAndFlush(wrapOutboundOut(.connack(MQTTConnAck(returnCode: .unacceptableProtocolVersion))), promise: nil)
         }
         core.logger.debug("closing MQTT connection: \(error)", metadata: peer(context))
@@ -318,6 +319,7 @@ final class MQTTSessionHandler: ChannelInboundHandler {
                 if stored { ack() } else { connection.close() }
             }
         ))
+        if accepted { core.metrics.telemetryReceived.increment() }
         if !accepted {
             core.logger.warning("telemetry queue full; closing \(connection.clientId), which is sending faster than the hub stores")
             close(context: context)

@@ -4,6 +4,7 @@ import Hummingbird
 import IoTHub
 import Logging
 import NIOCore
+import Observability
 import Synchronization
 
 /// The hub's service REST API (IoT Hub api-version 2021-04-12 subset): direct methods, registry,
@@ -18,6 +19,9 @@ struct ServiceAPI: Sendable {
 
     func makeRouter() -> Router<BasicRequestContext> {
         let router = Router(context: BasicRequestContext.self)
+        // Outside authentication, so that refused requests are counted and logged too.
+        router.add(middleware: RequestMetricsMiddleware(core.metrics.requests))
+        if core.configuration.accessLog { router.add(middleware: AccessLogMiddleware(AccessLog(logger: core.logger))) }
         router.add(middleware: ServiceAuthMiddleware(api: self))
         router.post("/twins/:deviceId/methods") { request, context in
             try await invokeMethod(request, context, moduleId: nil)

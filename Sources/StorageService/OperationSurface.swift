@@ -11,6 +11,8 @@ import Foundation
 struct OperationSurface: Sendable {
     /// The operation's name in Azure's REST reference, e.g. `Put Blob`.
     let name: String
+    /// The name as a metrics label and in the access log, e.g. `put-blob`.
+    let label: String
     /// Checked headers served, lower-case (beyond ``commonHeaders``).
     let headers: Set<String>
     /// Query parameters served (beyond ``commonQuery``).
@@ -20,6 +22,7 @@ struct OperationSurface: Sendable {
 
     init(_ name: String, headers: Set<String> = [], query: Set<String> = [], metadata: Bool = false) {
         self.name = name
+        self.label = name.lowercased().replacingOccurrences(of: " ", with: "-")
         self.headers = headers
         self.query = query
         self.metadata = metadata

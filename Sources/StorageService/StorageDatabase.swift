@@ -24,6 +24,11 @@ final class StorageDatabase: Sendable {
         try? pool.close()
     }
 
+    /// Whether the database answers a trivial read (for `/readyz`).
+    func isOpen() async -> Bool {
+        (try? await pool.read { try Int.fetchOne($0, sql: "SELECT 1") }) == 1
+    }
+
     static var migrator: DatabaseMigrator {
         var migrator = DatabaseMigrator()
         migrator.registerMigration("v1") { db in

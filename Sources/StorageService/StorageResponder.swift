@@ -22,6 +22,7 @@ extension StorageServiceCore {
     func authorize(
         _ request: StorageHTTPRequest, _ surface: OperationSurface, resource: SASResource?, anyOf permissions: [SASPermission]
     ) async throws -> Grant {
+        OperationSlot.current?.note(surface)
         let grant = try await authenticator.authenticate(request, resource: resource, anyOf: permissions)
         try surface.check(request)
         return grant

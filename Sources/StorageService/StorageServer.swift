@@ -4,8 +4,10 @@ import Hummingbird
 import ListenerSafety
 import Logging
 import NIOCore
+import Observability
 import PrivateFiles
 import ServiceLifecycle
+import Synchronization
 
 /// The built-in Azure-compatible storage service (Blob and Queue REST, path-style URLs),
 /// embeddable in-process:
@@ -29,13 +31,20 @@ public final class StorageServer: Sendable {
     /// The development CA's `ca.pem` (for `--storage-ca-file`, `connection_verify`,
     /// `REQUESTS_CA_BUNDLE`); nil for plain HTTP or a chain given as files.
     public let caCertificateFile: URL?
+    /// Port of `/healthz`, `/readyz` and `/metrics` (``StorageServerConfiguration/metricsEndpoint``);
+    /// nil without one, or when its port could not be bound.
+    public let metricsPort: Int?
     private let group: ServiceGroup
     private let task: Task<Void, any Error>
     private let database: StorageDatabase
+    private let metrics: StorageMetrics
+    private let operatorTask: Task<Void, Never>?
+    private let serving: ServingFlag
 
     private init(
         configuration: StorageServerConfiguration, blobPort: Int, queuePort: Int, tls: StorageTLSIdentity?,
-        group: ServiceGroup, task: Task<Void, any Error>, database: StorageDatabase
+        group: ServiceGroup, task: Task<Void, any Error>, database: StorageDatabase,
+        metrics: StorageMetrics, observer: (task: Task<Void, Never>, port: Int?)?, serving: ServingFlag
     ) {
         self.configuration = configuration
         self.caCertificatePEM = tls?.caCertificatePEM
@@ -45,7 +54,14 @@ public final class StorageServer: Sendable {
         self.group = group
         self.task = task
         self.database = database
+        self.metrics = metrics
+        self.operatorTask = observer?.task
+        self.metricsPort = observer?.port
+        self.serving = serving
     }
+
+    /// The server's metrics in Prometheus text format (what `/metrics` serves).
+    public func metricsText() -> String { metrics.registry.emitToString() }
 
     /// `http(s)://{host}:{blobPort}/{account}` for the first account (https when it serves TLS).
     public var blobEndpoint: URL { endpoint(port: blobPort, account: configuration.accounts[0].name) }
@@ -93,6 +109,10 @@ public final class StorageServer: Sendable {
         if let exposed, let refusal = BindPolicy.refusal(host: configuration.host, exposing: exposed, allowed: configuration.allowInsecureRemote) {
             throw StorageServerError(refusal)
         }
+        if let endpoint = configuration.metricsEndpoint,
+           let refusal = endpoint.refusal(allowRemote: configuration.allowInsecureRemote, option: "--metrics-address") {
+            throw StorageServerError(refusal)
+        }
         let directory = URL(fileURLWithPath: configuration.dataDirectory).standardizedFileURL.path
         let tls = try configuration.tls.map { tls throws(StorageServerError) in
             try StorageTLSIdentity.load(tls, hostName: configuration.hostName ?? configuration.host, dataDirectory: directory)
@@ -123,6 +143,8 @@ public final class StorageServer: Sendable {
         if removed > 0 { logger.info("removed \(removed) unreferenced blob files") }
         try await core.queues.sweepExpired()
 
+        let metrics = StorageMetrics()
+        let accessLog = configuration.accessLog ? AccessLog(logger: logger) : nil
         let (ports, portsContinuation) = AsyncStream.makeStream(of: (StorageResponder.Service, Int).self)
         func application(_ service: StorageResponder.Service, port: Int) -> some Service {
             var appLogger = logger
@@ -132,7 +154,7 @@ public final class StorageServer: Sendable {
             if logger.logLevel > .debug { appLogger.logLevel = .critical }
             let limits = configuration.listenerLimits
             return Application(
-                responder: StorageResponder(service: service, core: core),
+                responder: ObservedResponder(inner: StorageResponder(service: service, core: core), metrics: metrics.requests, accessLog: accessLog),
                 server: tls?.server(limits: limits) ?? limits.http1,
                 configuration: limits.applicationConfiguration(address: .hostname(configuration.host, port: port), logger: appLogger),
                 onServerRunning: { channel in
@@ -178,12 +200,24 @@ public final class StorageServer: Sendable {
         logger.info("storage service listening", metadata: [
             "blob": "\(blobPort)", "queue": "\(queuePort)", "scheme": "\(tls == nil ? "http" : "https")", "data": "\(directory)",
         ])
-        return StorageServer(configuration: configuration, blobPort: blobPort, queuePort: queuePort, tls: tls, group: group, task: task, database: database)
+        let serving = ServingFlag()
+        var operatorServer: (task: Task<Void, Never>, port: Int?)?
+        if let endpoint = configuration.metricsEndpoint {
+            let server = OperatorServer(endpoint: endpoint, registry: metrics.registry, logger: logger, readiness: { [database] in
+                Readiness([.init("listening", serving.isServing), .init("database", await database.isOpen())])
+            })
+            let running = Task { await server.run() }
+            operatorServer = (running, await server.boundPort())
+        }
+        return StorageServer(
+            configuration: configuration, blobPort: blobPort, queuePort: queuePort, tls: tls, group: group, task: task, database: database,
+            metrics: metrics, observer: operatorServer, serving: serving)
     }
 
     /// Stops accepting requests, gives running ones up to `gracePeriod` to finish (idle
     /// keep-alive connections would otherwise hold the shutdown open), and closes the database.
     public func stop(gracePeriod: Duration = .seconds(1)) async {
+        serving.stop()
         await group.triggerGracefulShutdown()
         let task = self.task
         await withTaskGroup(of: Bool.self) { waiters in
@@ -199,6 +233,8 @@ public final class StorageServer: Sendable {
             waiters.cancelAll()
         }
         _ = try? await task.value
+        operatorTask?.cancel()
+        await operatorTask?.value
         database.close()
     }
 
@@ -214,6 +250,13 @@ public final class StorageServer: Sendable {
         _ = try? await QueueStore(database: database).createQueue(account: name, name: queue, metadata: [])
         try await QueueStore(database: database).bulkInsert(account: name, queue: queue, count: count, text: text)
     }
+}
+
+/// Whether a server still serves (false from the start of its stop), for `/readyz`.
+final class ServingFlag: Sendable {
+    private let stopped = Mutex(false)
+    var isServing: Bool { !stopped.withLock { $0 } }
+    func stop() { stopped.withLock { $0 = true } }
 }
 
 /// The storage service could not start; the message says why and what to do.

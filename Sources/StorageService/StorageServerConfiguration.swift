@@ -1,6 +1,7 @@
 public import AzureStorage
 public import ListenerSafety
 public import Logging
+public import Observability
 
 /// A storage account the built-in service accepts: a name and one or two base64 keys.
 public struct StorageAccount: Sendable, Hashable {
@@ -84,6 +85,11 @@ public struct StorageServerConfiguration: Sendable {
     /// well-known development key. Off: such a host is refused at start (with ``tls`` and
     /// accounts of your own, any host is served).
     public var allowInsecureRemote: Bool
+    /// Serve `/healthz`, `/readyz` and `/metrics` here (plain HTTP; off loopback only with
+    /// ``allowInsecureRemote``); nil for none. `edgefactor storage` uses 127.0.0.1:9470.
+    public var metricsEndpoint: OperatorEndpoint? = nil
+    /// Write one access-log line per request at `info` to ``logger`` (never the query string).
+    public var accessLog = false
     public var logger: Logger
 
     public init(

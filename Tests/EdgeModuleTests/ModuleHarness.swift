@@ -52,13 +52,15 @@ final class ModuleHarness: @unchecked Sendable {
     }
 
     /// Runs the edge module with `secret` until ``stop()``.
-    func start(secret: SharedSecret) {
-        let module = EdgeModuleService(
-            configuration: EdgeModuleConfiguration(hub: .connectionString(connection, options), storage: storage.storageConnectionString, moduleSecret: secret),
-            logger: logger)
+    @discardableResult
+    func start(secret: SharedSecret, configure: (inout EdgeModuleConfiguration) -> Void = { _ in }) -> EdgeModuleService {
+        var configuration = EdgeModuleConfiguration(hub: .connectionString(connection, options), storage: storage.storageConnectionString, moduleSecret: secret)
+        configure(&configuration)
+        let module = EdgeModuleService(configuration: configuration, logger: logger)
         let group = ServiceGroup(configuration: .init(services: [module], gracefulShutdownSignals: [], logger: logger))
         self.group = group
         running = Task { try await group.run() }
+        return module
     }
 
     /// Patches the module twin's desired properties.

@@ -79,7 +79,8 @@ class EdgeFactorSystem:
     def start(self, with_device: bool = True):
         blob, queue = free_port(), free_port()
         storage = self.spawn("storage", "storage", "--data-dir", str(self.home / "storage"),
-                             "--blob-port", str(blob), "--queue-port", str(queue), "--log-level", "warning")
+                             "--blob-port", str(blob), "--queue-port", str(queue), "--log-level", "warning",
+                             "--metrics-address", "off")
         wait_for_port(blob, proc=storage.proc)
         wait_for_port(queue, proc=storage.proc)
         self.storage_connection_string = self.run(
@@ -87,7 +88,7 @@ class EdgeFactorSystem:
 
         rest, mqtt = free_port(), free_port()
         hub = self.spawn("hub", "hub", "--data-dir", str(self.home / "hub"), "--mqtt-port", str(mqtt),
-                         "--rest-port", str(rest), "--log-level", "warning")
+                         "--rest-port", str(rest), "--log-level", "warning", "--metrics-address", "off")
         wait_for_port(rest, proc=hub.proc)
         wait_for_port(mqtt, proc=hub.proc)
 
@@ -107,13 +108,14 @@ class EdgeFactorSystem:
         self.port = free_port()
         frontend = self.spawn("frontend", "frontend", "--port", str(self.port),
                               "--storage-connection-string", self.storage_connection_string,
-                              "--request-lifetime", str(self.request_lifetime), "--log-level", "debug")
+                              "--request-lifetime", str(self.request_lifetime), "--log-level", "debug",
+                              "--metrics-address", "off")
         wait_for_port(self.port, proc=frontend.proc)
         self.base_url = f"http://127.0.0.1:{self.port}"
         return self
 
     def start_module(self, device: str = DEVICE, name: str = "module", queue: str = None):
-        args = ["module", "--device-id", device, "--module-id", MODULE]
+        args = ["module", "--device-id", device, "--module-id", MODULE, "--health-address", "off"]
         if queue:
             args += ["--requests-queue", queue]
         self.spawn(name, *args)

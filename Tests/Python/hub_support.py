@@ -16,7 +16,7 @@ def start_hub_on_free_ports(binary: str, home: Path, env: dict):
     rest port, hub.json) once hub.json is written (just after the listeners open)."""
     mqtt_port, rest_port = free_port(), free_port()
     server = Server([binary, "hub", "--data-dir", str(home / "hub"), "--mqtt-port", str(mqtt_port),
-                     "--rest-port", str(rest_port)], home / "hub.log", env=env)
+                     "--rest-port", str(rest_port), "--metrics-address", "off"], home / "hub.log", env=env)
     wait_for_port(mqtt_port, proc=server.proc)
     wait_for_port(rest_port, proc=server.proc)
     description = home / "hub" / "hub.json"
@@ -36,13 +36,15 @@ class Hub:
         self.data_dir = data_dir
         self.log_dir = log_dir
         self.rest_port = free_port()
+        self.metrics_port = free_port()
         self.server = None
         self.starts = 0
 
     def start(self):
         self.starts += 1
         args = [self.binary, "hub", "--data-dir", str(self.data_dir), "--mqtt-port", str(MQTT_PORT),
-                "--rest-port", str(self.rest_port), "--log-level", "debug"]
+                "--rest-port", str(self.rest_port), "--log-level", "debug",
+                "--metrics-address", f"127.0.0.1:{self.metrics_port}"]
         self.server = Server(args, self.log_dir / f"hub-{self.starts}.log")
         wait_for_port(MQTT_PORT, proc=self.server.proc)
         wait_for_port(self.rest_port, proc=self.server.proc)

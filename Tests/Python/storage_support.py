@@ -56,7 +56,7 @@ def start_storage(edgefactor_bin: str, data_dir: Path, log_path: Path, blob_port
     queue_port = queue_port or free_port()
     args = [
         edgefactor_bin, "storage", "--data-dir", str(data_dir), "--host", "127.0.0.1",
-        "--blob-port", str(blob_port), "--queue-port", str(queue_port), "--log-level", "warning", *extra_args,
+        "--blob-port", str(blob_port), "--queue-port", str(queue_port), "--log-level", "warning", "--metrics-address", "off", *extra_args,
     ]
     server = Server(args, log_path, env=dict(os.environ))
     try:

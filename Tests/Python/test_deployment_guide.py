@@ -3,8 +3,8 @@ process, then a sign-in through the front-end it set up. So the guide cannot dri
 
 What differs from a real deployment, and nothing else:
 - folders and ports are substituted (`/var/lib/edgefactor`, `/etc/edgefactor`, `/etc/systemd/system`,
-  `/usr/local/bin` and `/root` move under a temporary folder; 10000, 10001, 8443, 8080, 9464 and
-  9465 become free ports; the example host names become `localhost`, `0.0.0.0` loopback). The devices'
+  `/usr/local/bin` and `/root` move under a temporary folder; 10000, 10001, 8443, 8080, 9464, 9465
+  and 9470–9473 become free ports; the example host names become `localhost`, `0.0.0.0` loopback). The devices'
   MQTT port stays 8883: device connection strings carry no port, so it must be free here;
 - both "machines" are this one, run by one user: `useradd` makes the home folder, `chown` does
   nothing, `install -o/-g` drops the owner, and `scp` copies locally (or not at all when the file
@@ -198,7 +198,7 @@ def test_the_deployment_guide_runs_as_written_and_signs_in(edgefactor_bin, tmp_p
     shutil.copy(base / "photos" / "coffee.jpg", camera / "coffee.jpg")
     for folder in ("bin", "systemd", "root", "logs"):
         (root / folder).mkdir()
-    ports = {name: free_port() for name in ("10000", "10001", "8443", "8080", "9464", "9465")}
+    ports = {name: free_port() for name in ("10000", "10001", "8443", "8080", "9464", "9465", "9470", "9471", "9472", "9473")}
     table = [
         (r"/var/lib/edgefactor", str(root / "lib")),
         (r"/etc/systemd/system", str(root / "systemd")),

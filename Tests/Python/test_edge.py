@@ -86,7 +86,7 @@ class Edge:
         return subprocess.run([self.binary, *args], env=self.env, capture_output=True, text=True, timeout=60, check=True).stdout
 
     def start_module(self):
-        self.module = Server([self.binary, "module", *self.storage_args],
+        self.module = Server([self.binary, "module", "--health-address", "off", *self.storage_args],
                              self.home / "module.log", env=self.env)
 
     def start_agent(self, photo: str, *extra: str):

@@ -46,7 +46,7 @@ def system(edgefactor_bin, tmp_path, storage):  # noqa: F811
     servers = []
     system = System(edgefactor_bin, home, storage.connection_string())
     rest, mqtt = free_port(), free_port()
-    hub = Server([edgefactor_bin, "hub", "--mqtt-port", str(mqtt), "--rest-port", str(rest), "--log-level", "warning"],
+    hub = Server([edgefactor_bin, "hub", "--mqtt-port", str(mqtt), "--rest-port", str(rest), "--log-level", "warning", "--metrics-address", "off"],
                  tmp_path / "hub.log", env=system.env)
     servers.append(hub)
     wait_for_port(rest, proc=hub.proc)
@@ -56,7 +56,7 @@ def system(edgefactor_bin, tmp_path, storage):  # noqa: F811
         assert time.monotonic() < deadline, hub.output()
         time.sleep(0.05)
     system.run("secrets", "new", "--device", DEVICE, "--module", MODULE)
-    module = Server([edgefactor_bin, "module", "--device-id", DEVICE, "--module-id", MODULE,
+    module = Server([edgefactor_bin, "module", "--device-id", DEVICE, "--module-id", MODULE, "--health-address", "off",
                      "--storage-connection-string", system.storage], tmp_path / "module.log", env=system.env)
     servers.append(module)
     system.module_log = module

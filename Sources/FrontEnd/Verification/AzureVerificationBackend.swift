@@ -69,6 +69,38 @@ public struct AzureVerificationBackend: VerificationBackend {
         return state == "Connected"
     }
 
+    /// The hub answers a registry read (a 404 for the made-up probe device counts), and storage
+    /// answers a read of a blob that does not exist (404 counts; a refused key does not).
+    public func dependencyReadiness() async -> (hub: Bool?, storage: Bool?) {
+        async let hubReady = hubAnswers()
+        async let storageReady = storageAnswers()
+        return (await hubReady, await storageReady)
+    }
+
+    private func hubAnswers() async -> Bool {
+        do {
+            _ = try await hub.getDevice("edgefactor-readiness-probe")
+            return true
+        } catch {
+            return error.status == 404
+        }
+    }
+
+    private func storageAnswers() async -> Bool? {
+        // One quick attempt (a probe asks again soon); the shared container's client retries at length.
+        let quick = RetryPolicy(maximumAttempts: 1, attemptTimeout: .seconds(3), callTimeout: .seconds(3))
+        let probe: BlobContainerClient
+        if let storage {
+            probe = BlobContainerClient(connectionString: storage, containerName: container?.containerName ?? "edgefactor-readiness-probe", retry: quick)
+        } else if let container {
+            probe = container
+        } else {
+            return nil
+        }
+        let finding = await StorageProbe.container(probe)
+        return finding.reachable && (finding.refusal == nil || finding.refusal?.status == 404)
+    }
+
     public var responsesContainerName: String? { container?.containerName }
     public var readsDeviceContainers: Bool { container == nil }
 

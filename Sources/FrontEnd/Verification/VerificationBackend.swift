@@ -40,12 +40,17 @@ public protocol VerificationBackend: Sendable {
     /// Whether the device itself (its agent) is connected to the hub, when the backend can tell:
     /// an offline module on a connected device is the module's fault, not the box's.
     func isDeviceConnected(_ deviceId: String) async -> Bool?
+
+    /// Whether the hub and storage answer now, for `/readyz` (nil: this backend cannot tell).
+    /// Keep it quick: probes call it every few seconds.
+    func dependencyReadiness() async -> (hub: Bool?, storage: Bool?)
 }
 
 extension VerificationBackend {
     public var responsesContainerName: String? { nil }
     public var readsDeviceContainers: Bool { false }
     public func isDeviceConnected(_ deviceId: String) async -> Bool? { nil }
+    public func dependencyReadiness() async -> (hub: Bool?, storage: Bool?) { (nil, nil) }
 
     /// Where `deviceId`'s results are read unless the module names another container: the
     /// device's own container, or nil for the backend's shared one.

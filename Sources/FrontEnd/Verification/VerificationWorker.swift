@@ -20,6 +20,7 @@ struct VerificationWorker: Service {
     /// Where a personal object's existence is re-checked when its result arrives.
     let objects: ObjectStore
     let settings: VerificationSettings
+    let metrics: FrontEndMetrics
     let logger: Logger
 
     func run() async throws {
@@ -34,6 +35,9 @@ struct VerificationWorker: Service {
 
     /// Runs one verification to its end; never throws: every failure becomes a phase the user sees.
     func process(_ job: PendingVerification) async {
+        let started = ContinuousClock.now
+        metrics.verificationsInFlight.increment()
+        defer { metrics.verificationsInFlight.decrement() }
         let request = job.request
         var phase: VerificationPhase
         var confidence: Double?
@@ -73,6 +77,7 @@ struct VerificationWorker: Service {
             do { try await throttle.recordFailure(job.username) } catch { logger.error("cannot record a failed verification: \(error)") }
         }
         await tracker.advance(request.requestId, to: phase, confidence: confidence, image: image)
+        metrics.secondFactor(phase, since: started)
         logger.info(
             "verification finished",
             metadata: ["requestId": "\(request.requestId)", "user": "\(job.username)", "phase": "\(phase.rawValue)", "detail": "\(detail ?? "")"]

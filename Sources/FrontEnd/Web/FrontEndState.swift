@@ -21,6 +21,7 @@ struct FrontEndState: Sendable {
     let renderer: PageRenderer
     /// bcrypt hash of a random password, checked when the user name is unknown (equal timing).
     let dummyHash: String
+    let metrics: FrontEndMetrics
     let logger: Logger
 
     /// The client's address: the TCP peer, or the last `X-Forwarded-For` hop when a trusted

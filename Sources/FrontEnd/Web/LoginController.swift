@@ -42,6 +42,7 @@ struct LoginController: Sendable {
 
     /// POST /login and /sendmessage: check CSRF, throttles, password; then start the second factor.
     func login(_ request: Request, _ context: FrontEndRequestContext, compatible: Bool) async throws -> Response {
+        let started = ContinuousClock.now
         let form: LoginForm
         do {
             var request = request
@@ -77,6 +78,7 @@ struct LoginController: Sendable {
         // the attempt and counts it before the password is checked, so concurrent attempts
         // cannot slip past a wait that the first of them is about to earn.
         if case .wait(let until) = await state.addressThrottle.begin(address) {
+            state.metrics.password(.throttled, since: started)
             await state.record(AuditEvent(kind: .throttled, username: username, address: address, outcome: "address-wait"))
             return throttledPage(csrf: session.csrfToken, username: username, until: until,
                                  text: "Too many failed sign-ins from your network.")
@@ -87,10 +89,12 @@ struct LoginController: Sendable {
         case .allowed:
             break
         case .wait(let until):
+            state.metrics.password(.throttled, since: started)
             await state.record(AuditEvent(kind: .throttled, username: username, address: address, outcome: "account-wait"))
             return throttledPage(csrf: session.csrfToken, username: username, until: until,
                                  text: "Too many failed sign-ins for this account.")
         case .locked:
+            state.metrics.password(.locked, since: started)
             await state.record(AuditEvent(kind: .throttled, username: username, address: address, outcome: "locked"))
             return loginPage(
                 csrf: session.csrfToken, username: username, status: .tooManyRequests,
@@ -103,6 +107,7 @@ struct LoginController: Sendable {
         let hasher = PasswordHasher(cost: state.configuration.bcryptCost)
         let matches = try await hasher.verify(password, against: account?.passwordHash ?? state.dummyHash)
         guard let account, matches else {
+            state.metrics.password(.rejected, since: started)
             let (count, locked) = try await state.accountThrottle.confirmFailure(username)
             await state.addressThrottle.confirmFailure(address)
             await state.record(AuditEvent(kind: .passwordRejected, username: username, address: address,
@@ -114,6 +119,7 @@ struct LoginController: Sendable {
         }
         // The right password is not a failure, but it clears nothing: earlier failures of this
         // account (second factors included) and of this address stay until a full sign-in.
+        state.metrics.password(.accepted, since: started)
         try await state.accountThrottle.release(username)
         await state.addressThrottle.release(address)
         await state.record(AuditEvent(kind: .passwordAccepted, username: account.username, address: address, deviceId: account.deviceId, outcome: "ok"))
