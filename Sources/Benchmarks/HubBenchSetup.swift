@@ -57,6 +57,15 @@ struct HubBenchProcess {
     let process: Process
     let port: Int
     let serviceClient: ServiceClient?
+    /// Ends the process: SIGTERM, then SIGKILL if it is still there. A child inherits this
+    /// process's blocked signals, and Mosquitto, which never unblocks SIGTERM, outlived the run.
+    func stop() {
+        process.terminate()
+        let deadline = Date() + 2
+        while process.isRunning, Date() < deadline { Thread.sleep(forTimeInterval: 0.05) }
+        if process.isRunning { kill(process.processIdentifier, SIGKILL) }
+    }
+
     /// CPU seconds (user + system, all threads) the process has used, from /proc/{pid}/stat.
     var cpuSeconds: Double {
         guard let handle = FileHandle(forReadingAtPath: "/proc/\(process.processIdentifier)/stat") else { return 0 }

@@ -94,12 +94,12 @@ struct HubBenchmark: AsyncParsableCommand {
         let hub = try HubBenchProcess.startHub(binary: binary, dataDirectory: directory.appendingPathComponent("hub"))
         defer { hub.process.terminate() }
         let broker = try HubBenchProcess.startMosquitto(binary: mosquitto, directory: directory)
-        defer { broker.process.terminate() }
+        defer { broker.stop() }
         let floor = try HubBenchProcess.startFloor(
             binary: Bundle.main.executableURL?.path ?? CommandLine.arguments[0],
             certificates: directory.appendingPathComponent("hub").appendingPathComponent("certs"), like: hub
         )
-        defer { floor.process.terminate() }
+        defer { floor.stop() }
         var report = HubBenchReport(connections: self.connections, rounds: rounds, measuredConnections: connections, descriptorLimit: descriptorLimit, messages: messages, publishers: publishers, window: window,
                                     methodCalls: methodCalls, methodConcurrency: methodConcurrency)
 
