@@ -251,9 +251,10 @@ let package = Package(
             name: "Benchmarks",
             dependencies: [
                 "AzureStorage", "IoTHub", "Vision", "Verification", "MQTT",
-                "StorageService", "HubService", "EdgeModule", "DeviceAgent",
+                "StorageService", "HubService", "EdgeModule", "DeviceAgent", "ListenerSafety", "DevelopmentTLS",
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
                 .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "HummingbirdTLS", package: "hummingbird"),
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
             ],

@@ -7,6 +7,6 @@ struct BenchmarkTool: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "edgefactor-bench",
         abstract: "Measure EdgeFactor against baselines taken in the same run; results go to docs/benchmarks.md.",
-        subcommands: [StorageBenchmark.self, HubBenchmark.self, VisionBenchmark.self, FlowBenchmark.self, ObjectBenchmark.self]
+        subcommands: [StorageBenchmark.self, HubBenchmark.self, VisionBenchmark.self, FlowBenchmark.self, ObjectBenchmark.self, HubFloorServer.self]
     )
 }

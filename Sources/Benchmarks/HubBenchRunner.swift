@@ -23,6 +23,30 @@ enum HubBenchRunner {
         var seconds: Double
         var perSecond: Double { seconds > 0 ? Double(count) / seconds : 0 }
         var errors = 0
+        /// CPU seconds the server and this client process used meanwhile.
+        var cpu = 0.0
+        /// CPU microseconds per operation: unlike the rate, other load hardly moves it.
+        var cpuPerOperation: Double { count > 0 ? cpu / Double(count) * 1e6 : 0 }
+    }
+
+    /// Runs a measurement and adds the CPU time `server` and this process used during it.
+    static func withCPU(_ server: HubBenchProcess, _ body: () async throws -> Throughput) async rethrows -> Throughput {
+        let start = server.cpuSeconds + ProcessCPUTime.seconds()
+        var result = try await body()
+        result.cpu = server.cpuSeconds + ProcessCPUTime.seconds() - start
+        return result
+    }
+
+    /// The median of the rounds' CPU per operation.
+    static func medianCPU(_ rounds: [Throughput]) -> Double? {
+        let sorted = rounds.map(\.cpuPerOperation).sorted()
+        return sorted.isEmpty ? nil : sorted[sorted.count / 2]
+    }
+
+    /// The round with the median rate (the higher middle one of an even count).
+    static func median(_ rounds: [Throughput]) -> Throughput? {
+        let sorted = rounds.sorted { $0.perSecond < $1.perSecond }
+        return sorted.isEmpty ? nil : sorted[sorted.count / 2]
     }
 
     static func connections(
@@ -46,7 +70,9 @@ enum HubBenchRunner {
                         guard index < target else { return }
                         let connection = HubBenchConnection(role: .idle)
                         do {
-                            let ack = try await connection.open(port: server.port, connect: connect(index))
+                            let ack = try await connection.open(
+                                port: server.port, connect: connect(index), source: "127.0.0.\(2 + index % 16)"
+                            )
                             if ack.returnCode == .accepted {
                                 opened.withLock { $0.append(connection) }
                             } else {
@@ -117,14 +143,6 @@ enum HubBenchRunner {
         hub: HubBenchProcess, responders: [IoTHubConnectionString], calls: Int, concurrency: Int, limit: Duration
     ) async throws -> Throughput {
         guard let hubService = hub.serviceClient else { return Throughput(count: 0, seconds: 0) }
-        // One HTTP connection per concurrent call (the shared client's pool stops at 8 per host).
-        var poolConfiguration = HTTPClient.Configuration()
-        poolConfiguration.connectionPool = .init(idleTimeout: .seconds(60), concurrentHTTP1ConnectionsPerHostSoftLimit: concurrency)
-        let httpClient = HTTPClient(eventLoopGroupProvider: .singleton, configuration: poolConfiguration)
-        defer { Task { try? await httpClient.shutdown() } }
-        var options = hubService.options
-        options.httpClient = httpClient
-        let service = ServiceClient(connectionString: hubService.connectionString, options: options)
         var clients: [DeviceClient] = []
         for connectionString in responders {
             let client = DeviceClient(connectionString: connectionString, options: HubClientOptions(
@@ -134,7 +152,33 @@ enum HubBenchRunner {
             try await client.connect()
             clients.append(client)
         }
-        let deviceIds = responders.compactMap(\.deviceId)
+        let result = try await methodCalls(
+            through: hubService, deviceIds: responders.compactMap(\.deviceId), calls: calls, concurrency: concurrency, limit: limit
+        )
+        for client in clients { await client.close() }
+        return result
+    }
+
+    /// The same calls against the floor server's REST endpoint, which answers at once.
+    static func restFloor(floor: HubBenchProcess, calls: Int, concurrency: Int, limit: Duration) async throws -> Throughput {
+        guard let service = floor.serviceClient else { return Throughput(count: 0, seconds: 0) }
+        return try await methodCalls(through: service, deviceIds: ["floor"], calls: calls, concurrency: concurrency, limit: limit)
+    }
+
+    /// `calls` direct-method calls, `concurrency` at a time, through a copy of `service` with a
+    /// connection pool of its own.
+    private static func methodCalls(
+        through template: ServiceClient, deviceIds: [String], calls: Int, concurrency: Int, limit: Duration
+    ) async throws -> Throughput {
+        // Room for one kept-alive HTTP connection per concurrent call (the shared client's pool
+        // stops at 8 per host).
+        var poolConfiguration = HTTPClient.Configuration()
+        poolConfiguration.connectionPool = .init(idleTimeout: .seconds(60), concurrentHTTP1ConnectionsPerHostSoftLimit: concurrency)
+        let httpClient = HTTPClient(eventLoopGroupProvider: .singleton, configuration: poolConfiguration)
+        defer { Task { try? await httpClient.shutdown() } }
+        var options = template.options
+        options.httpClient = httpClient
+        let service = ServiceClient(connectionString: template.connectionString, options: options)
         // Warm the HTTP connection pool.
         _ = try await service.invokeMethod(deviceId: deviceIds[0], methodName: "warmup", payload: Data("{}".utf8))
         let next = Locked(0)
@@ -167,7 +211,6 @@ enum HubBenchRunner {
             return await group.reduce(0, +)
         }
         let elapsed = ContinuousClock.now - start
-        for client in clients { await client.close() }
         var result = Throughput(count: completed, seconds: elapsed.seconds)
         result.errors = errors.withLock { $0 }
         return result

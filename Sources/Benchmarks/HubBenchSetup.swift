@@ -57,6 +57,54 @@ struct HubBenchProcess {
     let process: Process
     let port: Int
     let serviceClient: ServiceClient?
+    /// Ends the process: SIGTERM, then SIGKILL if it is still there. A child inherits this
+    /// process's blocked signals, and Mosquitto, which never unblocks SIGTERM, outlived the run.
+    func stop() {
+        process.terminate()
+        let deadline = Date() + 2
+        while process.isRunning, Date() < deadline { Thread.sleep(forTimeInterval: 0.05) }
+        if process.isRunning { kill(process.processIdentifier, SIGKILL) }
+    }
+
+    /// CPU seconds (user + system, all threads) the process has used, from /proc/{pid}/stat.
+    var cpuSeconds: Double {
+        guard let handle = FileHandle(forReadingAtPath: "/proc/\(process.processIdentifier)/stat") else { return 0 }
+        defer { try? handle.close() }
+        let text = String(decoding: handle.readDataToEndOfFile(), as: UTF8.self)
+        // Fields after the command name (which may hold spaces) in parentheses: utime is the 12th, stime the 13th.
+        guard let close = text.lastIndex(of: ")") else { return 0 }
+        let fields = text[text.index(after: close)...].split(separator: " ")
+        guard fields.count > 12, let user = Double(fields[11]), let system = Double(fields[12]) else { return 0 }
+        return (user + system) / 100
+    }
+
+    /// The service REST port, where there is one.
+    var restPort: Int?
+
+    /// TCP connections to the REST port, established and in TIME-WAIT (closed ones linger there
+    /// for a minute, so a connection per call would show as thousands), from /proc/net/tcp.
+    var restConnections: (established: Int, timeWait: Int) {
+        guard let restPort else { return (0, 0) }
+        var established = 0
+        var timeWait = 0
+        for file in ["/proc/net/tcp", "/proc/net/tcp6"] {
+            // Read to the end: procfs files report a size of 0.
+            guard let handle = FileHandle(forReadingAtPath: file) else { continue }
+            let table = String(decoding: handle.readDataToEndOfFile(), as: UTF8.self)
+            try? handle.close()
+            for row in table.split(separator: "\n").dropFirst() {
+                let fields = row.split(separator: " ")
+                guard fields.count > 3 else { continue }
+                func port(_ address: Substring) -> Int? {
+                    address.lastIndex(of: ":").flatMap { Int(address[address.index(after: $0)...], radix: 16) }
+                }
+                // Established: the server's end (local port); TIME-WAIT: whichever end closed first.
+                if fields[3] == "01", port(fields[1]) == restPort { established += 1 }
+                if fields[3] == "06", port(fields[1]) == restPort || port(fields[2]) == restPort { timeWait += 1 }
+            }
+        }
+        return (established, timeWait)
+    }
 
     var residentBytes: Int {
         guard let status = try? String(contentsOfFile: "/proc/\(process.processIdentifier)/status", encoding: .utf8),
@@ -70,7 +118,8 @@ struct HubBenchProcess {
         let process = Process()
         process.executableURL = URL(fileURLWithPath: binary)
         process.arguments = ["hub", "run", "--data-dir", dataDirectory.path, "--mqtt-port", "0", "--mqtt-plain-port", "0",
-                             "--rest-port", "0", "--log-level", "error", "--telemetry-max-messages", "100000000"]
+                             "--rest-port", "0", "--log-level", "error", "--telemetry-max-messages", "100000000",
+                             "--max-mqtt-connections", "1000000"]
         process.standardOutput = FileHandle.nullDevice
         try process.run()
         let deadline = Date() + 30
@@ -81,13 +130,43 @@ struct HubBenchProcess {
                     connectionString: try IoTHubConnectionString(description.serviceConnectionString),
                     options: ServiceClientOptions(trustRootsPEM: pem)
                 )
-                return HubBenchProcess(process: process, port: plain, serviceClient: service)
+                return HubBenchProcess(process: process, port: plain, serviceClient: service, restPort: description.restPort)
             }
             guard process.isRunning else { break }
             Thread.sleep(forTimeInterval: 0.1)
         }
         process.terminate()
         throw HubStartError("edgefactor hub did not start (no hub.json in \(dataDirectory.path))")
+    }
+
+    /// `edgefactor-bench hub-floor-server` (this executable): a bare SwiftNIO server holding
+    /// connections and, with the hub's `certificates`, the HTTPS floor of a direct method.
+    static func startFloor(binary: String, certificates: URL, like hub: HubBenchProcess) throws -> HubBenchProcess {
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: binary)
+        process.arguments = ["hub-floor-server", "--certificates", certificates.path]
+        let pipe = Pipe()
+        process.standardOutput = pipe
+        process.standardError = FileHandle.nullDevice
+        try process.run()
+        var line = Data()
+        while !line.contains(UInt8(ascii: "\n")) {
+            let chunk = pipe.fileHandleForReading.availableData
+            guard !chunk.isEmpty else { break }
+            line.append(chunk)
+        }
+        let ports = String(decoding: line, as: UTF8.self).split(whereSeparator: \.isWhitespace).compactMap { Int($0) }
+        guard ports.count == 2, ports[0] > 0, ports[1] > 0, let hubService = hub.serviceClient,
+              let base = URL(string: "https://localhost:\(ports[1])") else {
+            process.terminate()
+            throw HubStartError("the floor server did not report its ports")
+        }
+        var options = hubService.options
+        options.baseURL = base
+        return HubBenchProcess(
+            process: process, port: ports[0],
+            serviceClient: ServiceClient(connectionString: hubService.connectionString, options: options), restPort: ports[1]
+        )
     }
 
     static func startMosquitto(binary: String, directory: URL) throws -> HubBenchProcess {

@@ -43,9 +43,12 @@ final class HubBenchConnection: Sendable {
     var completed: Int { state.withLock { $0.completed } }
     var received: Int { state.withLock { $0.received } }
 
-    /// Opens TCP to 127.0.0.1:`port`, sends `connect`, and returns the CONNACK.
-    func open(port: Int, connect: MQTTConnect) async throws -> MQTTConnAck {
-        let channel = try await ClientBootstrap(group: MultiThreadedEventLoopGroup.singleton)
+    /// Opens TCP to 127.0.0.1:`port` (from the loopback address `source`, if given: each source
+    /// address has its own ephemeral ports), sends `connect`, and returns the CONNACK.
+    func open(port: Int, connect: MQTTConnect, source: String? = nil) async throws -> MQTTConnAck {
+        var bootstrap = ClientBootstrap(group: MultiThreadedEventLoopGroup.singleton)
+        if let source { bootstrap = bootstrap.bind(to: try SocketAddress(ipAddress: source, port: 0)) }
+        let channel = try await bootstrap
             .channelOption(.socketOption(.tcp_nodelay), value: 1)
             .connectTimeout(.seconds(30))
             .channelInitializer { channel in

@@ -2,6 +2,7 @@ import ArgumentParser
 import Foundation
 import HubService
 import IoTHub
+import ListenerSafety
 import Logging
 import ServiceLifecycle
 
@@ -66,6 +67,9 @@ struct HubRunCommand: AsyncParsableCommand {
     @Option(help: "Keep telemetry at most this many hours.")
     var telemetryMaxAgeHours = 168
 
+    @Option(help: "MQTT connections held at once on each MQTT listener; more wait until one closes. Each needs a file descriptor: raise the limit (LimitNOFILE) above it.")
+    var maxMqttConnections = 16_384
+
     @OptionGroup var listener: ListenerOptions
 
     @Option(help: "Address for /healthz, /readyz and /metrics (plain HTTP), as host:port; 'off' for none. Off loopback it needs --allow-insecure-remote.")
@@ -87,6 +91,9 @@ struct HubRunCommand: AsyncParsableCommand {
         guard telemetryMaxMessages > 0, telemetryMaxAgeHours > 0 else {
             throw ValidationError("telemetry retention limits must be positive.")
         }
+        guard (1...1_000_000).contains(maxMqttConnections) else {
+            throw ValidationError("--max-mqtt-connections must be 1 to 1000000 (got \(maxMqttConnections)).")
+        }
     }
 
     func run() async throws {
@@ -96,6 +103,7 @@ struct HubRunCommand: AsyncParsableCommand {
             hostName: hostName, bindHost: bind, mqttTLSPort: mqttPort, mqttPlainPort: mqttPlainPort,
             restPort: restPort, restTLS: !restPlainHTTP, policyName: policyName,
             telemetryMaxMessages: telemetryMaxMessages, telemetryMaxAge: .seconds(telemetryMaxAgeHours * 3600),
+            maximumMQTTConnections: maxMqttConnections,
             restListenerLimits: listener.limits, allowInsecureRemote: listener.allowInsecureRemote, logger: logger
         )
         if let certificate, let privateKey {
@@ -103,6 +111,10 @@ struct HubRunCommand: AsyncParsableCommand {
         }
         configuration.metricsEndpoint = try OperatorOptions.endpoint(metricsAddress, option: "--metrics-address", allowRemote: listener.allowInsecureRemote)
         configuration.accessLog = accessLog
+        let descriptors = FileDescriptorLimit.raiseToHardLimit()
+        if descriptors < maxMqttConnections + 256 {
+            logger.warning("the file-descriptor limit (\(descriptors)) is below --max-mqtt-connections (\(maxMqttConnections)) plus headroom: connections past it are refused; raise it (ulimit -n, or LimitNOFILE in the systemd unit)")
+        }
         let runner = HubRunner(configuration: configuration)
         let group = ServiceGroup(services: [runner], gracefulShutdownSignals: [.sigterm, .sigint], logger: logger)
         try await group.run()

@@ -139,21 +139,30 @@ final class HubBroker: Sendable {
         let rid = String(requestId, radix: 16)
         let eventLoop = connection.channel.eventLoop
         let timeout = TimeAmount.saturating(seconds: responseTimeout.timeInterval)
+        let request = MQTTPacket.publish(MQTTPublish(topic: IoTHubTopic.methodRequest(name: name, requestId: rid), payload: payload))
         return await withCheckedContinuation { continuation in
             state.withLock { state in
                 state.pendingMethods[requestId] = PendingMethod(clientId: clientId, continuation: continuation, timer: nil)
             }
-            let timer = eventLoop.scheduleTask(in: timeout) {
-                self.resolveMethod(requestId, clientId: nil, outcome: .timeout)
+            // Timer and request in one hop to the connection's event loop (each cross-thread
+            // schedule, write or cancel is one); the answer arrives on that loop, which cancels
+            // the timer there, after it was set.
+            eventLoop.execute {
+                let timer = eventLoop.scheduleTask(in: timeout) {
+                    self.resolveMethod(requestId, clientId: nil, outcome: .timeout)
+                }
+                let stillPending = self.state.withLock { state -> Bool in
+                    guard state.pendingMethods[requestId] != nil else { return false }
+                    state.pendingMethods[requestId]?.timer = timer
+                    return true
+                }
+                if stillPending {
+                    self.metrics.methodRequestsSent.increment()
+                    connection.channel.writeAndFlush(request, promise: nil)
+                } else {
+                    timer.cancel()
+                }
             }
-            let stillPending = state.withLock { state -> Bool in
-                guard state.pendingMethods[requestId] != nil else { return false }
-                state.pendingMethods[requestId]?.timer = timer
-                return true
-            }
-            if !stillPending { timer.cancel() }
-            metrics.methodRequestsSent.increment()
-            connection.send(.publish(MQTTPublish(topic: IoTHubTopic.methodRequest(name: name, requestId: rid), payload: payload)))
         }
     }
 

@@ -73,7 +73,7 @@ final class HubCore: Sendable {
         }
         do {
             if connect.cleanSession {
-                try await registry.saveSubscriptions(clientId: identity.clientId, added: [], removed: [], clear: true)
+                try await registry.clearSubscriptions(clientId: identity.clientId)
                 return .accepted(identity: identity, tokenExpiry: Double(token.expiry), subscriptions: [])
             }
             let subscriptions = try await registry.subscriptions(clientId: identity.clientId)

@@ -242,6 +242,9 @@ public final class HubServer: Sendable {
         return hub
     }
 
+    /// The MQTT listeners' receive buffers: 512 bytes to start, up to 64 KiB.
+    static let mqttReceiveAllocator = AdaptiveRecvByteBufferAllocator(minimum: 512, initial: 512, maximum: 64 * 1024)
+
     private static func bindMQTT(host: String, port: Int, tls: NIOSSLContext?, core: HubCore) async throws -> any Channel {
         let maxPacket = core.configuration.maxMessageSize + 16 * 1024
         let maximumConnections = core.configuration.maximumMQTTConnections
@@ -255,12 +258,15 @@ public final class HubServer: Sendable {
             }
             .serverChannelOption(.socketOption(.so_reuseaddr), value: 1)
             .childChannelOption(.socketOption(.tcp_nodelay), value: 1)
+            // Each channel keeps its last receive buffer for the next read: 512 bytes to start
+            // (an idle device's packets are a few bytes) rather than NIO's 2 KiB, growing with bursts.
+            .childChannelOption(.recvAllocator, value: Self.mqttReceiveAllocator)
             .childChannelInitializer { channel in
                 channel.eventLoop.makeCompletedFuture {
                     let pipeline = channel.pipeline.syncOperations
                     if let tls { try pipeline.addHandler(NIOSSLServerHandler(context: tls)) }
                     try pipeline.addHandler(ByteToMessageHandler(MQTTPacketDecoder(maxPacketSize: maxPacket)))
-                    try pipeline.addHandler(MessageToByteHandler(MQTTPacketEncoder()))
+                    try pipeline.addHandler(MQTTPacketWriter())
                     try pipeline.addHandler(MQTTSessionHandler(core: core))
                 }
             }

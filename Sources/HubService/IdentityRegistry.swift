@@ -241,6 +241,16 @@ final class IdentityRegistry: Sendable {
         }
     }
 
+    /// Forgets a client's stored session (a clean-session CONNECT). Looks first, so that the usual
+    /// clean connect, with nothing stored, costs a read and no write transaction.
+    func clearSubscriptions(clientId: String) async throws {
+        let stored = try await database.read { db in
+            try Bool.fetchOne(db, sql: "SELECT EXISTS (SELECT 1 FROM subscriptions WHERE client_id = ?)", arguments: [clientId]) ?? false
+        }
+        guard stored else { return }
+        try await saveSubscriptions(clientId: clientId, added: [], removed: [], clear: true)
+    }
+
     // MARK: Settings
 
     func setting(_ name: String) async throws -> String? {

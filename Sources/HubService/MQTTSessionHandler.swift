@@ -23,8 +23,11 @@ final class MQTTSessionHandler: ChannelInboundHandler {
     private var queued: [MQTTPacket] = []
     private var lastActivity = NIODeadline.now()
     private var idleTimeout: TimeAmount
-    private var idleTimer: Scheduled<Void>?
-    private var expiryTimer: Scheduled<Void>?
+    /// When the SAS token runs out (once connected).
+    private var tokenDeadline = NIODeadline.distantFuture
+    /// One timer per connection, for both the idle timeout and the token's expiry: an idle
+    /// connection is what the hub holds most of, so it holds as little as it can.
+    private var timer: Scheduled<Void>?
 
     init(core: HubCore) {
         self.core = core
@@ -33,20 +36,20 @@ final class MQTTSessionHandler: ChannelInboundHandler {
 
     func channelActive(context: ChannelHandlerContext) {
         lastActivity = .now()
-        armIdleTimer(context: context)
+        armTimer(context: context)
         context.fireChannelActive()
     }
 
     func handlerAdded(context: ChannelHandlerContext) {
         if context.channel.isActive {
             lastActivity = .now()
-            armIdleTimer(context: context)
+            armTimer(context: context)
         }
     }
 
     func channelInactive(context: ChannelHandlerContext) {
-        idleTimer?.cancel()
-        expiryTimer?.cancel()
+        timer?.cancel()
+        timer = nil
         if case .connected(let connection) = state {
             core.broker.deactivate(connection)
         }
@@ -63,20 +66,24 @@ final class MQTTSessionHandler: ChannelInboundHandler {
         close(context: context)
     }
 
-    /// Closes the connection when nothing (no complete packet) arrived for the idle timeout:
-    /// 10 s before CONNECT, 1.5 × keep-alive after.
-    private func armIdleTimer(context: ChannelHandlerContext) {
-        idleTimer?.cancel()
-        let deadline = lastActivity + idleTimeout
-        idleTimer = context.eventLoop.assumeIsolated().scheduleTask(deadline: deadline) { [self] in
-            guard case .closed = state else {
-                if NIODeadline.now() >= lastActivity + idleTimeout {
-                    core.logger.debug("closing idle MQTT connection", metadata: peer(context))
-                    close(context: context)
-                } else {
-                    armIdleTimer(context: context)
-                }
-                return
+    /// Closes the connection when nothing (no complete packet) arrived for the idle timeout
+    /// (10 s before CONNECT, 1.5 × keep-alive after) or when its SAS token expires. Packets only
+    /// note the time; the timer checks it when it fires and re-arms for what is left.
+    private func armTimer(context: ChannelHandlerContext) {
+        timer?.cancel()
+        let deadline = min(lastActivity + idleTimeout, tokenDeadline)
+        timer = context.eventLoop.assumeIsolated().scheduleTask(deadline: deadline) { [self] in
+            timer = nil
+            if case .closed = state { return }
+            let now = NIODeadline.now()
+            if now >= tokenDeadline, case .connected(let connection) = state {
+                core.logger.info("SAS token of \(connection.clientId) expired; closing its connection")
+                close(context: context)
+            } else if now >= lastActivity + idleTimeout {
+                core.logger.debug("closing idle MQTT connection", metadata: peer(context))
+                close(context: context)
+            } else {
+                armTimer(context: context)
             }
         }
     }
@@ -85,8 +92,8 @@ final class MQTTSessionHandler: ChannelInboundHandler {
         if case .closed = state { return }
         if case .connected(let connection) = state { core.broker.deactivate(connection) }
         state = .closed
-        idleTimer?.cancel()
-        expiryTimer?.cancel()
+        timer?.cancel()
+        timer = nil
         context.close(promise: nil)
     }
 
@@ -146,13 +153,9 @@ final class MQTTSessionHandler: ChannelInboundHandler {
             // IoT Hub drops silent clients after 1.5 × keep-alive (capped at 1767 s).
             let keepAlive = connect.keepAliveSeconds == 0 ? 1178 : min(Int64(connect.keepAliveSeconds), 1178)
             idleTimeout = .milliseconds(keepAlive * 1500)
-            armIdleTimer(context: context)
             // `se` comes from the client: any Int64 is a valid token expiry, so the delay saturates.
-            let untilExpiry = TimeAmount.saturating(seconds: tokenExpiry - Date().timeIntervalSince1970)
-            expiryTimer = context.eventLoop.assumeIsolated().scheduleTask(in: untilExpiry) { [self] in
-                core.logger.info("SAS token of \(identity.clientId) expired; closing its connection")
-                close(context: context)
-            }
+            tokenDeadline = .now() + .saturating(seconds: tokenExpiry - Date().timeIntervalSince1970)
+            armTimer(context: context)
             core.logger.debug("connected \(identity.clientId)", metadata: peer(context))
             let pending = queued
             queued = []

@@ -1,5 +1,6 @@
 import Foundation
 import GRDB
+import IoTHub
 import Logging
 import Synchronization
 
@@ -105,12 +106,10 @@ final class TelemetryStore: Sendable {
                         INSERT INTO telemetry (device_id, module_id, enqueued_at, properties, system_properties, body)
                         VALUES (?, ?, ?, ?, ?, ?)
                         """)
-                    let encoder = JSONEncoder.sorted
                     for var record in records {
                         try statement.execute(arguments: [
                             record.deviceId, record.moduleId ?? "", record.enqueuedTime.timeIntervalSince1970,
-                            String(decoding: try encoder.encode(record.properties), as: UTF8.self),
-                            String(decoding: try encoder.encode(record.systemProperties), as: UTF8.self),
+                            Self.propertiesJSON(record.properties), Self.propertiesJSON(record.systemProperties),
                             record.body,
                         ])
                         record.id = db.lastInsertedRowID
@@ -126,6 +125,18 @@ final class TelemetryStore: Sendable {
                 for message in batch { message.completion(false) }
             }
         }
+    }
+
+    /// A property bag as a JSON object with sorted keys, written by hand rather than by two
+    /// `JSONEncoder`s per row (this runs for every stored message).
+    static func propertiesJSON(_ properties: [String: String]) -> String {
+        guard !properties.isEmpty else { return "{}" }
+        var text = "{"
+        for (index, key) in properties.keys.sorted().enumerated() {
+            if index > 0 { text += "," }
+            text += RawJSON.quoted(key) + ":" + RawJSON.quoted(properties[key] ?? "")
+        }
+        return text + "}"
     }
 
     private func publish(_ records: [StoredTelemetry]) {

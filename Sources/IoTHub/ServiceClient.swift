@@ -49,27 +49,32 @@ public struct ServiceClient: Sendable {
         responseTimeout: Duration = .seconds(30),
         connectTimeout: Duration = .zero
     ) async throws(IoTHubServiceError) -> MethodResponse {
-        guard (try? JSONSerialization.jsonObject(with: payload, options: .fragmentsAllowed)) != nil else {
+        // Scanned, not parsed into objects: the payload goes out and comes back byte for byte.
+        guard RawJSON.isValid(payload) else {
             throw IoTHubServiceError(status: 0, message: "method payload is not valid JSON")
         }
-        let name = String(decoding: (try? JSONEncoder().encode(methodName)) ?? Data("\"\"".utf8), as: UTF8.self)
-        let body = "{\"methodName\":\(name),\"payload\":\(String(decoding: payload, as: UTF8.self)),"
-            + "\"responseTimeoutInSeconds\":\(max(1, responseTimeout.components.seconds)),"
-            + "\"connectTimeoutInSeconds\":\(max(0, connectTimeout.components.seconds))}"
+        var body = Data()
+        body.reserveCapacity(payload.count + methodName.utf8.count + 112)
+        body.append(contentsOf: "{\"methodName\":\(RawJSON.quoted(methodName)),\"payload\":".utf8)
+        body.append(payload)
+        body.append(contentsOf: (",\"responseTimeoutInSeconds\":\(max(1, responseTimeout.components.seconds)),"
+            + "\"connectTimeoutInSeconds\":\(max(0, connectTimeout.components.seconds))}").utf8)
         var path = "/twins/\(PercentEncoding.encode(deviceId))"
         if let moduleId { path += "/modules/\(PercentEncoding.encode(moduleId))" }
         path += "/methods"
         let response = try await send(
-            .POST, path, body: Data(body.utf8), timeout: responseTimeout + connectTimeout + .seconds(15)
+            .POST, path, body: body, timeout: responseTimeout + connectTimeout + .seconds(15)
         )
-        guard let object = (try? JSONSerialization.jsonObject(with: response.body)) as? [String: Any],
-              let status = (object["status"] as? NSNumber)?.intValue
+        let bytes = response.body
+        guard let members = RawJSON.objectMembers(bytes),
+              let statusRange = members["status"],
+              let number = RawJSON.number(bytes[bytes.startIndex + statusRange.lowerBound..<bytes.startIndex + statusRange.upperBound]),
+              number.rounded() == number, abs(number) < 1e9
         else {
             throw IoTHubServiceError(status: response.status, message: "method result is not {\"status\":..,\"payload\":..}")
         }
-        let result = object["payload"] ?? NSNull()
-        let data = (try? JSONSerialization.data(withJSONObject: result, options: [.fragmentsAllowed])) ?? Data("null".utf8)
-        return MethodResponse(status: status, payload: data)
+        let result = members["payload"].map { Data(bytes[bytes.startIndex + $0.lowerBound..<bytes.startIndex + $0.upperBound]) }
+        return MethodResponse(status: Int(number), payload: result ?? Data("null".utf8))
     }
 
     // MARK: Registry
