@@ -286,7 +286,7 @@ let package = Package(
         .testTarget(
             name: "IoTHubTests",
             dependencies: [
-                "IoTHub", "HubService",
+                "IoTHub", "HubService", "TestSupport",
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
                 .product(name: "NIOHTTP1", package: "swift-nio"),

@@ -239,7 +239,16 @@ package enum RawJSON {
                         index += 1
                     case UInt8(ascii: "u"):
                         index += 1
-                        guard hexQuad() != nil else { return false }
+                        guard let unit = hexQuad() else { return false }
+                        // Surrogates only in pairs (I-JSON, RFC 7493 §2.1), as JSONSerialization
+                        // reads them: a lone half is no character a handler could be given.
+                        if (0xDC00..<0xE000).contains(unit) { return false }
+                        if (0xD800..<0xDC00).contains(unit) {
+                            guard bytes.count - index >= 6, bytes[index] == UInt8(ascii: "\\"),
+                                  bytes[index + 1] == UInt8(ascii: "u") else { return false }
+                            index += 2
+                            guard let low = hexQuad(), (0xDC00..<0xE000).contains(low) else { return false }
+                        }
                     default:
                         return false
                     }
@@ -315,8 +324,9 @@ package enum RawJSON {
                             nested.index = mark
                         }
                     }
-                    // A lone surrogate becomes U+FFFD, as Foundation's decoder does.
-                    scalars.append(Unicode.Scalar(code) ?? "\u{FFFD}")
+                    // skipString let only paired surrogates through.
+                    guard let scalar = Unicode.Scalar(code) else { return nil }
+                    scalars.append(scalar)
                 default: scalars.append(Unicode.Scalar(escaped))
                 }
             }
