@@ -20,11 +20,20 @@ struct StorageBenchmarkReport {
 
     /// How to read the table (true for every run).
     static let notes = [
-        "How to read it: the Swift client runs in the same process as the service and competes with it for",
-        "the cores; the Python SDK runs in its own process (threads). The deep queue is filled by a direct",
-        "database insert (`StorageServer.preload`) before timing; each timed cycle adds one message and",
-        "removes one, so the depth stays constant. Uploads include the service's fsync and rename of every",
-        "blob; the disk baseline is a plain `write` + `fsync` of the same bytes.",
+        "How to read it: for the queue rows the Swift client runs in the same process as the service and",
+        "competes with it for the cores; the Python SDK runs in its own process (threads). The deep queue is",
+        "filled by a direct database insert (`StorageServer.preload`) before timing; each timed cycle adds one",
+        "message and removes one, so the depth stays constant.",
+        "",
+        "The blob rows run against `edgefactor storage` in a process of its own (a fresh data directory), so",
+        "that its memory can be read and neither client shares its process; each round uploads and downloads",
+        "with the Swift client, then with the Python SDK (`upload_blob`, which sends up to 64 MiB as one Put",
+        "Blob, as the Swift client does, and `download_blob().readall()`), then writes the same bytes with",
+        "`write` + `fsync` (the disk baseline); rates are the medians of the rounds. Uploads include the",
+        "service's MD5, fsync and rename of every blob. CPU per MB is the client process's CPU time and the",
+        "service's (from /proc) over all rounds, divided by the MB moved: unlike a rate, other load on the",
+        "machine hardly moves it. Peak memory growth is the service's highest resident size during the",
+        "transfers (VmHWM, reset before each) minus its size before them.",
         "",
         "The HTTP floor is the same client (AsyncHTTPClient) and server (Hummingbird) stacks in the same",
         "process exchanging requests and answers shaped like Put Message (a 1 KiB XML body, the x-ms headers,",
@@ -45,6 +54,10 @@ struct StorageBenchmarkReport {
     private func ratio(_ value: Double, _ reference: Double?) -> String {
         guard let reference, reference > 0 else { return "–" }
         return number(value / reference, digits: 2) + "×"
+    }
+
+    private func mebibytes(_ bytes: Int) -> String {
+        number(Double(bytes) / 1_048_576, digits: 1) + " MiB"
     }
 
     func markdown(command: String) -> String {
@@ -69,11 +82,17 @@ struct StorageBenchmarkReport {
         lines.append("| Cycle time, \(deepQueue.formatted()) messages waiting (median / p99 ms) | \(number(deep.median, digits: 2)) / \(number(deep.p99, digits: 2)) | 10 waiting: \(number(shallow.median, digits: 2)) | \(ratio(deep.median, shallow.median)) |")
         for blob in blobs {
             let label = "\(blob.size >> 20) MiB"
-            let pythonUpload = blob.size == 1 << 20 ? python?.upload1MiB : python?.upload64MiB
-            let pythonDownload = blob.size == 1 << 20 ? python?.download1MiB : python?.download64MiB
-            lines.append("| Blob upload \(label) (MB/s, \(blob.count) blobs) | \(number(blob.uploadMBps)) | Python SDK: \(pythonUpload.map { number($0) } ?? "not run") | \(ratio(blob.uploadMBps, pythonUpload)) |")
+            lines.append("| Blob upload \(label) (MB/s, \(blob.count) blobs) | \(number(blob.uploadMBps)) | Python SDK: \(blob.pythonUploadMBps.map { number($0) } ?? "not run") | \(ratio(blob.uploadMBps, blob.pythonUploadMBps)) |")
             lines.append("| Blob upload \(label) vs write + fsync of the same bytes | \(number(blob.uploadMBps)) | disk: \(number(blob.diskWriteMBps)) | \(ratio(blob.uploadMBps, blob.diskWriteMBps)) |")
-            lines.append("| Blob download \(label) (MB/s) | \(number(blob.downloadMBps)) | Python SDK: \(pythonDownload.map { number($0) } ?? "not run") | \(ratio(blob.downloadMBps, pythonDownload)) |")
+            lines.append("| Blob download \(label) (MB/s) | \(number(blob.downloadMBps)) | Python SDK: \(blob.pythonDownloadMBps.map { number($0) } ?? "not run") | \(ratio(blob.downloadMBps, blob.pythonDownloadMBps)) |")
+            let cpu = blob.cpu
+            func pair(_ value: (client: Double, service: Double)) -> String {
+                "\(number(value.client, digits: 2)) + \(number(value.service, digits: 2)) ms"
+            }
+            let hasPython = blob.pythonUploadMBps != nil
+            lines.append("| Blob upload \(label), CPU per MB (client + service) | \(pair(cpu.swiftUpload)) | Python SDK: \(hasPython ? pair(cpu.pythonUpload) : "not run") | \(hasPython ? ratio(cpu.pythonUpload.client + cpu.pythonUpload.service, cpu.swiftUpload.client + cpu.swiftUpload.service) : "–") |")
+            lines.append("| Blob download \(label), CPU per MB (client + service) | \(pair(cpu.swiftDownload)) | Python SDK: \(hasPython ? pair(cpu.pythonDownload) : "not run") | \(hasPython ? ratio(cpu.pythonDownload.client + cpu.pythonDownload.service, cpu.swiftDownload.client + cpu.swiftDownload.service) : "–") |")
+            lines.append("| Service peak memory growth, \(label) upload / download (RSS, largest of the rounds) | \(mebibytes(blob.uploadPeakGrowth)) / \(mebibytes(blob.downloadPeakGrowth)) | blob size: \(mebibytes(blob.size)) | \(ratio(Double(blob.uploadPeakGrowth), Double(blob.size))) / \(ratio(Double(blob.downloadPeakGrowth), Double(blob.size))) |")
         }
         lines.append("")
         lines.append(contentsOf: Self.notes)
