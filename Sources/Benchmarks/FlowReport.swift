@@ -13,6 +13,8 @@ struct FlowReport {
     var woken: Latency
     var polled: Latency
     var baseline: [Duration]
+    /// Mean ms of the baseline's steps, by the stage keys of `stages` (plus "invoke").
+    var baselineStages: [String: Double] = [:]
     var sequentialRate: Double
     var concurrentRate: Double
     var concurrency: Int
@@ -38,7 +40,7 @@ struct FlowReport {
     func markdown(command: String) -> String {
         let date = ISO8601DateFormatter().string(from: Date())
         let base = Self.percentile(baseline, 50)
-        func stage(_ key: String) -> String { f(stages[key] ?? .nan) }
+        func stage(_ key: String) -> String { f(stages[key] ?? .nan) + " | " + f(baselineStages[key] ?? .nan) }
         let lines = [
             "Command: `\(command)` (\(date), \(ProcessInfo.processInfo.activeProcessorCount) cores).",
             "Built-in hub (MQTT over TLS, service REST over HTTPS) and storage on loopback, the edge module and the",
@@ -58,17 +60,18 @@ struct FlowReport {
             "to a module that answers at once, queue send + receive + delete, one frame read and classified, the",
             "annotated JPEG encoded and the result sealed, two blob uploads.",
             "",
-            "Where the time goes (means over the one-process run, ms):",
+            "Where the time goes (means over the one-process run, ms; the baseline's same steps beside them: its queue",
+            "row is send + receive + delete, its watch row one frame read and classified):",
             "",
-            "| Stage | ms |",
-            "|---|---|",
-            "| `ProcessRequest` round trip (service REST → hub → module → queue accepted → 200) | \(f(Self.mean(woken.invoke))) |",
+            "| Stage | flow | baseline |",
+            "|---|---|---|",
+            "| `ProcessRequest` round trip (service REST → hub → module → queue accepted → 200) | \(f(Self.mean(woken.invoke))) | \(f(baselineStages["invoke"] ?? .nan)) |",
             "| Queue: enqueued → received by the agent | \(stage("queue")) |",
             "| Watch: received → frame matched (camera read + inference) | \(stage("watch")) |",
             "| of which inference | \(stage("inference")) |",
             "| Annotate, encode JPEG, sign | \(stage("encode")) |",
             "| Upload image + result | \(stage("upload")) |",
-            "| Agent total: received → result stored | \(stage("total")) |",
+            "| Agent total: received → result stored | \(f(stages["total"] ?? .nan)) | - |",
             "",
         ]
         return lines.joined(separator: "\n")
