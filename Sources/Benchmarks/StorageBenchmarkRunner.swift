@@ -29,6 +29,8 @@ struct StorageBlobFigures: Sendable {
     var count: Int
     var rounds: Int
     var uploadMBps: Double
+    /// Uploads of the same bytes as an ArraySlice, copied into one buffer before sending.
+    var copiedUploadMBps: Double
     var downloadMBps: Double
     var pythonUploadMBps: Double?
     var pythonDownloadMBps: Double?
@@ -44,6 +46,7 @@ struct StorageBlobFigures: Sendable {
 /// CPU milliseconds per MB moved (10^6 bytes), client process and service process.
 struct StorageBlobCPU: Sendable {
     var swiftUpload = (client: 0.0, service: 0.0)
+    var copiedUpload = (client: 0.0, service: 0.0)
     var swiftDownload = (client: 0.0, service: 0.0)
     var pythonUpload = (client: 0.0, service: 0.0)
     var pythonDownload = (client: 0.0, service: 0.0)
