@@ -47,7 +47,7 @@ struct StorageBenchmark: AsyncParsableCommand {
     var blobsOnly = false
 
     @Option(help: "Interleaved rounds of the blob measurements (medians are reported).")
-    var blobRounds = 3
+    var blobRounds = 5
 
     @Option(help: "The edgefactor executable that serves the blob measurements (default: next to this one).")
     var edgefactor: String?

@@ -35,6 +35,8 @@ struct StorageBlobFigures: Sendable {
     var pythonUploadMBps: Double?
     var pythonDownloadMBps: Double?
     var diskWriteMBps: Double
+    /// MD5 + write + fsync of the same bytes: the service's unavoidable work, alone.
+    var floorMBps: Double
     /// Largest rise of the service's resident memory (peak over the level before) in any round, bytes.
     var uploadPeakGrowth: Int
     var downloadPeakGrowth: Int
