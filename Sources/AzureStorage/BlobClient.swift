@@ -75,16 +75,20 @@ public final class BlobClient: Sendable {
         metadata: [String: String] = [:],
         overwrite: Bool = false
     ) async throws -> BlobProperties {
-        // Contiguous input (arrays, Data) is copied in one go; the generic path walks byte by byte.
-        let buffer = data.withContiguousStorageIfAvailable { ByteBuffer(bytes: $0) } ?? ByteBuffer(bytes: data)
         var headers: [(String, String)] = [("x-ms-blob-content-type", contentType)]
         headers += metadata.sorted { $0.key < $1.key }.map { ("x-ms-meta-\($0.key)", $0.value) }
         if !overwrite { headers.append(("if-none-match", "*")) }
 
         let response: StorageResponse
         var md5: Data?
-        if buffer.readableBytes <= transfer.singleUploadLimit {
-            var request = StorageRequest(method: .PUT, path: path, headers: headers, body: buffer, expected: [201])
+        let size = data.count
+        if size <= transfer.singleUploadLimit {
+            var request = StorageRequest(method: .PUT, path: path, headers: headers, expected: [201])
+            if size > Self.streamingThreshold, let body = Self.streamedBody(data) {
+                request.streamedBody = (body, size)
+            } else {
+                request.body = Self.buffer(data)
+            }
             request.headers.append(("x-ms-blob-type", "BlockBlob"))
             request.headers.append(("content-type", "application/octet-stream"))
             response = try await transport.send(request)
@@ -93,6 +97,7 @@ public final class BlobClient: Sendable {
             if !overwrite, try await exists() {
                 throw StorageError(status: 409, code: "BlobAlreadyExists", message: "The specified blob already exists. " + (StorageError.hint(for: "BlobAlreadyExists") ?? ""))
             }
+            let buffer = Self.buffer(data)
             let ids = try await stageBlocks(buffer)
             var xml = StorageXMLWriter()
             xml.open("BlockList")
@@ -108,11 +113,33 @@ public final class BlobClient: Sendable {
             ))
         }
         return BlobProperties(
-            contentLength: buffer.readableBytes, contentType: contentType, contentMD5: md5,
+            contentLength: size, contentType: contentType, contentMD5: md5,
             eTag: response.headers.first(name: "etag") ?? "",
             lastModified: response.headers.first(name: "last-modified").flatMap(StorageDate.parseRFC1123) ?? Date(),
             createdOn: nil, metadata: metadata
         )
+    }
+
+    /// Single uploads above this size stream an array's or `Data`'s bytes in chunks instead of
+    /// copying them into one buffer first.
+    static let streamingThreshold = 1024 * 1024
+
+    /// Contiguous input (arrays, Data) is copied in one go; the generic path walks byte by byte.
+    private static func buffer(_ data: some Collection<UInt8>) -> ByteBuffer {
+        data.withContiguousStorageIfAvailable { ByteBuffer(bytes: $0) } ?? ByteBuffer(bytes: data)
+    }
+
+    /// A chunked body read from `data` while it is sent, for the types that can be shared with the
+    /// HTTP client's event loop (`[UInt8]`, `Data`); `nil` for others, which are copied.
+    private static func streamedBody(_ data: some Collection<UInt8>) -> HTTPClientRequest.Body? {
+        if let array = data as? [UInt8] {
+            return .stream(ByteChunks(array), length: .known(Int64(array.count)))
+        }
+        if let data = data as? Data {
+            // A Data slice's indices start at its startIndex, which ByteChunks honours.
+            return .stream(ByteChunks(data), length: .known(Int64(data.count)))
+        }
+        return nil
     }
 
     /// Uploads `buffer` as blocks of ``BlobTransferOptions/blockSize``, a few at a time; returns

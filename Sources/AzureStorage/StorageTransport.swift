@@ -15,6 +15,8 @@ struct StorageRequest: Sendable {
     /// Extra headers (names in lower case).
     var headers: [(String, String)] = []
     var body: ByteBuffer?
+    /// A body streamed from elsewhere instead of `body` (large uploads), with its length.
+    var streamedBody: (body: HTTPClientRequest.Body, length: Int)?
     /// Statuses that mean success.
     var expected: Set<Int>
 }
@@ -143,9 +145,11 @@ final class StorageTransport: Sendable {
         headers.append(("x-ms-client-request-id", SequentialIdentifier.next()))
         if let body = request.body {
             http.body = .bytes(body)
+        } else if let streamed = request.streamedBody {
+            http.body = streamed.body
         }
         if case .sharedKey(let key) = credential {
-            let contentLength = request.body.map { String($0.readableBytes) }
+            let contentLength = request.body.map { String($0.readableBytes) } ?? request.streamedBody.map { String($0.length) }
             let queryText = encodedQuery(request.query)
             let stringToSign = SharedKeyStringToSign.make(
                 method: request.method.rawValue,

@@ -106,7 +106,7 @@ struct FlowBenchmark: AsyncParsableCommand {
         print("flow: baseline, \(baselineIterations) iterations")
         let baseline = try await FlowBaseline.measure(rig: rig, iterations: baselineIterations)
         return FlowReport(
-            requests: requests, woken: woken, polled: polled, baseline: baseline, sequentialRate: sequentialRate,
+            requests: requests, woken: woken, polled: polled, baseline: baseline.samples, baselineStages: baseline.stages, sequentialRate: sequentialRate,
             concurrentRate: concurrentRate, concurrency: concurrency, stages: stages)
     }
 }

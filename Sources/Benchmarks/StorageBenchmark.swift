@@ -43,11 +43,21 @@ struct StorageBenchmark: AsyncParsableCommand {
     @Flag(help: "Measure the queue throughput figures only (for quick iterations; implies --dry-run).")
     var queueOnly = false
 
+    @Flag(help: "Measure the blob figures only (for quick iterations; implies --dry-run).")
+    var blobsOnly = false
+
+    @Option(help: "Interleaved rounds of the blob measurements (medians are reported).")
+    var blobRounds = 5
+
+    @Option(help: "The edgefactor executable that serves the blob measurements (default: next to this one).")
+    var edgefactor: String?
+
     func validate() throws {
         guard seconds > 0, seconds <= 120 else { throw ValidationError("--seconds must be in (0, 120].") }
         guard (1...64).contains(concurrency) else { throw ValidationError("--concurrency must be 1…64.") }
         guard (10...5_000_000).contains(deepQueue) else { throw ValidationError("--deep-queue must be 10…5,000,000.") }
         guard (10...100_000).contains(latencyCycles) else { throw ValidationError("--latency-cycles must be 10…100,000.") }
+        guard (1...20).contains(blobRounds) else { throw ValidationError("--blob-rounds must be 1…20.") }
     }
 
     func run() async throws {
@@ -58,10 +68,15 @@ struct StorageBenchmark: AsyncParsableCommand {
         let server = try await StorageServer.start(StorageServerConfiguration(
             dataDirectory: directory, blobPort: 0, queuePort: 0, maximumBlobSize: 256 << 20, logger: logger
         ))
-        let connection = server.storageConnectionString
         var report = StorageBenchmarkReport(concurrency: concurrency, seconds: seconds, deepQueue: deepQueue)
+        if blobsOnly {
+            await server.stop()
+            report.blobs = try await measureBlobs(directory: directory)
+            print(report.markdown(command: "(blobs only)"))
+            return
+        }
         do {
-            let runner = StorageBenchmarkRunner(connection: connection, server: server)
+            let runner = StorageBenchmarkRunner(connection: server.storageConnectionString, server: server)
             say("queue throughput, Swift client, \(concurrency) workers, \(seconds) s")
             let (cycles, cyclesCPU) = try await ProcessCPUTime.measure { try await runner.queueThroughput(workers: concurrency, seconds: seconds) }
             report.swiftCycles = cycles
@@ -95,16 +110,12 @@ struct StorageBenchmark: AsyncParsableCommand {
             say("cycle time, \(deepQueue) waiting (preloading…)")
             report.deep = try await runner.cycleLatency(preload: deepQueue, cycles: latencyCycles)
             say("  median \(report.deep.median) ms")
-
-            for (size, count) in [(1 << 20, 40), (64 << 20, 3)] {
-                say("blob \(size >> 20) MiB × \(count)")
-                report.blobs.append(try await runner.blobTransfer(size: size, count: count, directory: directory))
-            }
         } catch {
             await server.stop()
             throw error
         }
         await server.stop()
+        report.blobs = try await measureBlobs(directory: directory)
 
         let command = "swift build -c release --product edgefactor-bench && .build/release/edgefactor-bench storage"
             + (seconds == 10 && concurrency == 8 && deepQueue == 1_000_000 ? "" : " --seconds \(seconds) --concurrency \(concurrency) --deep-queue \(deepQueue)")
@@ -114,6 +125,25 @@ struct StorageBenchmark: AsyncParsableCommand {
             try StorageBenchmarkReport.replaceSection(in: output, with: section)
             say("wrote the Storage section of \(output)")
         }
+    }
+
+    /// The blob rows, against `edgefactor storage` in its own process (so its memory can be read).
+    private func measureBlobs(directory: String) async throws -> [StorageBlobFigures] {
+        let binary = edgefactor ?? URL(fileURLWithPath: CommandLine.arguments[0]).deletingLastPathComponent().appendingPathComponent("edgefactor").path
+        guard FileManager.default.isExecutableFile(atPath: binary) else {
+            throw ValidationError("no edgefactor executable at \(binary): build it (swift build -c release) or pass --edgefactor")
+        }
+        let server = try StorageServerProcess.start(binary: binary, dataDirectory: directory + "/blob-service", maximumBlobSizeMiB: 256)
+        defer { server.stop() }
+        let benchmark = StorageBlobBenchmark(server: server, python: python, directory: directory)
+        var figures: [StorageBlobFigures] = []
+        for (size, count) in [(1 << 20, 40), (64 << 20, 3)] {
+            say("blob \(size >> 20) MiB × \(count), \(blobRounds) rounds (Swift client, Python SDK, write + fsync)")
+            let result = try await benchmark.measure(size: size, count: count, rounds: blobRounds)
+            say("  upload \(Int(result.uploadMBps)) MB/s (Python \(Int(result.pythonUploadMBps ?? 0))), download \(Int(result.downloadMBps)) (Python \(Int(result.pythonDownloadMBps ?? 0))), disk \(Int(result.diskWriteMBps)); service peak +\(result.uploadPeakGrowth >> 10) KiB / +\(result.downloadPeakGrowth >> 10) KiB")
+            figures.append(result)
+        }
+        return figures
     }
 
     private func say(_ text: String) {

@@ -22,13 +22,36 @@ struct StorageLatency: Sendable {
     }
 }
 
-/// Blob throughput for one size: the Swift client and the disk baseline, in MB/s (10^6 bytes).
+/// Blob throughput for one size, in MB/s (10^6 bytes): the Swift client, the Python SDK and the
+/// disk baseline, medians of interleaved rounds; the service's peak memory growth while moving them.
 struct StorageBlobFigures: Sendable {
     var size: Int
     var count: Int
+    var rounds: Int
     var uploadMBps: Double
+    /// Uploads of the same bytes as an ArraySlice, copied into one buffer before sending.
+    var copiedUploadMBps: Double
     var downloadMBps: Double
+    var pythonUploadMBps: Double?
+    var pythonDownloadMBps: Double?
     var diskWriteMBps: Double
+    /// MD5 + write + fsync of the same bytes: the service's unavoidable work, alone.
+    var floorMBps: Double
+    /// Largest rise of the service's resident memory (peak over the level before) in any round, bytes.
+    var uploadPeakGrowth: Int
+    var downloadPeakGrowth: Int
+    /// CPU milliseconds per MB over all rounds: the client's process and the service's, for the
+    /// Swift client and the Python SDK.
+    var cpu = StorageBlobCPU()
+}
+
+/// CPU milliseconds per MB moved (10^6 bytes), client process and service process.
+struct StorageBlobCPU: Sendable {
+    var swiftUpload = (client: 0.0, service: 0.0)
+    var copiedUpload = (client: 0.0, service: 0.0)
+    var swiftDownload = (client: 0.0, service: 0.0)
+    var pythonUpload = (client: 0.0, service: 0.0)
+    var pythonDownload = (client: 0.0, service: 0.0)
 }
 
 /// The measurements, against one in-process server.
@@ -115,40 +138,6 @@ struct StorageBenchmarkRunner: Sendable {
             samples.append(Self.seconds(start.duration(to: clock.now)) * 1000)
         }
         return StorageLatency(samples)
-    }
-
-    /// Upload then download `count` blobs of `size` bytes; the baseline writes the same bytes to a
-    /// file with fsync, which is what the service does with them.
-    func blobTransfer(size: Int, count: Int, directory: String) async throws -> StorageBlobFigures {
-        let container = BlobContainerClient(connectionString: connection, containerName: "bench-\(size >> 20)mib")
-        try await container.create()
-        var bytes = [UInt8](repeating: 0, count: size)
-        var state: UInt64 = 0x9E37_79B9_7F4A_7C15
-        for index in bytes.indices {
-            state = state &* 6_364_136_223_846_793_005 &+ 1_442_695_040_888_963_407
-            bytes[index] = UInt8(truncatingIfNeeded: state >> 56)
-        }
-        let clock = ContinuousClock()
-        var start = clock.now
-        for index in 0..<count {
-            try await container.blob("blob-\(index)").upload(bytes, overwrite: true)
-        }
-        let upload = Self.seconds(start.duration(to: clock.now))
-        start = clock.now
-        for index in 0..<count {
-            let data = try await container.blob("blob-\(index)").download().data
-            guard data.count == size else {
-                throw StorageError(status: 0, code: "BenchmarkFailed", message: "downloaded \(data.count) of \(size) bytes")
-            }
-        }
-        let download = Self.seconds(start.duration(to: clock.now))
-        start = clock.now
-        for index in 0..<count {
-            try Self.writeAndSync(bytes, path: directory + "/baseline-\(index)")
-        }
-        let disk = Self.seconds(start.duration(to: clock.now))
-        let megabytes = Double(size * count) / 1_000_000
-        return StorageBlobFigures(size: size, count: count, uploadMBps: megabytes / upload, downloadMBps: megabytes / download, diskWriteMBps: megabytes / disk)
     }
 
     static func writeAndSync(_ bytes: [UInt8], path: String) throws {

@@ -94,6 +94,34 @@ struct BlobServiceTests {
         }
     }
 
+    @Test("one Put Blob streamed in chunks from an array, Data and a Data slice: the same bytes and MD5 back")
+    func streamedSingleUpload() async throws {
+        try await withServer { server in
+            let container = BlobContainerClient(connectionString: server.connection, containerName: uniqueName("stream"))
+            try await container.create()
+            // Above the 1 MiB streaming threshold, not a multiple of the 256 KiB chunk.
+            var bytes = [UInt8](repeating: 0, count: 3 * (1 << 20) + 777)
+            for index in bytes.indices { bytes[index] = UInt8(truncatingIfNeeded: index &* 2_654_435_761 >> 11) }
+            let whole = Data(bytes)
+            // A slice whose indices do not start at 0.
+            let slice = whole[1000..<(whole.count - 3)]
+            let cases: [(String, [UInt8], (BlobClient) async throws -> BlobProperties)] = [
+                ("array.bin", bytes, { try await $0.upload(bytes) }),
+                ("data.bin", bytes, { try await $0.upload(whole) }),
+                ("slice.bin", Array(slice), { try await $0.upload(slice) }),
+            ]
+            for (name, expected, upload) in cases {
+                let blob = container.blob(name)
+                let uploaded = try await upload(blob)
+                #expect(uploaded.contentLength == expected.count, "\(name)")
+                let (data, properties) = try await blob.download()
+                #expect(data == Data(expected), "\(name)")
+                #expect(properties.contentMD5?.count == 16, "\(name)")
+                #expect(uploaded.contentMD5 == properties.contentMD5, "\(name)")
+            }
+        }
+    }
+
     @Test("listing with prefix, delimiter and paging")
     func listing() async throws {
         try await withServer { server in
