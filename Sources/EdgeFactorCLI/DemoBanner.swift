@@ -10,10 +10,10 @@ struct DemoBanner: Sendable {
     let storageConnectionString: String
     let hubServiceConnectionString: String
     let caFile: String
-    let metricsPort: @Sendable () -> Int?
     let dataDir: String
 
-    func print(port: Int) {
+    /// - Parameter metrics: each part's name and the port of its `/healthz`, `/readyz` and `/metrics`.
+    func print(port: Int, metrics: [(name: String, port: Int)] = []) {
         let url = "http://\(host == "0.0.0.0" ? "127.0.0.1" : host):\(port)/"
         var lines = [
             "",
@@ -27,7 +27,10 @@ struct DemoBanner: Sendable {
             "  Hub        \(hubServiceConnectionString)",
             "  CA         \(caFile) (trusts the hub and the storage)",
         ]
-        if let metrics = metricsPort() { lines.append("  Agent      http://127.0.0.1:\(metrics)/metrics") }
+        if !metrics.isEmpty {
+            let endpoints = metrics.map { "\($0.name) \($0.port)" }.joined(separator: ", ")
+            lines.append("  Metrics    http://127.0.0.1:PORT/metrics (and /healthz, /readyz): \(endpoints)")
+        }
         lines += ["  State      \(dataDir)", "", "Press Ctrl-C to stop.", ""]
         // Unbuffered, in one write: scripts and tests wait for the "Open" line.
         FileHandle.standardOutput.write(Data(lines.joined(separator: "\n").utf8))

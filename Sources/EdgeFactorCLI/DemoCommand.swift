@@ -7,6 +7,7 @@ import FrontEnd
 import HubService
 import IoTHub
 import Logging
+import Observability
 import ServiceLifecycle
 import StorageService
 import Verification
@@ -92,14 +93,18 @@ struct DemoCommand: AsyncParsableCommand {
         }
 
         // Storage over HTTPS, signed by the hub's development CA, as the hub is: one CA file for both.
-        let storage = try await StorageServer.start(StorageServerConfiguration(
+        var storageConfiguration = StorageServerConfiguration(
             dataDirectory: layout.storage.path, blobPort: 0, queuePort: 0,
-            tls: .developmentCA(caDirectory: layout.hub.appendingPathComponent("certs").path), logger: logger.labelled("storage")))
+            tls: .developmentCA(caDirectory: layout.hub.appendingPathComponent("certs").path), logger: logger.labelled("storage"))
+        // Every part serves /healthz, /readyz and /metrics on a free loopback port (in the banner).
+        storageConfiguration.metricsEndpoint = Self.freeLoopbackEndpoint
+        let storage = try await StorageServer.start(storageConfiguration)
         if let ca = storage.caCertificatePEM { try StorageTrust.add(certificatesPEM: ca) }
         let hub: HubServer
         do {
-            hub = try await HubServer.start(HubConfiguration(
-                dataDirectory: layout.hub, mqttTLSPort: 0, restPort: 0, logger: logger.labelled("hub")))
+            var hubConfiguration = HubConfiguration(dataDirectory: layout.hub, mqttTLSPort: 0, restPort: 0, logger: logger.labelled("hub"))
+            hubConfiguration.metricsEndpoint = Self.freeLoopbackEndpoint
+            hub = try await HubServer.start(hubConfiguration)
         } catch {
             await storage.stop()
             throw error
@@ -160,10 +165,13 @@ struct DemoCommand: AsyncParsableCommand {
         )
         // In one process the module can wake the agent at once instead of waiting for its next poll.
         moduleConfiguration.onRequestQueued = { await agent.requestQueued() }
+        moduleConfiguration.healthEndpoint = Self.freeLoopbackEndpoint
         let module = EdgeModuleService(configuration: moduleConfiguration, logger: logger.labelled("module"))
 
+        var frontEndConfiguration = FrontEndConfiguration(host: host, port: port, allowInsecureRemote: allowInsecureRemote)
+        frontEndConfiguration.metricsEndpoint = Self.freeLoopbackEndpoint
         let frontEnd = FrontEnd(
-            configuration: FrontEndConfiguration(host: host, port: port, allowInsecureRemote: allowInsecureRemote),
+            configuration: frontEndConfiguration,
             database: database,
             backend: AzureVerificationBackend(hub: hub.serviceClient(), storage: storage.storageConnectionString),
             secrets: StaticDeviceSecrets([deviceId: deviceSecret]),
@@ -173,9 +181,16 @@ struct DemoCommand: AsyncParsableCommand {
         let banner = DemoBanner(
             host: host, credentials: credentials, className: className, camera: cameraURI,
             storageConnectionString: storage.connectionString, hubServiceConnectionString: hub.serviceConnectionString.stringValue,
-            caFile: hub.caCertificateFile.path, metricsPort: { agent.healthPort }, dataDir: layout.root.path
+            caFile: hub.caCertificateFile.path, dataDir: layout.root.path
         )
-        let frontEndService = FrontEndService(frontEnd) { port in banner.print(port: port) }
+        let frontEndService = FrontEndService(frontEnd) { port in
+            // The other parts' endpoints bind as their services start; each wait ends once bound or refused.
+            let metrics: [(String, Int?)] = [
+                ("storage", storage.metricsPort), ("hub", hub.metricsPort), ("front-end", await frontEnd.metricsPort()),
+                ("module", await module.healthPort()), ("agent", agent.healthPort),
+            ]
+            banner.print(port: port, metrics: metrics.compactMap { name, port in port.map { (name, $0) } })
+        }
 
         let group = ServiceGroup(configuration: .init(
             services: [
@@ -188,6 +203,11 @@ struct DemoCommand: AsyncParsableCommand {
         ))
         try await group.run()
     }
+}
+
+extension DemoCommand {
+    /// Loopback, port chosen by the kernel: several demos (and tests) can run side by side.
+    static let freeLoopbackEndpoint = OperatorEndpoint(host: "127.0.0.1", port: 0)
 }
 
 extension Logger {

@@ -5,6 +5,7 @@ import os
 import re
 import subprocess
 import time
+import urllib.request
 
 import pytest
 from selenium.webdriver.common.by import By
@@ -34,6 +35,24 @@ def start_demo(binary, data_dir, log_path):
     raise AssertionError("demo did not print its URL within 120 s:\n" + log_path.read_text(errors="replace"))
 
 
+def check_operator_endpoints(banner):
+    """Every part of the demo lists its /healthz, /readyz and /metrics in the banner, and after a
+    sign-in each answers: alive, ready, and the front-end has counted the accepted password."""
+    line = re.search(r"Metrics\s+.*?: (.+)", banner)
+    assert line, banner
+    ports = dict((name, int(port)) for name, port in re.findall(r"([\w-]+) (\d+)", line.group(1)))
+    assert set(ports) == {"storage", "hub", "front-end", "module", "agent"}, line.group(0)
+    for name, port in ports.items():
+        for path in ("/healthz", "/readyz"):
+            with urllib.request.urlopen(f"http://127.0.0.1:{port}{path}", timeout=10) as answer:
+                assert answer.status == 200, (name, path)
+    with urllib.request.urlopen(f"http://127.0.0.1:{ports['front-end']}/metrics", timeout=10) as answer:
+        text = answer.read().decode()
+    accepted = [l for l in text.splitlines() if l.startswith("edgefactor_frontend_sign_ins_total{")
+                and 'phase="password"' in l and 'outcome="accepted"' in l]
+    assert accepted and float(accepted[0].rsplit(" ", 1)[1]) >= 1, text
+
+
 def stop(proc, log):
     proc.terminate()
     try:
@@ -61,6 +80,7 @@ def test_demo_reaches_a_successful_login_in_the_browser(edgefactor_bin, tmp_path
         browser.find_element(By.CSS_SELECTOR, "form[action$='/complete'] button").click()
         wait_for_headline(browser, f"Welcome, {user}")
         screenshot(browser, "demo-account")
+        check_operator_endpoints((tmp_path / "demo.log").read_text(errors="replace"))
     finally:
         browser.quit()
         code = stop(proc, log)
