@@ -144,7 +144,7 @@ public struct FrontEnd: Sendable {
         try? await accountThrottle.prune()
         var services: [any Service] = [worker, enrolmentWorker]
         if let storageRenewer { services.append(storageRenewer) }
-        if let operatorServer { services.append(OperatorService(server: operatorServer)) }
+        if let operatorServer { services.append(OperatorService(operatorServer)) }
         let logger = self.logger
         let limits = configuration.listenerLimits
         return Application(
@@ -159,17 +159,6 @@ public struct FrontEnd: Sendable {
             },
             logger: logger
         )
-    }
-}
-
-/// Runs the operator endpoint beside the application; a port that cannot be bound leaves it
-/// waiting for the shutdown (a finished service would end the application).
-struct OperatorService: Service {
-    let server: OperatorServer
-
-    func run() async throws {
-        await server.run()
-        try? await gracefulShutdown()
     }
 }
 

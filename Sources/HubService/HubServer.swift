@@ -46,8 +46,9 @@ public final class HubServer: Sendable {
 
     let core: HubCore
     let listeners: [any Channel]
-    /// The operator endpoint's task and port (``HubServer/metricsPort``).
-    let observer = ObserverSlot()
+    /// Port of `/healthz`, `/readyz` and `/metrics` (``HubConfiguration/metricsEndpoint``); nil
+    /// without one, or when its port could not be bound.
+    public let metricsPort: Int?
     private let serviceGroup: ServiceGroup
     private let backgroundTasks: Mutex<[Task<Void, Never>]>
     private let finished: Mutex<(done: Bool, waiters: [CheckedContinuation<Void, Never>])>
@@ -55,7 +56,7 @@ public final class HubServer: Sendable {
     private init(
         configuration: HubConfiguration, mqttTLSPort: Int?, mqttPlainPort: Int?, restPort: Int,
         caCertificatePEM: String, caCertificateFile: URL, serviceConnectionString: IoTHubConnectionString,
-        core: HubCore, listeners: [any Channel], serviceGroup: ServiceGroup, backgroundTasks: [Task<Void, Never>]
+        core: HubCore, listeners: [any Channel], metricsPort: Int?, serviceGroup: ServiceGroup, backgroundTasks: [Task<Void, Never>]
     ) {
         self.configuration = configuration
         self.hostName = configuration.hostName
@@ -67,6 +68,7 @@ public final class HubServer: Sendable {
         self.serviceConnectionString = serviceConnectionString
         self.core = core
         self.listeners = listeners
+        self.metricsPort = metricsPort
         self.serviceGroup = serviceGroup
         self.backgroundTasks = Mutex(backgroundTasks)
         self.finished = Mutex((false, []))
@@ -198,7 +200,12 @@ public final class HubServer: Sendable {
             },
             logger: logger
         )
-        let serviceGroup = ServiceGroup(services: [app], logger: logger)
+        let operatorServer = configuration.metricsEndpoint.map { endpoint in
+            Self.operatorServer(endpoint, core: core, listeners: listeners, expectsListeners: tlsPort != nil || plainPort != nil)
+        }
+        var services: [any Service] = [app]
+        if let operatorServer { services.append(OperatorService(operatorServer)) }
+        let serviceGroup = ServiceGroup(services: services, logger: logger)
         tasks.append(Task {
             do {
                 try await serviceGroup.run()
@@ -230,10 +237,10 @@ public final class HubServer: Sendable {
             serviceConnectionString: IoTHubConnectionString(
                 hostName: serviceHost, sharedAccessKey: policyKey, sharedAccessKeyName: configuration.policyName
             ),
-            core: core, listeners: listeners, serviceGroup: serviceGroup, backgroundTasks: tasks
+            core: core, listeners: listeners, metricsPort: await operatorServer?.boundPort(),
+            serviceGroup: serviceGroup, backgroundTasks: tasks
         )
         try hub.writeDescription()
-        await hub.startOperatorEndpoint()
         logger.info("hub running", metadata: [
             "mqtts": "\(tlsPort.map(String.init) ?? "off")", "mqtt": "\(plainPort.map(String.init) ?? "off")",
             "rest": "\(configuration.restTLS ? "https" : "http")://\(configuration.bindHost):\(restPort)",
@@ -384,7 +391,6 @@ public final class HubServer: Sendable {
         let alreadyDone = finished.withLock { $0.done }
         guard !alreadyDone else { return }
         for listener in listeners { try? await listener.close() }
-        await observer.stop()
         core.broker.disconnectAll()
         // End the telemetry event streams first so their HTTP responses can complete.
         core.telemetry.closeSubscribers()

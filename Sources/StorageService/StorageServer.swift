@@ -38,13 +38,12 @@ public final class StorageServer: Sendable {
     private let task: Task<Void, any Error>
     private let database: StorageDatabase
     private let metrics: StorageMetrics
-    private let operatorTask: Task<Void, Never>?
     private let serving: ServingFlag
 
     private init(
         configuration: StorageServerConfiguration, blobPort: Int, queuePort: Int, tls: StorageTLSIdentity?,
         group: ServiceGroup, task: Task<Void, any Error>, database: StorageDatabase,
-        metrics: StorageMetrics, observer: (task: Task<Void, Never>, port: Int?)?, serving: ServingFlag
+        metrics: StorageMetrics, metricsPort: Int?, serving: ServingFlag
     ) {
         self.configuration = configuration
         self.caCertificatePEM = tls?.caCertificatePEM
@@ -55,8 +54,7 @@ public final class StorageServer: Sendable {
         self.task = task
         self.database = database
         self.metrics = metrics
-        self.operatorTask = observer?.task
-        self.metricsPort = observer?.port
+        self.metricsPort = metricsPort
         self.serving = serving
     }
 
@@ -167,10 +165,15 @@ public final class StorageServer: Sendable {
             queues: core.queues, blobs: core.blobs, files: files, blockLifetimeMs: blockLifetime,
             interval: configuration.expiredMessageSweepInterval, logger: logger
         )
-        let group = ServiceGroup(configuration: .init(
-            services: [application(.blob, port: configuration.blobPort), application(.queue, port: configuration.queuePort), sweeper],
-            logger: logger
-        ))
+        let serving = ServingFlag()
+        let operatorServer = configuration.metricsEndpoint.map { endpoint in
+            OperatorServer(endpoint: endpoint, registry: metrics.registry, logger: logger, readiness: { [database] in
+                Readiness([.init("listening", serving.isServing), .init("database", await database.isOpen())])
+            })
+        }
+        var services: [any Service] = [application(.blob, port: configuration.blobPort), application(.queue, port: configuration.queuePort), sweeper]
+        if let operatorServer { services.append(OperatorService(operatorServer)) }
+        let group = ServiceGroup(configuration: .init(services: services, logger: logger))
         let task = Task {
             defer { portsContinuation.finish() }
             try await group.run()
@@ -200,18 +203,9 @@ public final class StorageServer: Sendable {
         logger.info("storage service listening", metadata: [
             "blob": "\(blobPort)", "queue": "\(queuePort)", "scheme": "\(tls == nil ? "http" : "https")", "data": "\(directory)",
         ])
-        let serving = ServingFlag()
-        var operatorServer: (task: Task<Void, Never>, port: Int?)?
-        if let endpoint = configuration.metricsEndpoint {
-            let server = OperatorServer(endpoint: endpoint, registry: metrics.registry, logger: logger, readiness: { [database] in
-                Readiness([.init("listening", serving.isServing), .init("database", await database.isOpen())])
-            })
-            let running = Task { await server.run() }
-            operatorServer = (running, await server.boundPort())
-        }
         return StorageServer(
             configuration: configuration, blobPort: blobPort, queuePort: queuePort, tls: tls, group: group, task: task, database: database,
-            metrics: metrics, observer: operatorServer, serving: serving)
+            metrics: metrics, metricsPort: await operatorServer?.boundPort(), serving: serving)
     }
 
     /// Stops accepting requests, gives running ones up to `gracePeriod` to finish (idle
@@ -233,8 +227,6 @@ public final class StorageServer: Sendable {
             waiters.cancelAll()
         }
         _ = try? await task.value
-        operatorTask?.cancel()
-        await operatorTask?.value
         database.close()
     }
 
