@@ -172,7 +172,7 @@ enum VisionMeasure {
         let start = clock.now
         let source = MemoryJPEGSource(jpeg: jpeg, frames: frames, options: classifier.decodingOptions)
         var count = 0
-        for try await _ in ClassificationPipeline(classifier: classifier, topK: 5).frames(from: source) { count += 1 }
+        try await ClassificationPipeline(classifier: classifier, topK: 5).forEachFrame(from: source) { _ in count += 1 }
         guard count == frames else { throw ValidationError("pipeline delivered \(count) of \(frames) frames") }
         return ms(clock.now - start) / Double(frames)
     }

@@ -78,8 +78,8 @@ extension DeviceAgent {
             jobSink.yield(.progress(enrolment?.progress(deviceId: deviceId) ?? EnrolmentProgress(
                 requestId: request.requestId, deviceId: deviceId, acceptedViews: 0, wantedViews: request.views, framesSeen: 0,
                 hint: "starting", lastRefusal: nil, updatedAt: Date())))
-            await cameraBell.ring()
-            await deadlineBell.ring()
+            cameraBell.ring()
+            deadlineBell.ring()
         }
     }
 

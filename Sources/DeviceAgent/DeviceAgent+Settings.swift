@@ -141,11 +141,11 @@ extension DeviceAgent {
         logger.info("model in use", metadata: ["model": "\(model.configuration.modelPath)", "classes": "\(model.labels.count)"])
     }
 
-    /// Loads a model on a thread of its own: loading takes seconds and must not hold up the actor.
+    /// Loads a model off the actor (`@concurrent`: on the global executor): loading takes seconds
+    /// and must not hold up the agent's other work.
+    @concurrent
     private static func load(_ name: String, with loader: ModelLoader) async -> Result<ImageClassifier, DeviceAgentError> {
-        await Task.detached(priority: .utility) { () -> Result<ImageClassifier, DeviceAgentError> in
-            do throws(DeviceAgentError) { return .success(try loader.load(name)) } catch { return .failure(error) }
-        }.value
+        do throws(DeviceAgentError) { return .success(try loader.load(name)) } catch { return .failure(error) }
     }
 }
 

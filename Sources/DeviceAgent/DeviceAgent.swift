@@ -72,6 +72,9 @@ actor DeviceAgent {
     private let slotBell = Doorbell()
     /// Rung when the queue poller has stopped (see ``shutdown(grace:)``).
     private let pollerStopped = Doorbell()
+    /// Rung at the end of ``shutdown(grace:)``; `shutdownGrace` is the grace it was given.
+    private let stopRequested = Doorbell()
+    private var shutdownGrace: Duration = .seconds(10)
     private var pollerRunning = false
     private let jobs: AsyncStream<PublishJob>
     let jobSink: AsyncStream<PublishJob>.Continuation
@@ -151,6 +154,7 @@ actor DeviceAgent {
             group.addTask { await self.cameraLoop() }
             group.addTask { await self.deadlineLoop() }
             group.addTask { await self.leaseLoop() }
+            group.addTask { await self.abandonAfterGrace() }
             for await job in jobs {
                 group.addTask { await self.publish(job) }
             }
@@ -165,7 +169,7 @@ actor DeviceAgent {
         guard !stopping else { return }
         stopping = true
         logger.info("shutting down: releasing watching requests, finishing results being stored", metadata: ["pending": "\(book.count)"])
-        for bell in [pollBell, cameraBell, deadlineBell, slotBell] { await bell.ring() }
+        for bell in [pollBell, cameraBell, deadlineBell, slotBell] { bell.ring() }
         // A receive already sent can still lease a message on the server after the releases
         // below: let the poller finish it (it puts back what it got) before cancelling anything.
         if pollerRunning { await pollerStopped.wait(upTo: grace) }
@@ -179,14 +183,24 @@ actor DeviceAgent {
         }
         updatePendingGauge()
         finishIfDrained()
-        Task {
-            try? await Task.sleep(for: grace)
-            await self.abandonRemaining()
+        shutdownGrace = grace
+        stopRequested.ring()
+    }
+
+    /// After ``shutdown(grace:)`` has released what it could: gives results being stored `grace`
+    /// to finish, then releases the rest (a child of ``run()``, cancelled when the agent drains).
+    private func abandonAfterGrace() async {
+        while !stopping {
+            await stopRequested.wait(upTo: .seconds(3600))
+            guard !Task.isCancelled else { return }
         }
+        try? await Task.sleep(for: shutdownGrace)
+        guard !Task.isCancelled else { return }
+        await abandonRemaining()
     }
 
     /// Wakes the queue poller now (the module calls this when both run in one process).
-    func requestQueued() async { await pollBell.ring() }
+    func requestQueued() async { pollBell.ring() }
 
     /// Health summary for the readiness endpoint.
     func readiness() async -> (hub: Bool, storage: Bool, camera: Bool, pending: Int) {
@@ -237,7 +251,7 @@ actor DeviceAgent {
 
     private func setPollerRunning(_ running: Bool) async {
         pollerRunning = running
-        if !running { await pollerStopped.ring() }
+        if !running { pollerStopped.ring() }
     }
 
     private nonisolated func receiveLoop() async {
@@ -433,8 +447,8 @@ actor DeviceAgent {
                 log.warning("the request cannot be satisfied; answering not found", metadata: ["class": "\(request.className)", "reason": "\(problem)"])
                 jobSink.yield(.notFound(entry))
             } else {
-                await cameraBell.ring()
-                await deadlineBell.ring()
+                cameraBell.ring()
+                deadlineBell.ring()
             }
         case .full:
             await release(lease)
@@ -785,7 +799,7 @@ actor DeviceAgent {
 
     func afterRemoval() {
         updatePendingGauge()
-        Task { await slotBell.ring() }
+        slotBell.ring()
         finishIfDrained()
     }
 

@@ -61,17 +61,19 @@ public struct DeviceAgentService: Service {
         }
         await agent.attachPreview(preview)
         do {
-            try await withGracefulShutdownHandler {
-                try await withThrowingDiscardingTaskGroup { group in
-                    if let health {
-                        group.addTask { await health.run() }
-                    }
-                    await agent.run()
-                    // The health server stops by itself on a graceful shutdown; cancel it otherwise.
-                    if !Task.isShuttingDownGracefully { group.cancelAll() }
+            try await withThrowingDiscardingTaskGroup { group in
+                if let health {
+                    group.addTask { await health.run() }
                 }
-            } onGracefulShutdown: { [agent] in
-                Task { await agent.shutdown(grace: grace) }
+                // A graceful shutdown asks the agent to drain; its run() returns once it has.
+                group.addTask {
+                    guard (try? await gracefulShutdown()) != nil else { return }
+                    await agent.shutdown(grace: grace)
+                }
+                await agent.run()
+                // The health server stops by itself on a graceful shutdown; cancel it otherwise
+                // (and the shutdown watcher above, which is still waiting).
+                group.cancelAll()
             }
         } catch {
             await preview?.stop()

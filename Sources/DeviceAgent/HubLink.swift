@@ -76,7 +76,7 @@ actor HubLink {
     /// returns at once. A newer patch replaces one not yet sent.
     func report(_ patch: Data) async {
         pendingReport = patch
-        await backlogBell.ring()
+        backlogBell.ring()
     }
 
     private func flushReport() async {

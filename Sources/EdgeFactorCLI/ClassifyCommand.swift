@@ -70,7 +70,7 @@ struct ClassifyCommand: AsyncParsableCommand {
         let pipeline = ClassificationPipeline(classifier: classifier, topK: topk)
         var last = clock.now
         do {
-            for try await frame in pipeline.frames(from: frameSource, maximumFrames: frames, skipped: { printError("skipped: \($0)") }) {
+            try await pipeline.forEachFrame(from: frameSource, maximumFrames: frames, skipped: { printError("skipped: \($0)") }) { frame in
                 let t0 = clock.now
                 if output != nil, let best = frame.result.top.first {
                     var annotated = frame.image

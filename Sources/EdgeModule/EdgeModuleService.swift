@@ -49,6 +49,7 @@ public struct EdgeModuleService: Service {
             try await cancelWhenGracefulShutdown {
                 try await withThrowingDiscardingTaskGroup { group in
                     if let health = self.health { group.addTask { await health.run() } }
+                    group.addTask { await connection.deliverSettings() }
                     try await connection.run()
                     group.cancelAll()
                 }
@@ -194,8 +195,10 @@ actor ModuleConnection {
         }
     }
 
+    /// Delivers the agent's settings as the twin changes them, until cancelled.
+    func deliverSettings() async { await courier.run() }
+
     func close() async {
-        await courier.close()
         if let client { await client.close() }
         client = nil
     }

@@ -7,8 +7,8 @@ import Verification
 /// Delivers the agent's settings: seals them with the module's secret and puts them on every queue
 /// the agent may be reading (the queue it read until now and, after a change, the new one).
 ///
-/// Delivery runs in its own task and retries with backoff while storage is away, so
-/// `ProcessRequest` never waits for it. Only the newest settings are kept: a newer change replaces
+/// Delivery runs in ``run()`` (a child of the module's task group) and retries with backoff while
+/// storage is away, so `ProcessRequest` never waits for it. Only the newest settings are kept: a newer change replaces
 /// an undelivered one (the agent would ignore the older revision anyway) and goes to every queue
 /// either was meant for. The outcome is reported in the module twin's `agentSettings` property.
 actor SettingsCourier {
@@ -25,7 +25,10 @@ actor SettingsCourier {
     private let secret: SharedSecret
     private let logger: Logger
     private var pending: Delivery?
-    private var worker: Task<Void, Never>?
+    /// Rung by ``send(_:revision:)``; holds at most one ring, so changes made while a delivery
+    /// runs are picked up by the next pass.
+    private let wakeUps: AsyncStream<Void>
+    private let wakeUp: AsyncStream<Void>.Continuation
     private var reporter: ModuleClient?
     /// The queue the agent reads, as far as the module knows: where the next settings must go.
     private var agentQueue: String
@@ -37,13 +40,14 @@ actor SettingsCourier {
         self.secret = secret
         self.agentQueue = initialQueue
         self.logger = logger
+        (wakeUps, wakeUp) = AsyncStream.makeStream(of: Void.self, bufferingPolicy: .bufferingNewest(1))
     }
 
     /// Where delivery outcomes are reported (set once the module is connected).
     func attach(_ client: ModuleClient) { reporter = client }
 
     /// Sends `settings` (applied at desired-properties version `revision`) to the agent's current
-    /// queue and, when it changed, to the new one; returns at once.
+    /// queue and, when it changed, to the new one; returns at once (``run()`` delivers).
     func send(_ settings: ModuleSettings, revision: Int) {
         let agentSettings: AgentSettings
         let sealed: SignedEnvelope
@@ -60,15 +64,15 @@ actor SettingsCourier {
         for queue in [agentQueue, settings.requestsQueue] where !queues.contains(queue) { queues.append(queue) }
         agentQueue = settings.requestsQueue
         pending = Delivery(settings: agentSettings, text: sealed.jsonString(), queues: queues)
-        if worker == nil {
-            worker = Task { await self.deliverPending() }
-        }
+        wakeUp.yield()
     }
 
-    /// Stops retrying (at shutdown); an undelivered change is sent again after the next start.
-    func close() {
-        worker?.cancel()
-        worker = nil
+    /// Delivers what ``send(_:revision:)`` hands over until cancelled (at shutdown: an undelivered
+    /// change is sent again after the next start).
+    func run() async {
+        for await _ in wakeUps {
+            await deliverPending()
+        }
     }
 
     private func deliverPending() async {
@@ -100,7 +104,6 @@ actor SettingsCourier {
                 guard await backoff.sleep() else { break }
             }
         }
-        worker = nil
     }
 
     private func markDelivered(_ queue: String, revision: Int) {

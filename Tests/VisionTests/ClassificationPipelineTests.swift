@@ -19,7 +19,7 @@ struct ClassificationPipelineTests {
         let skipped = Mutex(0)
         var indices: [Int] = []
         var classes: [Int] = []
-        for try await frame in pipeline.frames(from: try FrameSources.open(directory.path), skipped: { _ in skipped.withLock { $0 += 1 } }) {
+        try await pipeline.forEachFrame(from: try FrameSources.open(directory.path), skipped: { _ in skipped.withLock { $0 += 1 } }) { frame in
             indices.append(frame.index)
             classes.append(frame.result.top[0].classIndex)
             #expect(frame.result.top.count == 2)
@@ -30,23 +30,45 @@ struct ClassificationPipelineTests {
         #expect(skipped.withLock { $0 } == 1)
 
         var limited = 0
-        for try await _ in pipeline.frames(from: try FrameSources.open("synthetic://64x64"), maximumFrames: 4) { limited += 1 }
+        try await pipeline.forEachFrame(from: try FrameSources.open("synthetic://64x64"), maximumFrames: 4) { _ in limited += 1 }
         #expect(limited == 4)
     }
 
-    @Test("a source error ends the stream with that error")
+    @Test("firstFrame stops at the first match and reads no further")
+    func firstMatch() async throws {
+        let directory = try TestAssets.temporaryDirectory()
+        defer { try? FileManager.default.removeItem(at: directory) }
+        for (i, photo) in ["chelsea.jpg", "coffee.jpg", "chelsea.jpg", "coffee.jpg"].enumerated() {
+            try TestAssets.data("photos/\(photo)").write(to: directory.appendingPathComponent("\(i).jpg"))
+        }
+        let classifier = try ImageClassifier(configuration: ClassifierConfiguration.defaultModel())
+        let pipeline = ClassificationPipeline(classifier: classifier, topK: 1)
+        let seen = Mutex<[Int]>([])
+        let match = try await pipeline.firstFrame(from: try FrameSources.open(directory.path)) { frame in
+            seen.withLock { $0.append(frame.index) }
+            return frame.result.top.first?.classIndex == 967
+        }
+        #expect(match?.index == 1)
+        #expect(seen.withLock { $0 } == [0, 1])
+        let none = try await pipeline.firstFrame(from: try FrameSources.open(directory.path), maximumFrames: 1) { frame in
+            frame.result.top.first?.classIndex == 967
+        }
+        #expect(none == nil)
+    }
+
+    @Test("a source error ends the run with that error")
     func sourceError() async throws {
         let directory = try TestAssets.temporaryDirectory()
         defer { try? FileManager.default.removeItem(at: directory) }
         let classifier = try ImageClassifier(configuration: ClassifierConfiguration.defaultModel())
         let source = try FrameSources.open(try VideoSourceTests.makeVideo(in: directory))
         var count = 0
-        for try await _ in ClassificationPipeline(classifier: classifier).frames(from: source) { count += 1 }
+        try await ClassificationPipeline(classifier: classifier).forEachFrame(from: source) { _ in count += 1 }
         #expect(count == 5)
         let broken = directory.appendingPathComponent("broken.mp4")
         try Data(repeating: 7, count: 1000).write(to: broken)
         await #expect(throws: FrameSourceError.self) {
-            for try await _ in ClassificationPipeline(classifier: classifier).frames(from: try FrameSources.open(broken.path)) {}
+            try await ClassificationPipeline(classifier: classifier).forEachFrame(from: try FrameSources.open(broken.path)) { _ in }
         }
     }
 }

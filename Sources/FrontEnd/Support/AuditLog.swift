@@ -74,15 +74,22 @@ public struct AuditLog: Sendable {
 
     /// Appends `event`. Failures to write are returned to the caller, which logs them: a sign-in
     /// is not refused because the audit disk is full, but the operator hears about it.
+    ///
+    /// Not cancellable: a shutdown cancelling the request must not drop the record of a sign-in
+    /// already decided, so the write is GRDB's callback form (which cancellation does not reach),
+    /// awaited in the caller's task.
     public func record(_ event: AuditEvent) async throws {
         var event = event
         // Bound free-text fields: they may echo what a client typed.
         event.username = event.username.map { String($0.prefix(64)) }
         event.detail = event.detail.map { String($0.prefix(500)) }
         event.actor = event.actor.map { String($0.prefix(64)) }
-        try await database.writer.write { [event] db in
-            var copy = event
-            try copy.insert(db)
+        let bounded = event
+        try await withCheckedThrowingContinuation { (continuation: CheckedContinuation<Void, any Error>) in
+            database.writer.asyncWrite({ db in
+                var copy = bounded
+                try copy.insert(db)
+            }, completion: { _, result in continuation.resume(with: result) })
         }
     }
 

@@ -1,4 +1,5 @@
 import Foundation
+import Synchronization
 import Verification
 
 /// The verifications in flight: their state, who may see them, and who is watching.
@@ -26,7 +27,9 @@ actor VerificationTracker {
     }
 
     private var entries: [String: PendingVerification] = [:]
-    private var watchers: [String: [UUID: AsyncStream<PendingVerification>.Continuation]] = [:]
+    /// Behind a Mutex rather than the actor: a stream's termination handler removes its watcher
+    /// synchronously, without a task hop onto the actor.
+    private let watchers = Mutex<[String: [UUID: AsyncStream<PendingVerification>.Continuation]]>([:])
     private let limits: Limits
     private let jobContinuation: AsyncStream<PendingVerification>.Continuation
     /// New verifications for the worker to carry out.
@@ -68,10 +71,8 @@ actor VerificationTracker {
             return stream
         }
         let id = UUID()
-        watchers[requestId, default: [:]][id] = continuation
-        continuation.onTermination = { [weak self] _ in
-            Task { await self?.removeWatcher(requestId, id) }
-        }
+        watchers.withLock { $0[requestId, default: [:]][id] = continuation }
+        continuation.onTermination = { [weak self] _ in self?.removeWatcher(requestId, id) }
         return stream
     }
 
@@ -91,11 +92,14 @@ actor VerificationTracker {
         if let image { entry.image = image }
         if phase.isTerminal { entry.finishedAt = now }
         entries[requestId] = entry
-        for continuation in watchers[requestId, default: [:]].values {
+        let watching = watchers.withLock { watchers in
+            defer { if phase.isTerminal { watchers[requestId] = nil } }
+            return Array(watchers[requestId, default: [:]].values)
+        }
+        for continuation in watching {
             continuation.yield(entry)
             if phase.isTerminal { continuation.finish() }
         }
-        if phase.isTerminal { watchers[requestId] = nil }
     }
 
     /// Stops handing out work (graceful shutdown).
@@ -105,9 +109,11 @@ actor VerificationTracker {
 
     var count: Int { entries.count }
 
-    private func removeWatcher(_ requestId: String, _ id: UUID) {
-        watchers[requestId]?[id] = nil
-        if watchers[requestId]?.isEmpty == true { watchers[requestId] = nil }
+    private nonisolated func removeWatcher(_ requestId: String, _ id: UUID) {
+        watchers.withLock { watchers in
+            watchers[requestId]?[id] = nil
+            if watchers[requestId]?.isEmpty == true { watchers[requestId] = nil }
+        }
     }
 
     private func prune(now: Date) {
@@ -116,7 +122,7 @@ actor VerificationTracker {
             let oldest = finished.sorted { ($0.finishedAt ?? now) < ($1.finishedAt ?? now) }.prefix(finished.count - limits.finishedCapacity)
             for entry in oldest {
                 entries[entry.requestId] = nil
-                watchers[entry.requestId] = nil
+                _ = watchers.withLock { $0.removeValue(forKey: entry.requestId) }
             }
         }
         let retention = limits.retention
@@ -127,7 +133,7 @@ actor VerificationTracker {
         }
         for entry in stale {
             entries[entry.requestId] = nil
-            watchers[entry.requestId] = nil
+            _ = watchers.withLock { $0.removeValue(forKey: entry.requestId) }
         }
     }
 }

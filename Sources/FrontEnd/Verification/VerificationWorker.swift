@@ -224,9 +224,8 @@ struct VerificationWorker: Service {
     }
 
     private func record(_ event: AuditEvent) async {
-        // Not cancellable: a shutdown must not drop the record of a sign-in already decided.
-        let audit = self.audit
-        do { try await Task { try await audit.record(event) }.value } catch { logger.error("cannot write the audit log: \(error)") }
+        // Not cancellable (AuditLog.record): a shutdown must not drop the record of a sign-in already decided.
+        do { try await audit.record(event) } catch { logger.error("cannot write the audit log: \(error)") }
     }
 }
 
