@@ -44,6 +44,9 @@ let package = Package(
     ],
     targets: [
         // MARK: Foundations
+        // The small helpers every module shares (base64url, constant-time comparison, Duration
+        // units, percent-encoding, the default model's name): `package` access, no dependencies.
+        .target(name: "EdgeFactorSupport", swiftSettings: strict),
         .target(
             name: "MQTT",
             dependencies: [.product(name: "NIOCore", package: "swift-nio")],
@@ -52,6 +55,7 @@ let package = Package(
         .target(
             name: "AzureStorage",
             dependencies: [
+                "EdgeFactorSupport",
                 "PrivateFiles",
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
                 .product(name: "NIOCore", package: "swift-nio"),
@@ -65,6 +69,7 @@ let package = Package(
         .target(
             name: "IoTHub",
             dependencies: [
+                "EdgeFactorSupport",
                 "MQTT",
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
@@ -82,6 +87,7 @@ let package = Package(
         .target(
             name: "Vision",
             dependencies: [
+                "EdgeFactorSupport",
                 "CVisionShims", "CONNXRuntime",
                 .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "NIOCore", package: "swift-nio"),
@@ -119,6 +125,7 @@ let package = Package(
         .target(
             name: "Observability",
             dependencies: [
+                "EdgeFactorSupport",
                 "ListenerSafety",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "NIOCore", package: "swift-nio"),
@@ -130,7 +137,7 @@ let package = Package(
         ),
         .target(
             name: "Verification",
-            dependencies: ["PrivateFiles", .product(name: "Crypto", package: "swift-crypto")],
+            dependencies: ["EdgeFactorSupport", "PrivateFiles", .product(name: "Crypto", package: "swift-crypto")],
             swiftSettings: strict
         ),
 
@@ -138,6 +145,7 @@ let package = Package(
         .target(
             name: "StorageService",
             dependencies: [
+                "EdgeFactorSupport",
                 "AzureStorage", "PrivateFiles", "ListenerSafety", "DevelopmentTLS", "Observability",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "HummingbirdCore", package: "hummingbird"),
@@ -154,6 +162,7 @@ let package = Package(
         .target(
             name: "HubService",
             dependencies: [
+                "EdgeFactorSupport",
                 "MQTT", "IoTHub", "PrivateFiles", "ListenerSafety", "DevelopmentTLS", "Observability",
                 .product(name: "Prometheus", package: "swift-prometheus"),
                 .product(name: "Hummingbird", package: "hummingbird"),
@@ -176,6 +185,7 @@ let package = Package(
         .target(
             name: "EdgeModule",
             dependencies: [
+                "EdgeFactorSupport",
                 "IoTHub", "AzureStorage", "Verification", "Observability",
                 .product(name: "Prometheus", package: "swift-prometheus"),
                 .product(name: "Logging", package: "swift-log"),
@@ -186,6 +196,7 @@ let package = Package(
         .target(
             name: "DeviceAgent",
             dependencies: [
+                "EdgeFactorSupport",
                 "IoTHub", "AzureStorage", "Vision", "Verification", "PrivateFiles", "ListenerSafety", "Observability",
                 .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "NIOCore", package: "swift-nio"),
@@ -200,6 +211,7 @@ let package = Package(
         .target(
             name: "FrontEnd",
             dependencies: [
+                "EdgeFactorSupport",
                 "IoTHub", "AzureStorage", "Verification", "PrivateFiles", "ListenerSafety", "Observability",
                 .product(name: "Prometheus", package: "swift-prometheus"),
                 .product(name: "Hummingbird", package: "hummingbird"),
@@ -240,6 +252,7 @@ let package = Package(
         .executableTarget(
             name: "EdgeFactorCLI",
             dependencies: [
+                "EdgeFactorSupport",
                 "AzureStorage", "IoTHub", "Vision", "Verification", "PrivateFiles", "ListenerSafety", "Observability",
                 "StorageService", "HubService", "EdgeModule", "DeviceAgent", "FrontEnd",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),

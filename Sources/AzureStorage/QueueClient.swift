@@ -1,3 +1,4 @@
+import EdgeFactorSupport
 public import AsyncHTTPClient
 public import Foundation
 import NIOCore
@@ -148,8 +149,7 @@ public final class QueueClient: Sendable {
     // MARK: Wire helpers
 
     static func seconds(_ duration: Duration) -> Int64 {
-        let parts = duration.components
-        return parts.seconds + (parts.attoseconds > 0 ? 1 : 0)
+        duration.wholeSecondsRoundedUp
     }
 
     static func messageBody(_ wireText: String) -> ByteBuffer {

@@ -41,8 +41,7 @@ public struct RetryPolicy: Sendable, Hashable {
 
     /// The random wait before retry number `retry` (1-based).
     func delay(beforeRetry retry: Int) -> Duration {
-        let base = Double(baseDelay.components.seconds) + Double(baseDelay.components.attoseconds) / 1e18
-        let cap = Double(maximumDelay.components.seconds) + Double(maximumDelay.components.attoseconds) / 1e18
+        let base = baseDelay.inSeconds, cap = maximumDelay.inSeconds
         let ceiling = min(cap, base * Double(1 << min(retry - 1, 20)))
         return .milliseconds(Int64(Double.random(in: 0...ceiling) * 1000))
     }

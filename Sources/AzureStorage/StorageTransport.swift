@@ -117,8 +117,7 @@ final class StorageTransport: Sendable {
             tries += 1
             let remaining = clock.now.duration(to: callDeadline)
             let budget = min(remaining, retry.attemptTimeout)
-            let nanos = budget.components.seconds * 1_000_000_000 + budget.components.attoseconds / 1_000_000_000
-            let deadline = NIODeadline.now() + .nanoseconds(max(nanos, 1))
+            let deadline = NIODeadline.now() + max(TimeAmount(budget), .nanoseconds(1))
             do {
                 return try await attempt(deadline)
             } catch {

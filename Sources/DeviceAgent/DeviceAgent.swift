@@ -1,3 +1,4 @@
+import EdgeFactorSupport
 import AzureStorage
 import Foundation
 import IoTHub
@@ -129,7 +130,7 @@ actor DeviceAgent {
         let container = self.container
         intake = RequestIntake(
             deviceId: deviceId, deviceSecret: configuration.deviceSecret, moduleSecrets: configuration.moduleSecrets,
-            acceptLegacy: configuration.acceptLegacyMessages, legacyLifetime: configuration.legacyRequestLifetime.seconds)
+            acceptLegacy: configuration.acceptLegacyMessages, legacyLifetime: configuration.legacyRequestLifetime.inSeconds)
         publisher = ResultPublisher(
             deviceId: deviceId, deviceSecret: configuration.deviceSecret, container: container,
             jpegQuality: configuration.jpegQuality)
@@ -640,7 +641,7 @@ actor DeviceAgent {
         // Scores from a model replaced meanwhile use the old class indices: skip the frame.
         guard generation == modelGeneration else { return }
         for match in book.match(capturedAfter: startedAt, confidence: scores.percent, similarity: scores.similarity(to:)) {
-            jobSink.yield(.found(match.entry, frame: frame, confidence: match.confidence, capturedAt: capturedAt, inferenceMilliseconds: inference.milliseconds))
+            jobSink.yield(.found(match.entry, frame: frame, confidence: match.confidence, capturedAt: capturedAt, inferenceMilliseconds: inference.inMilliseconds))
         }
         reportProgress()
         enrolmentFrame(frame, embedding: scores.embedding, startedAt: startedAt)
@@ -756,10 +757,10 @@ actor DeviceAgent {
         }
         let lease = book.entry(request.requestId)?.delivery ?? entry.delivery
         let now = ContinuousClock.now
-        published.timings["watch"] = (now - lease.receivedAt).milliseconds - (published.timings["upload"] ?? 0) - (published.timings["encode"] ?? 0)
-        published.timings["total"] = (now - lease.receivedAt).milliseconds
+        published.timings["watch"] = (now - lease.receivedAt).inMilliseconds - (published.timings["upload"] ?? 0) - (published.timings["encode"] ?? 0)
+        published.timings["total"] = (now - lease.receivedAt).inMilliseconds
         if let enqueuedAt = lease.enqueuedAt {
-            published.timings["queue"] = max(0, Date().timeIntervalSince(enqueuedAt) * 1000 - (now - lease.receivedAt).milliseconds)
+            published.timings["queue"] = max(0, Date().timeIntervalSince(enqueuedAt) * 1000 - (now - lease.receivedAt).inMilliseconds)
         }
         if published.stored {
             await hub.send(telemetry(for: published))

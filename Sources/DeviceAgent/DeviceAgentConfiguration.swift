@@ -4,6 +4,7 @@ public import IoTHub
 public import ListenerSafety
 public import Verification
 public import Vision
+import EdgeFactorSupport
 
 /// Everything the device agent needs. Defaults follow the original design's names and the
 /// security model's limits.
@@ -31,7 +32,7 @@ public struct DeviceAgentConfiguration: Sendable {
     public var moduleSecrets: [String: SharedSecret]
 
     /// Name of the model the agent starts with (the module's settings name models the same way).
-    public var model = "efficientnet-lite0"
+    public var model = DefaultModel.name
     /// Where models named by the module's settings are found: `<model>.onnx` and its labels
     /// (`<model>.labels.txt`, else the shared `labels.txt`). Default: `$EDGEFACTOR_HOME/models`.
     public var modelsDirectory = URL(fileURLWithPath: VisionHome.directory() + "/models", isDirectory: true)

@@ -1,3 +1,4 @@
+import EdgeFactorSupport
 import AzureStorage
 import Crypto
 import Foundation
@@ -74,7 +75,7 @@ struct ResultPublisher: Sendable {
         let stored = try await storeResult(envelope, requestId: request.requestId)
         return Published(
             result: result, envelope: envelope, stored: stored,
-            timings: ["encode": encodeMs.milliseconds, "upload": (clock.now - uploadStart).milliseconds])
+            timings: ["encode": encodeMs.inMilliseconds, "upload": (clock.now - uploadStart).inMilliseconds])
     }
 
     /// Uploads the sealed `not-found` result.
@@ -87,7 +88,7 @@ struct ResultPublisher: Sendable {
         let envelope = try SignedEnvelope.seal(result, kind: .result, keyId: deviceId, secret: deviceSecret)
         let uploadStart = clock.now
         let stored = try await storeResult(envelope, requestId: request.requestId)
-        return Published(result: result, envelope: envelope, stored: stored, timings: ["upload": (clock.now - uploadStart).milliseconds])
+        return Published(result: result, envelope: envelope, stored: stored, timings: ["upload": (clock.now - uploadStart).inMilliseconds])
     }
 
     /// Writes `result.json` unless it exists; false when it already did.

@@ -1,3 +1,4 @@
+import EdgeFactorSupport
 import ArgumentParser
 import Foundation
 import Vision
@@ -120,12 +121,11 @@ struct PipelineStatistics {
     }
 
     private func ms(_ d: Duration) -> String {
-        let value = Double(d.components.seconds) * 1000 + Double(d.components.attoseconds) / 1e15
-        return String(format: "%.2f", value / Double(max(frames, 1)))
+        String(format: "%.2f", d.inMilliseconds / Double(max(frames, 1)))
     }
 
     var fps: Double {
-        let seconds = Double(total.components.seconds) + Double(total.components.attoseconds) / 1e18
+        let seconds = total.inSeconds
         return seconds > 0 ? Double(frames) / seconds : 0
     }
 

@@ -1,3 +1,4 @@
+import EdgeFactorSupport
 import ArgumentParser
 import EdgeModule
 import Foundation
@@ -113,7 +114,7 @@ struct ModuleCommand: AsyncParsableCommand {
         if let responsesContainer { configuration.settings.responsesContainer = responsesContainer }
         configuration.settings.model = model
         configuration.settings.defaultThreshold = defaultThreshold
-        configuration.settings.requestLifetime = try EdgeConnectionOptions.duration(requestLifetime, option: "--request-lifetime").seconds
+        configuration.settings.requestLifetime = try EdgeConnectionOptions.duration(requestLifetime, option: "--request-lifetime").inSeconds
         configuration.enqueueTimeout = try EdgeConnectionOptions.duration(enqueueTimeout, option: "--enqueue-timeout")
         configuration.acceptUnsignedRequests = acceptUnsignedRequests
         configuration.healthEndpoint = try OperatorOptions.endpoint(healthAddress, option: "--health-address", allowRemote: allowInsecureRemote)
@@ -137,9 +138,4 @@ struct ModuleCommand: AsyncParsableCommand {
             throw ValidationError("--model must be 1–100 letters, digits, '-', '_' or '.', not starting with '.' (got \(model.prefix(100))).")
         }
     }
-}
-
-extension Duration {
-    /// Whole and fractional seconds.
-    var seconds: Double { Double(components.seconds) + Double(components.attoseconds) / 1e18 }
 }

@@ -1,5 +1,6 @@
 import Foundation
 import Verification
+import EdgeFactorSupport
 
 /// The module's settings that the twin's desired properties can change at run time. The module
 /// applies each valid one and reports every one back (applied value, or why it was refused).
@@ -18,7 +19,7 @@ public struct ModuleSettings: Sendable, Equatable {
     public var model: String = ModuleSettings.defaultModel
 
     /// The set-up's default model, EfficientNet-Lite0.
-    public static let defaultModel = "efficientnet-lite0"
+    public static let defaultModel = DefaultModel.name
 
     public init() {}
 

@@ -1,3 +1,4 @@
+import EdgeFactorSupport
 package import Logging
 
 /// One line per answered request, at `info`: method, path, status, duration and, when known
@@ -28,8 +29,7 @@ package struct AccessLog: Sendable {
     }
 
     private static func metadata(duration: Duration, bytes: Int?, operation: String?) -> Logger.Metadata {
-        let components = duration.components
-        let milliseconds = Double(components.seconds) * 1000 + Double(components.attoseconds) / 1e15
+        let milliseconds = duration.inMilliseconds
         var metadata: Logger.Metadata = ["duration_ms": "\((milliseconds * 1000).rounded() / 1000)"]
         if let bytes { metadata["bytes"] = "\(bytes)" }
         if let operation { metadata["operation"] = "\(operation)" }

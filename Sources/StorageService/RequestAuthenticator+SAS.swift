@@ -1,5 +1,6 @@
 import AzureStorage
 import Foundation
+import EdgeFactorSupport
 
 /// The response headers a service SAS sets on Get Blob and Get Blob Properties (`rscc`,
 /// `rscd`, `rsce`, `rscl`, `rsct`); `nil` where the SAS leaves the stored property.
@@ -106,7 +107,7 @@ extension RequestAuthenticator {
             throw .authenticationFailed("The SAS version sv='\(fields.version.prefix(16))' is not supported (2015-04-05 or later).")
         }
         guard let given = query["sig"].flatMap({ Data(base64Encoded: $0) }),
-              account.credentials.contains(where: { Self.constantTimeEqual($0.signatureBytes(for: stringToSign), Array(given)) })
+              account.credentials.contains(where: { ConstantTime.equals($0.signatureBytes(for: stringToSign), Array(given)) })
         else {
             throw .authenticationFailed("Signature did not match: the SAS was not made for this resource with this account's key, or was altered.")
         }

@@ -1,5 +1,6 @@
 import AzureStorage
 import Foundation
+import EdgeFactorSupport
 
 /// What a request needs a SAS to grant.
 enum SASPermission: Character, Sendable {
@@ -107,17 +108,11 @@ struct RequestAuthenticator: Sendable {
                 method: request.method, header: { request.header($0) }, msHeaders: msHeaders,
                 accountName: account.name, path: request.rawPath, query: request.rawQuery, ordering: ordering
             )
-            for key in account.credentials where Self.constantTimeEqual(key.signatureBytes(for: stringToSign), Array(given)) {
+            for key in account.credentials where ConstantTime.equals(key.signatureBytes(for: stringToSign), Array(given)) {
                 return
             }
         }
         throw .authenticationFailed("The MAC signature found in the HTTP request is not the same as any computed signature; check the account key.")
     }
 
-    static func constantTimeEqual(_ lhs: [UInt8], _ rhs: [UInt8]) -> Bool {
-        guard lhs.count == rhs.count else { return false }
-        var difference: UInt8 = 0
-        for index in lhs.indices { difference |= lhs[index] ^ rhs[index] }
-        return difference == 0
-    }
 }

@@ -1,4 +1,5 @@
 public import Foundation
+import EdgeFactorSupport
 
 /// "Capture `views` distinct views of the object now in front of the camera, for at most
 /// `captureSeconds`, and keep them as a template of `accountRef`'s object named `objectName`".

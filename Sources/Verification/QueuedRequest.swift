@@ -1,4 +1,5 @@
 public import Foundation
+import EdgeFactorSupport
 
 /// What the edge module puts on the requests queue, sealed with the per-module secret
 /// (`EnvelopeKind.queuedRequest`). It wraps the front-end's sealed request untouched, so the agent

@@ -1,4 +1,5 @@
 import Crypto
+import EdgeFactorSupport
 public import Foundation
 #if canImport(Glibc)
 import Glibc

@@ -1,4 +1,5 @@
 public import Foundation
+import EdgeFactorSupport
 
 /// One challenge: "show `className` to device `deviceId` with at least `threshold` % confidence
 /// before `expiresAt`". Created and sealed by the front-end with the device's secret.
@@ -50,7 +51,7 @@ public struct VerificationRequest: Codable, Sendable, Hashable {
         deviceId: String, moduleId: String?, className: String, threshold: Double,
         lifetime: Duration = .seconds(60), now: Date = Date(), templateId: String? = nil, accountRef: String? = nil
     ) throws(VerificationError) -> VerificationRequest {
-        let seconds = Double(lifetime.components.seconds) + Double(lifetime.components.attoseconds) / 1e18
+        let seconds = lifetime.inSeconds
         let request = VerificationRequest(
             requestId: RandomID.hex128(), deviceId: deviceId, moduleId: moduleId, className: className,
             threshold: threshold, issuedAt: now, expiresAt: now.addingTimeInterval(seconds),

@@ -1,4 +1,5 @@
 import Foundation
+import EdgeFactorSupport
 
 /// Everything needed to build an ``ImageClassifier``.
 public struct ClassifierConfiguration: Sendable {
@@ -38,7 +39,7 @@ public struct ClassifierConfiguration: Sendable {
     }
 
     /// File names of the default model inside `$EDGEFACTOR_HOME/models`.
-    public static let defaultModelFile = "efficientnet-lite0.onnx"
+    public static let defaultModelFile = DefaultModel.name + ".onnx"
     public static let defaultLabelsFile = "labels.txt"
 
     /// The default model built by set-up: EfficientNet-Lite0 (ImageNet-1k) in

@@ -1,4 +1,5 @@
 import Foundation
+import EdgeFactorSupport
 
 /// A folder of models in the layout set-up makes, where a model is chosen by name:
 ///
@@ -23,9 +24,9 @@ public struct ModelDirectory: Sendable, Equatable {
     }
 
     /// Name of set-up's fp32 EfficientNet-Lite0 (ImageNet-1k).
-    public static let efficientNetLite0 = "efficientnet-lite0"
+    public static let efficientNetLite0 = DefaultModel.name
     /// Name of set-up's static int8 quantization of it (see docs/benchmarks.md, "int8").
-    public static let efficientNetLite0Int8 = "efficientnet-lite0-int8"
+    public static let efficientNetLite0Int8 = DefaultModel.int8Name
 
     /// Whether a `--model` value is a model name to look up in a models folder (no `/` and no
     /// `.onnx` extension, such as `efficientnet-lite0-int8`) rather than the path of a file.

@@ -1,0 +1,13 @@
+/// Comparison of secrets (MACs, tokens) in time that depends only on their lengths.
+package enum ConstantTime {
+    package static func equals(_ lhs: some Collection<UInt8>, _ rhs: some Collection<UInt8>) -> Bool {
+        guard lhs.count == rhs.count else { return false }
+        var difference: UInt8 = 0
+        for (a, b) in zip(lhs, rhs) { difference |= a ^ b }
+        return difference == 0
+    }
+
+    package static func equals(_ lhs: String, _ rhs: String) -> Bool {
+        equals(lhs.utf8, rhs.utf8)
+    }
+}
