@@ -1,5 +1,5 @@
 import Crypto
-public import Foundation
+import Foundation
 
 /// What makes two embeddings comparable: the same model file (by SHA-256), the same output and the
 /// same pre-processing. A template records it, and a classifier with another identity refuses it.
