@@ -1,10 +1,10 @@
 /// Percent-encoding as Azure Storage URLs use it. Hand-written: Foundation's encoders differ
 /// between platforms in which characters they leave alone, and the Shared Key signature covers
 /// the exact bytes of the path, so the encoding must be fixed and known.
-public enum PercentEncoding {
+package enum PercentEncoding {
     /// Encodes everything except `A–Z a–z 0–9 - _ . ~`, and `/` when `keepSlash` is set
     /// (blob names keep `/` literal, like the official SDKs).
-    public static func encode(_ text: some StringProtocol, keepSlash: Bool = false) -> String {
+    package static func encode(_ text: some StringProtocol, keepSlash: Bool = false) -> String {
         var out = [UInt8]()
         out.reserveCapacity(text.utf8.count)
         let hex = Array("0123456789ABCDEF".utf8)
@@ -21,7 +21,7 @@ public enum PercentEncoding {
     }
 
     /// Decodes `%XX` escapes (a `+` stays a `+`). Malformed escapes are kept literally.
-    public static func decode(_ text: some StringProtocol) -> String {
+    package static func decode(_ text: some StringProtocol) -> String {
         let bytes = Array(text.utf8)
         guard bytes.contains(0x25) else { return String(text) }
         var out = [UInt8]()
@@ -41,7 +41,7 @@ public enum PercentEncoding {
     }
 
     /// Decodes `%XX` escapes, returning `nil` for malformed escapes or invalid UTF-8.
-    public static func decodeStrict(_ text: some StringProtocol) -> String? {
+    package static func decodeStrict(_ text: some StringProtocol) -> String? {
         let bytes = Array(text.utf8)
         var out = [UInt8]()
         out.reserveCapacity(bytes.count)

@@ -4,7 +4,7 @@ import Synchronization
 /// a random 128-bit base drawn once per process plus a counter, where `UUID()` asks the kernel for
 /// randomness each time. Unique, not unpredictable: for request and message ids, never for secrets
 /// or tokens.
-public enum SequentialIdentifier {
+package enum SequentialIdentifier {
     private static let base: (high: UInt64, low: UInt64) = {
         var generator = SystemRandomNumberGenerator()
         return (generator.next(), generator.next())
@@ -13,7 +13,7 @@ public enum SequentialIdentifier {
     private static let digits = Array("0123456789abcdef".utf8)
 
     /// The next identifier.
-    public static func next() -> String {
+    package static func next() -> String {
         let count = counter.wrappingAdd(1, ordering: .relaxed).newValue
         let high = base.high
         let low = base.low &+ count

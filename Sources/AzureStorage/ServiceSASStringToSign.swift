@@ -1,28 +1,28 @@
 /// String to sign of a key-signed **service** SAS, for Blob and Queue, by signed version.
 /// Shared by the client, which creates SAS URLs, and the built-in service, which verifies them.
-public enum ServiceSASStringToSign {
+package enum ServiceSASStringToSign {
     /// The SAS query parameters that take part in the signature (decoded values).
-    public struct Fields: Sendable, Hashable {
-        public var permissions = ""          // sp
-        public var start = ""                // st
-        public var expiry = ""               // se
-        public var identifier = ""           // si
-        public var ip = ""                   // sip
-        public var protocols = ""            // spr
-        public var version = ""              // sv
-        public var resource = ""             // sr
-        public var snapshotTime = ""         // snapshot / version time for sr=bs/bv
-        public var encryptionScope = ""      // ses
-        public var cacheControl = ""         // rscc
-        public var contentDisposition = ""   // rscd
-        public var contentEncoding = ""      // rsce
-        public var contentLanguage = ""      // rscl
-        public var contentType = ""          // rsct
+    package struct Fields: Sendable, Hashable {
+        package var permissions = ""          // sp
+        package var start = ""                // st
+        package var expiry = ""               // se
+        package var identifier = ""           // si
+        package var ip = ""                   // sip
+        package var protocols = ""            // spr
+        package var version = ""              // sv
+        package var resource = ""             // sr
+        package var snapshotTime = ""         // snapshot / version time for sr=bs/bv
+        package var encryptionScope = ""      // ses
+        package var cacheControl = ""         // rscc
+        package var contentDisposition = ""   // rscd
+        package var contentEncoding = ""      // rsce
+        package var contentLanguage = ""      // rscl
+        package var contentType = ""          // rsct
 
-        public init() {}
+        package init() {}
 
         /// Reads the fields from decoded query parameters.
-        public init(query: [String: String]) {
+        package init(query: [String: String]) {
             permissions = query["sp"] ?? ""
             start = query["st"] ?? ""
             expiry = query["se"] ?? ""
@@ -43,7 +43,7 @@ public enum ServiceSASStringToSign {
     /// Blob SAS: canonical resource `/blob/{account}/{container}[/{blob}]` (decoded names).
     /// Layout by `sv`: 2020-12-06+ (16 fields), 2018-11-09…2020-10-02 (15, no `ses`),
     /// 2015-04-05…2018-03-28 (13, no `sr`/snapshot). `nil` for older or unparseable versions.
-    public static func blob(_ fields: Fields, canonicalResource: String) -> String? {
+    package static func blob(_ fields: Fields, canonicalResource: String) -> String? {
         let version = fields.version
         guard version.count == 10, version >= "2015-04-05" else { return nil }
         var parts = [fields.permissions, fields.start, fields.expiry, canonicalResource, fields.identifier, fields.ip, fields.protocols, version]
@@ -59,7 +59,7 @@ public enum ServiceSASStringToSign {
     }
 
     /// Queue SAS: `sp, st, se, /queue/{account}/{queue}, si, sip, spr, sv` (2015-04-05+).
-    public static func queue(_ fields: Fields, canonicalResource: String) -> String? {
+    package static func queue(_ fields: Fields, canonicalResource: String) -> String? {
         guard fields.version.count == 10, fields.version >= "2015-04-05" else { return nil }
         return [fields.permissions, fields.start, fields.expiry, canonicalResource, fields.identifier, fields.ip, fields.protocols, fields.version]
             .joined(separator: "\n")

@@ -6,9 +6,9 @@
 /// the second level breaks ties on letter case; the third on the ignored `'`/`-` characters.
 /// So `x-ms-meta-a_` sorts before `x-ms-meta-a1`, where a plain ordinal sort puts it after.
 /// Written from that description (hand-written: no Swift library provides this collation).
-public enum SharedKeyHeaderOrder {
+package enum SharedKeyHeaderOrder {
     /// `true` if `lhs` sorts before `rhs`.
-    public static func areInIncreasingOrder(_ lhs: String, _ rhs: String) -> Bool {
+    package static func areInIncreasingOrder(_ lhs: String, _ rhs: String) -> Bool {
         compare(Array(lhs.utf8), Array(rhs.utf8)) < 0
     }
 

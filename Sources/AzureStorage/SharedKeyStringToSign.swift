@@ -1,8 +1,8 @@
 /// Builds the Shared Key string to sign for Blob and Queue requests (versions 2009-09-19 and
 /// later). Shared by the client, which signs, and the built-in service, which verifies.
-public enum SharedKeyStringToSign {
+package enum SharedKeyStringToSign {
     /// How the canonicalized `x-ms-*` headers are ordered.
-    public enum HeaderOrdering: Sendable {
+    package enum HeaderOrdering: Sendable {
         /// The service's collation (see ``SharedKeyHeaderOrder``); what Azure and the SDKs use.
         case service
         /// Plain code-point order; some third-party clients sign this way.
@@ -10,7 +10,7 @@ public enum SharedKeyStringToSign {
     }
 
     /// The eleven standard header slots, in order, between the verb and the `x-ms-*` headers.
-    public static let standardHeaders = [
+    package static let standardHeaders = [
         "content-encoding", "content-language", "content-length", "content-md5", "content-type", "date",
         "if-modified-since", "if-match", "if-none-match", "if-unmodified-since", "range",
     ]
@@ -23,7 +23,7 @@ public enum SharedKeyStringToSign {
     ///   - path: the request path exactly as sent (still percent-encoded). Path-style URLs include
     ///     the account, which then appears twice in the result, as the service expects.
     ///   - query: the raw query string (percent-encoded, without `?`), or `nil`.
-    public static func make(
+    package static func make(
         method: String,
         header: (String) -> String?,
         msHeaders: [(name: String, value: String)],
@@ -61,7 +61,7 @@ public enum SharedKeyStringToSign {
 
     /// `/{account}{path}` followed by `\n{name}:{decoded values joined by ','}` for each query
     /// parameter, names lower-cased and sorted.
-    public static func canonicalizedResource(accountName: String, path: String, query: String?) -> String {
+    package static func canonicalizedResource(accountName: String, path: String, query: String?) -> String {
         var result = "/" + accountName + (path.isEmpty ? "/" : path)
         guard let query, !query.isEmpty else { return result }
         var parameters: [String: [String]] = [:]

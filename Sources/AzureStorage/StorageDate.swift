@@ -1,4 +1,4 @@
-public import Foundation
+package import Foundation
 #if canImport(Glibc)
 import Glibc
 #elseif canImport(Darwin)
@@ -8,12 +8,12 @@ import Darwin
 /// The two date formats of the storage protocols: RFC 1123 (`x-ms-date`, `Last-Modified`, message
 /// times) and ISO 8601 UTC (SAS `st`/`se`). Hand-written on `gmtime_r`/`timegm`: these run on every
 /// request, and Foundation's date formatters are far slower and not `Sendable`.
-public enum StorageDate {
+package enum StorageDate {
     private static let days = ["Sun", "Mon", "Tue", "Wed", "Thu", "Fri", "Sat"]
     private static let months = ["Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"]
 
     /// `Sun, 29 Nov 2026 00:19:03 GMT`
-    public static func rfc1123(_ date: Date) -> String {
+    package static func rfc1123(_ date: Date) -> String {
         var seconds = time_t(floor(date.timeIntervalSince1970))
         var parts = tm()
         gmtime_r(&seconds, &parts)
@@ -22,7 +22,7 @@ public enum StorageDate {
     }
 
     /// Parses `Sun, 29 Nov 2026 00:19:03 GMT` (the weekday is not checked). `nil` if malformed.
-    public static func parseRFC1123(_ text: some StringProtocol) -> Date? {
+    package static func parseRFC1123(_ text: some StringProtocol) -> Date? {
         if let date = parseCanonicalRFC1123(text) { return date }
         let fields = text.split(separator: " ")
         guard fields.count == 6, fields[0].hasSuffix(","), fields[5] == "GMT" || fields[5] == "UTC",
@@ -89,7 +89,7 @@ public enum StorageDate {
     }
 
     /// `2026-11-29T01:19:04Z` (whole seconds, as the SDKs emit for SAS).
-    public static func iso8601(_ date: Date) -> String {
+    package static func iso8601(_ date: Date) -> String {
         var seconds = time_t(floor(date.timeIntervalSince1970))
         var parts = tm()
         gmtime_r(&seconds, &parts)
@@ -105,7 +105,7 @@ public enum StorageDate {
 
     /// Parses ISO 8601 UTC as SAS uses it: `YYYY-MM-DD`, `YYYY-MM-DDThh:mmZ`,
     /// `YYYY-MM-DDThh:mm:ssZ` or with fractional seconds. `nil` if malformed.
-    public static func parseISO8601(_ text: some StringProtocol) -> Date? {
+    package static func parseISO8601(_ text: some StringProtocol) -> Date? {
         let bytes = Array(text.utf8)
         func number(_ start: Int, _ count: Int) -> Int? {
             guard start + count <= bytes.count else { return nil }

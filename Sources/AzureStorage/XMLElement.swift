@@ -1,12 +1,12 @@
 /// A parsed XML element: the small tree the storage protocols exchange.
-public struct StorageXMLElement: Sendable, Equatable {
-    public var name: String
-    public var attributes: [String: String]
-    public var children: [StorageXMLElement]
+package struct StorageXMLElement: Sendable, Equatable {
+    package var name: String
+    package var attributes: [String: String]
+    package var children: [StorageXMLElement]
     /// Concatenated character data directly inside this element (entities decoded).
-    public var text: String
+    package var text: String
 
-    public init(name: String, attributes: [String: String] = [:], children: [StorageXMLElement] = [], text: String = "") {
+    package init(name: String, attributes: [String: String] = [:], children: [StorageXMLElement] = [], text: String = "") {
         self.name = name
         self.attributes = attributes
         self.children = children
@@ -14,24 +14,24 @@ public struct StorageXMLElement: Sendable, Equatable {
     }
 
     /// The first child with this name.
-    public func child(_ name: String) -> StorageXMLElement? {
+    package func child(_ name: String) -> StorageXMLElement? {
         children.first { $0.name == name }
     }
 
     /// Every child with this name.
-    public func children(_ name: String) -> [StorageXMLElement] {
+    package func children(_ name: String) -> [StorageXMLElement] {
         children.filter { $0.name == name }
     }
 
     /// Text of the first child with this name.
-    public func childText(_ name: String) -> String? {
+    package func childText(_ name: String) -> String? {
         child(name)?.text
     }
 }
 
 /// XML that could not be parsed; `message` says where and why.
-public struct StorageXMLError: Error, Sendable, Equatable, CustomStringConvertible {
-    public var message: String
-    public var offset: Int
-    public var description: String { "malformed XML at byte \(offset): \(message)" }
+package struct StorageXMLError: Error, Sendable, Equatable, CustomStringConvertible {
+    package var message: String
+    package var offset: Int
+    package var description: String { "malformed XML at byte \(offset): \(message)" }
 }

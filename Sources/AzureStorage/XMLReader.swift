@@ -4,20 +4,20 @@
 /// safe on hostile input (no entity expansion beyond the five predefined ones and character
 /// references, no DOCTYPE, bounded depth and size), fast on the queue hot path, and produce
 /// `Sendable` values; FoundationXML's delegate parser is none of these on Linux.
-public enum StorageXMLReader {
+package enum StorageXMLReader {
     /// Deepest element nesting accepted.
-    public static let maximumDepth = 32
+    package static let maximumDepth = 32
     /// Most elements accepted in one document.
-    public static let maximumElements = 200_000
+    package static let maximumElements = 200_000
 
     /// Parses a whole document and returns its root element.
-    public static func parse(_ bytes: some Collection<UInt8>) throws(StorageXMLError) -> StorageXMLElement {
+    package static func parse(_ bytes: some Collection<UInt8>) throws(StorageXMLError) -> StorageXMLElement {
         var parser = Parser(bytes: Array(bytes))
         return try parser.document()
     }
 
     /// Parses UTF-8 text.
-    public static func parse(_ text: String) throws(StorageXMLError) -> StorageXMLElement {
+    package static func parse(_ text: String) throws(StorageXMLError) -> StorageXMLElement {
         try parse(Array(text.utf8))
     }
 

@@ -1,13 +1,13 @@
 /// Builds the XML bodies of the storage protocols. Escapes text and attribute values.
-public struct StorageXMLWriter: Sendable {
+package struct StorageXMLWriter: Sendable {
     public private(set) var text: String
 
     /// Starts a document with the UTF-8 declaration.
-    public init(declaration: Bool = true) {
+    package init(declaration: Bool = true) {
         text = declaration ? "<?xml version=\"1.0\" encoding=\"utf-8\"?>" : ""
     }
 
-    public mutating func open(_ name: String, attributes: [(String, String)] = []) {
+    package mutating func open(_ name: String, attributes: [(String, String)] = []) {
         text.append("<")
         text.append(name)
         for (key, value) in attributes {
@@ -20,14 +20,14 @@ public struct StorageXMLWriter: Sendable {
         text.append(">")
     }
 
-    public mutating func close(_ name: String) {
+    package mutating func close(_ name: String) {
         text.append("</")
         text.append(name)
         text.append(">")
     }
 
     /// `<name>escaped value</name>`, or `<name />` when the value is empty.
-    public mutating func element(_ name: String, _ value: String) {
+    package mutating func element(_ name: String, _ value: String) {
         if value.isEmpty {
             text.append("<\(name) />")
             return
@@ -37,12 +37,12 @@ public struct StorageXMLWriter: Sendable {
         close(name)
     }
 
-    public mutating func empty(_ name: String) {
+    package mutating func empty(_ name: String) {
         text.append("<\(name) />")
     }
 
     /// Escapes `&`, `<`, `>`, `"`, `'`, and writes carriage returns as `&#xD;` so they survive parsing.
-    public static func escape(_ value: String) -> String {
+    package static func escape(_ value: String) -> String {
         guard value.utf8.contains(where: { $0 == 0x26 || $0 == 0x3C || $0 == 0x3E || $0 == 0x22 || $0 == 0x27 || $0 == 0x0D }) else {
             return value
         }

@@ -8,12 +8,12 @@ import Synchronization
 /// frame. Slow clients skip frames instead of buffering them. A connection must send its request
 /// within ``requestTimeout`` (and a kept-alive one its next request), and at most four times
 /// ``maximumClients`` connections are open at once, so clients that never ask cannot pile up.
-public final class MJPEGStreamServer: Sendable {
-    public static let boundary = "edgefactorframe"
+package final class MJPEGStreamServer: Sendable {
+    package static let boundary = "edgefactorframe"
     /// Clients beyond this are answered 503.
-    public let maximumClients: Int
+    package let maximumClients: Int
     /// How long a connection may take to send a request before it is closed.
-    public let requestTimeout: Duration
+    package let requestTimeout: Duration
 
     private let channel: any Channel
     private let state: SharedState
@@ -32,7 +32,7 @@ public final class MJPEGStreamServer: Sendable {
     }
 
     /// The bound port (useful when started on port 0).
-    public var port: Int { channel.localAddress?.port ?? 0 }
+    package var port: Int { channel.localAddress?.port ?? 0 }
 
     /// Starts listening on `host:port` (port 0 picks a free one). Binds to loopback by default.
     ///
@@ -41,7 +41,7 @@ public final class MJPEGStreamServer: Sendable {
     ///   - port: port to bind; 0 picks a free one.
     ///   - maximumClients: viewers at once; four times as many connections at once.
     ///   - requestTimeout: time a connection has to send each request (10 s by default).
-    public static func start(
+    package static func start(
         host: String = "127.0.0.1", port: Int, maximumClients: Int = 16, requestTimeout: Duration = .seconds(10)
     ) async throws -> MJPEGStreamServer {
         let state = SharedState()
@@ -66,10 +66,10 @@ public final class MJPEGStreamServer: Sendable {
     }
 
     /// Number of clients watching the stream.
-    public var clientCount: Int { state.withLock { $0.clients.count } }
+    package var clientCount: Int { state.withLock { $0.clients.count } }
 
     /// Sends a JPEG to every streaming client and keeps it for `/frame.jpg`.
-    public func publish(jpeg: [UInt8]) {
+    package func publish(jpeg: [UInt8]) {
         var part = ByteBuffer()
         part.writeString("--\(Self.boundary)\r\nContent-Type: image/jpeg\r\nContent-Length: \(jpeg.count)\r\n\r\n")
         part.writeBytes(jpeg)
@@ -84,12 +84,12 @@ public final class MJPEGStreamServer: Sendable {
     }
 
     /// Encodes and publishes an image.
-    public func publish(_ image: RGBImage, quality: Int = 80) throws {
+    package func publish(_ image: RGBImage, quality: Int = 80) throws {
         publish(jpeg: try ImageCodec.encodeJPEG(image, quality: quality))
     }
 
     /// Stops listening and disconnects every client.
-    public func stop() async {
+    package func stop() async {
         let clients = state.withLock { state -> [any Channel] in
             defer { state.clients = [:] }
             return Array(state.clients.values)

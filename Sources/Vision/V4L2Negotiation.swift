@@ -1,30 +1,30 @@
 /// What a V4L2 camera offers for one pixel format and frame size.
-public struct CameraMode: Sendable, Equatable, CustomStringConvertible {
-    public var format: CameraPixelFormat
-    public var width: Int
-    public var height: Int
+package struct CameraMode: Sendable, Equatable, CustomStringConvertible {
+    package var format: CameraPixelFormat
+    package var width: Int
+    package var height: Int
     /// Frame rates offered at this size (frames per second); empty when the driver does not say.
-    public var frameRates: [Double]
+    package var frameRates: [Double]
 
-    public init(format: CameraPixelFormat, width: Int, height: Int, frameRates: [Double]) {
+    package init(format: CameraPixelFormat, width: Int, height: Int, frameRates: [Double]) {
         self.format = format
         self.width = width
         self.height = height
         self.frameRates = frameRates
     }
 
-    public var description: String {
+    package var description: String {
         let rates = frameRates.map { String(Int($0.rounded())) }.joined(separator: "/")
         return "\(format.rawValue.uppercased()) \(width)x\(height)" + (rates.isEmpty ? "" : " @ \(rates) fps")
     }
 }
 
 /// The mode chosen for a capture request.
-public struct CameraChoice: Sendable, Equatable {
-    public var format: CameraPixelFormat
-    public var width: Int
-    public var height: Int
-    public var frameRate: Double?
+package struct CameraChoice: Sendable, Equatable {
+    package var format: CameraPixelFormat
+    package var width: Int
+    package var height: Int
+    package var frameRate: Double?
 }
 
 /// Picks a camera mode for a request. Pure logic, separate from the ioctls so it can be tested
@@ -37,12 +37,12 @@ public struct CameraChoice: Sendable, Equatable {
 ///   a 224-pixel classifier input and cheap to decode.
 /// - Rate: the requested rate when offered; otherwise the lowest offered rate above it, else the
 ///   highest below it. Default request: 30 fps.
-public enum CameraNegotiation {
-    public static let defaultWidth = 640
-    public static let defaultHeight = 480
-    public static let defaultFrameRate = 30.0
+package enum CameraNegotiation {
+    package static let defaultWidth = 640
+    package static let defaultHeight = 480
+    package static let defaultFrameRate = 30.0
 
-    public static func choose(from modes: [CameraMode], width: Int?, height: Int?, frameRate: Double?,
+    package static func choose(from modes: [CameraMode], width: Int?, height: Int?, frameRate: Double?,
                               format: CameraPixelFormat?) -> CameraChoice? {
         let offered = Set(modes.map(\.format))
         let preference: [CameraPixelFormat] = (format.map { [$0] } ?? []) + [.mjpeg, .yuyv]
@@ -75,8 +75,8 @@ public enum CameraNegotiation {
 }
 
 /// Packed YUYV 4:2:2 (two pixels in Y0 U Y1 V) to RGB8, ITU-R BT.601 limited range as webcams send.
-public enum YUYV {
-    public static func toRGB(_ data: UnsafeRawBufferPointer, width: Int, height: Int, stride: Int? = nil) throws(VisionError) -> RGBImage {
+package enum YUYV {
+    package static func toRGB(_ data: UnsafeRawBufferPointer, width: Int, height: Int, stride: Int? = nil) throws(VisionError) -> RGBImage {
         let stride = stride ?? width * 2
         guard width > 0, height > 0, width % 2 == 0, stride >= width * 2, data.count >= stride * (height - 1) + width * 2 else {
             throw .invalidImage("YUYV frame of \(data.count) bytes does not hold \(width)x\(height)")
