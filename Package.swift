@@ -277,6 +277,7 @@ let package = Package(
         .target(
             name: "TestSupport",
             dependencies: [
+                "EdgeFactorSupport",
                 .product(name: "NIOCore", package: "swift-nio"), .product(name: "NIOPosix", package: "swift-nio"),
                 .product(name: "Logging", package: "swift-log"),
             ],

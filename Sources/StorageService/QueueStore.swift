@@ -1,5 +1,6 @@
 import AzureStorage
 import Crypto
+import EdgeFactorSupport
 import Foundation
 import GRDB
 
@@ -20,6 +21,8 @@ struct StoredMessage: Sendable {
 /// cycle than a blocking write).
 struct QueueStore: Sendable {
     let database: StorageDatabase
+    /// What visibility timeouts and time-to-live are measured against.
+    var clock: any WallClock = SystemWallClock()
     /// Never-expiring messages (`messagettl=-1`) expire at 9999-12-31T23:59:59Z.
     static let neverMs: Int64 = 253_402_300_799_000
 
@@ -60,7 +63,7 @@ struct QueueStore: Sendable {
             }
             try db.execute(
                 sql: "INSERT INTO queues (account, name, metadata, created_ms) VALUES (?, ?, ?, ?)",
-                arguments: [account, name, encoded, nowMilliseconds()]
+                arguments: [account, name, encoded, clock.nowMilliseconds()]
             )
             return true
         }
@@ -131,7 +134,7 @@ struct QueueStore: Sendable {
     }
 
     func send(account: String, queue: String, text: String, visibilityTimeout: Int64, timeToLive: Int64) async throws -> StoredMessage {
-        let now = nowMilliseconds()
+        let now = clock.nowMilliseconds()
         let message = StoredMessage(
             messageId: SequentialIdentifier.next(), text: text, insertedMs: now,
             expiresMs: Self.expiry(now: now, timeToLive: timeToLive),
@@ -150,7 +153,7 @@ struct QueueStore: Sendable {
     /// Receives (hides and counts) or peeks up to `count` visible, unexpired messages, oldest
     /// visibility first.
     func receive(account: String, queue: String, count: Int, visibilityTimeout: Int64?) async throws -> [StoredMessage] {
-        let now = nowMilliseconds()
+        let now = clock.nowMilliseconds()
         let select = """
             SELECT seq, message_id, text, inserted_ms, expires_ms, visible_ms, dequeue_count, pop_receipt
             FROM messages INDEXED BY messages_by_visibility
@@ -184,11 +187,11 @@ struct QueueStore: Sendable {
         }
     }
 
-    private static func findMessage(_ db: Database, account: String, queue: String, messageId: String, popReceipt: String) throws -> Int64 {
+    private static func findMessage(_ db: Database, account: String, queue: String, messageId: String, popReceipt: String, now: Int64) throws -> Int64 {
         let id = try queueID(db, account: account, name: queue)
         guard let row = try Row.fetchOne(
             db.cachedStatement(sql: "SELECT seq, pop_receipt, expires_ms FROM messages WHERE message_id = ? AND queue_id = ?"), arguments: [messageId, id]
-        ), (row["expires_ms"] as Int64) > nowMilliseconds() else {
+        ), (row["expires_ms"] as Int64) > now else {
             throw StorageServiceError(404, "MessageNotFound", "The specified message does not exist.")
         }
         guard (row["pop_receipt"] as String) == popReceipt else {
@@ -198,8 +201,9 @@ struct QueueStore: Sendable {
     }
 
     func delete(account: String, queue: String, messageId: String, popReceipt: String) async throws {
+        let now = clock.nowMilliseconds()
         try await pool.write { db in
-            let seq = try Self.findMessage(db, account: account, queue: queue, messageId: messageId, popReceipt: popReceipt)
+            let seq = try Self.findMessage(db, account: account, queue: queue, messageId: messageId, popReceipt: popReceipt, now: now)
             try db.cachedStatement(sql: "DELETE FROM messages WHERE seq = ?").execute(arguments: [seq])
         }
     }
@@ -207,9 +211,10 @@ struct QueueStore: Sendable {
     /// Sets a new visibility (and optionally text); returns the new pop receipt and visible time.
     func update(account: String, queue: String, messageId: String, popReceipt: String, visibilityTimeout: Int64, text: String?) async throws -> (String, Int64) {
         let receipt = Self.newPopReceipt()
-        let visible = nowMilliseconds() + visibilityTimeout * 1000
+        let now = clock.nowMilliseconds()
+        let visible = now + visibilityTimeout * 1000
         try await pool.write { db in
-            let seq = try Self.findMessage(db, account: account, queue: queue, messageId: messageId, popReceipt: popReceipt)
+            let seq = try Self.findMessage(db, account: account, queue: queue, messageId: messageId, popReceipt: popReceipt, now: now)
             if let text {
                 try db.execute(sql: "UPDATE messages SET visible_ms = ?, pop_receipt = ?, text = ? WHERE seq = ?", arguments: [visible, receipt, text, seq])
             } else {
@@ -228,11 +233,12 @@ struct QueueStore: Sendable {
     @discardableResult
     func sweepExpired() async throws -> Int {
         var total = 0
+        let now = clock.nowMilliseconds()
         while true {
             let deleted = try await pool.write { db in
                 try db.execute(
                     sql: "DELETE FROM messages WHERE seq IN (SELECT seq FROM messages WHERE expires_ms <= ? LIMIT 5000)",
-                    arguments: [nowMilliseconds()]
+                    arguments: [now]
                 )
                 return db.changesCount
             }
@@ -245,7 +251,7 @@ struct QueueStore: Sendable {
 extension QueueStore {
     /// Inserts `count` identical messages in one transaction (benchmark set-up).
     func bulkInsert(account: String, queue: String, count: Int, text: String) async throws {
-        let now = nowMilliseconds()
+        let now = clock.nowMilliseconds()
         try await database.pool.write { db in
             let id = try Int64.fetchOne(db, sql: "SELECT id FROM queues WHERE account = ? AND name = ?", arguments: [account, queue])
             guard let id else { throw StorageServiceError.queueNotFound() }
