@@ -98,7 +98,7 @@ public struct FrontEnd: Sendable {
             interrupted = []
         }
         if !interrupted.isEmpty { logger.notice("verifications interrupted by the last stop", metadata: ["count": "\(interrupted.count)"]) }
-        let accountThrottle = AccountThrottle(database: database, policy: configuration.throttle)
+        let accountThrottle = AccountThrottle(database: database, policy: configuration.throttle, clock: configuration.clock)
         let tracker = VerificationTracker()
         let objects = ObjectStore(database: database)
         let enrolments = EnrolmentTracker()
@@ -107,7 +107,7 @@ public struct FrontEnd: Sendable {
             configuration: configuration,
             users: UserStore(database: database, bcryptCost: configuration.bcryptCost),
             accountThrottle: accountThrottle,
-            addressThrottle: AddressThrottle(policy: configuration.throttle),
+            addressThrottle: AddressThrottle(policy: configuration.throttle, clock: configuration.clock),
             audit: audit,
             sessions: SessionCookies(
                 store: SessionStore(limits: .init(idleTimeout: configuration.sessionIdleTimeout, absoluteTimeout: configuration.sessionAbsoluteTimeout)),

@@ -1,3 +1,4 @@
+package import EdgeFactorSupport
 public import Foundation
 public import ListenerSafety
 public import Observability
@@ -33,6 +34,8 @@ public struct FrontEndConfiguration: Sendable {
     public var metricsEndpoint: OperatorEndpoint? = nil
     /// Write one access-log line per request at `info` (never the query string).
     public var accessLog = false
+    /// The time the sign-in throttles measure waits and lockouts against (tests move their own).
+    package var clock: any WallClock = SystemWallClock()
 
     public init(
         host: String = "127.0.0.1", port: Int = 8080, behindTLS: Bool = false, trustForwardedFor: Bool = false,

@@ -3,6 +3,7 @@ import Foundation
 import Hummingbird
 import HummingbirdTesting
 import Testing
+import TestSupport
 import Verification
 
 @Suite("Front-end routes (HummingbirdTesting router, simulated device)")
@@ -88,8 +89,11 @@ struct RouteTests {
 
     @Test("failures back off per account, then lock it; an administrator's reset unlocks it")
     func accountThrottling() async throws {
+        // The waits run on a clock the test moves: a wait is over when the test says so, not after a sleep.
+        let clock = ManualWallClock(Date())
         let harness = try await FrontEndHarness(device: SimulatedDevice()) {
-            $0.throttle = ThrottlePolicy(accountFreeFailures: 2, lockoutAfter: 4, addressFreeFailures: 50, baseDelay: 0.2, maximumDelay: 0.2)
+            $0.throttle = ThrottlePolicy(accountFreeFailures: 2, lockoutAfter: 4, addressFreeFailures: 50, baseDelay: 60, maximumDelay: 60)
+            $0.clock = clock
         }
         try await harness.test { client in
             let browser = BrowserSession(client)
@@ -100,16 +104,19 @@ struct RouteTests {
             #expect(waiting.status == .tooManyRequests)
             #expect(waiting.headers[.retryAfter] != nil)
             #expect(waiting.text.contains("Too many failed sign-ins for this account."))
-            try await Task.sleep(for: .milliseconds(300))
+            // Still waiting just before the wait ends, then a try is allowed again.
+            clock.advance(by: .seconds(59))
+            #expect(try await browser.signIn("alice", FrontEndHarness.password).status == .tooManyRequests)
+            clock.advance(by: .seconds(1))
             #expect(try await browser.signIn("alice", "wrong password 3").status == .unauthorized)
-            try await Task.sleep(for: .milliseconds(300))
+            clock.advance(by: .seconds(60))
             let locked = try await browser.signIn("alice", FrontEndHarness.password)
             #expect(locked.status == .tooManyRequests)
             #expect(locked.text.contains("This account is locked."))
             // An unknown name locks the same way: no enumeration through lockout.
             for _ in 0..<4 {
                 _ = try await browser.signIn("nobody", "wrong password")
-                try await Task.sleep(for: .milliseconds(250))
+                clock.advance(by: .seconds(60))
             }
             #expect(try await browser.signIn("nobody", "wrong password").text.contains("This account is locked."))
 

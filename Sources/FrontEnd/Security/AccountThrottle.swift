@@ -1,3 +1,4 @@
+import EdgeFactorSupport
 import Foundation
 import GRDB
 
@@ -14,9 +15,12 @@ import GRDB
 struct AccountThrottle: Sendable {
     let database: FrontEndDatabase
     let policy: ThrottlePolicy
+    /// The time waits and lockouts are measured against (`now:` arguments override it).
+    var clock: any WallClock = SystemWallClock()
 
     /// Whether `username` may try now (read only; sign-ins use ``begin(_:now:)``).
-    func check(_ username: String, now: Date = Date()) async throws -> ThrottleDecision {
+    func check(_ username: String, now: Date? = nil) async throws -> ThrottleDecision {
+        let now = now ?? clock.now()
         let key = Self.key(username)
         let policy = self.policy
         return try await database.writer.read { db in try Self.decision(db, key: key, policy: policy, now: now) }
@@ -28,7 +32,8 @@ struct AccountThrottle: Sendable {
     /// otherwise concurrent attempts would all pass the check while the first was still being
     /// verified, and the waits would never apply to them. A right password takes the attempt
     /// back (``release(_:)``); a failure is confirmed with ``confirmFailure(_:now:)``.
-    func begin(_ username: String, now: Date = Date()) async throws -> ThrottleDecision {
+    func begin(_ username: String, now: Date? = nil) async throws -> ThrottleDecision {
+        let now = now ?? clock.now()
         let key = Self.key(username)
         let policy = self.policy
         return try await database.writer.write { db in
@@ -42,7 +47,8 @@ struct AccountThrottle: Sendable {
     /// Confirms the failure that ``begin(_:now:)`` counted: the wait runs from now, and the name
     /// is locked if this was one failure too many.
     @discardableResult
-    func confirmFailure(_ username: String, now: Date = Date()) async throws -> (consecutive: Int, locked: Bool) {
+    func confirmFailure(_ username: String, now: Date? = nil) async throws -> (consecutive: Int, locked: Bool) {
+        let now = now ?? clock.now()
         let key = Self.key(username)
         let lockoutAfter = policy.lockoutAfter
         return try await database.writer.write { db in
@@ -82,7 +88,8 @@ struct AccountThrottle: Sendable {
     /// Counts one more failure that was not admitted through ``begin(_:now:)`` (a failed second
     /// factor); returns the count and whether the name is now locked.
     @discardableResult
-    func recordFailure(_ username: String, now: Date = Date()) async throws -> (consecutive: Int, locked: Bool) {
+    func recordFailure(_ username: String, now: Date? = nil) async throws -> (consecutive: Int, locked: Bool) {
+        let now = now ?? clock.now()
         let key = Self.key(username)
         let lockoutAfter = policy.lockoutAfter
         return try await database.writer.write { db in
@@ -111,7 +118,8 @@ struct AccountThrottle: Sendable {
 
     /// Locks `username` at once, as too many failures would (an administrator's lock): sign-in
     /// refuses it until ``reset(_:)`` (`users set --unlock`, a new password, or the admin page).
-    func lock(_ username: String, now: Date = Date()) async throws {
+    func lock(_ username: String, now: Date? = nil) async throws {
+        let now = now ?? clock.now()
         let key = Self.key(username)
         try await database.writer.write { db in
             try db.execute(
@@ -136,7 +144,8 @@ struct AccountThrottle: Sendable {
     }
 
     /// Drops stale rows for names that are not accounts, so typing random names cannot grow the table forever.
-    func prune(olderThan age: TimeInterval = 86_400, now: Date = Date()) async throws {
+    func prune(olderThan age: TimeInterval = 86_400, now: Date? = nil) async throws {
+        let now = now ?? clock.now()
         try await database.writer.write { db in
             try db.execute(
                 sql: "DELETE FROM loginFailure WHERE lastFailureAt < ? AND username NOT IN (SELECT username FROM account)",

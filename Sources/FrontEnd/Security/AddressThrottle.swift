@@ -1,3 +1,4 @@
+import EdgeFactorSupport
 import Foundation
 
 /// Throttles failed sign-ins per client address, in memory and bounded.
@@ -13,13 +14,17 @@ actor AddressThrottle {
     }
 
     private let policy: ThrottlePolicy
+    /// The time waits are measured against (`now:` arguments override it).
+    private let clock: any WallClock
     private var entries: [String: Entry] = [:]
 
-    init(policy: ThrottlePolicy) {
+    init(policy: ThrottlePolicy, clock: any WallClock = SystemWallClock()) {
+        self.clock = clock
         self.policy = policy
     }
 
-    func check(_ address: String, now: Date = Date()) -> ThrottleDecision {
+    func check(_ address: String, now: Date? = nil) -> ThrottleDecision {
+        let now = now ?? clock.now()
         guard let entry = entries[address] else { return .allowed }
         let wait = policy.addressDelay(afterFailures: entry.consecutive)
         guard wait > 0 else { return .allowed }
@@ -29,14 +34,16 @@ actor AddressThrottle {
 
     /// Admits one attempt from `address`, counting it as a failure at once (see
     /// ``AccountThrottle/begin(_:now:)``), or says how long to wait.
-    func begin(_ address: String, now: Date = Date()) -> ThrottleDecision {
+    func begin(_ address: String, now: Date? = nil) -> ThrottleDecision {
+        let now = now ?? clock.now()
         let decision = check(address, now: now)
         if decision == .allowed { recordFailure(address, now: now) }
         return decision
     }
 
     /// The failure that ``begin(_:now:)`` counted happened: the wait runs from now.
-    func confirmFailure(_ address: String, now: Date = Date()) {
+    func confirmFailure(_ address: String, now: Date? = nil) {
+        let now = now ?? clock.now()
         entries[address]?.lastFailureAt = now
     }
 
@@ -48,7 +55,8 @@ actor AddressThrottle {
         entries[address] = entry.consecutive > 0 ? entry : nil
     }
 
-    func recordFailure(_ address: String, now: Date = Date()) {
+    func recordFailure(_ address: String, now: Date? = nil) {
+        let now = now ?? clock.now()
         var entry = entries[address] ?? Entry(consecutive: 0, lastFailureAt: now)
         entry.consecutive += 1
         entry.lastFailureAt = now
