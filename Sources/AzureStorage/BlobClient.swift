@@ -95,7 +95,7 @@ public final class BlobClient: Sendable {
             md5 = response.headers.first(name: "content-md5").flatMap { Data(base64Encoded: $0) }
         } else {
             if !overwrite, try await exists() {
-                throw StorageError(status: 409, code: "BlobAlreadyExists", message: "The specified blob already exists. " + (StorageError.hint(for: "BlobAlreadyExists") ?? ""))
+                throw StorageError(status: 409, code: .blobAlreadyExists, message: "The specified blob already exists. " + (StorageError.hint(for: .blobAlreadyExists) ?? ""))
             }
             let buffer = Self.buffer(data)
             let ids = try await stageBlocks(buffer)
@@ -190,7 +190,7 @@ public final class BlobClient: Sendable {
         let properties = BlobProperties(headers: response.headers)
         let temporary = fileURL.deletingLastPathComponent().appendingPathComponent(".\(fileURL.lastPathComponent).\(UUID().uuidString).part")
         guard FileManager.default.createFile(atPath: temporary.path, contents: nil) else {
-            throw StorageError(status: 0, code: "FileError", message: "cannot create \(temporary.path); check that the directory exists and is writable.")
+            throw StorageError(status: 0, code: .fileError, message: "cannot create \(temporary.path); check that the directory exists and is writable.")
         }
         do {
             let handle = try FileHandle(forWritingTo: temporary)
@@ -201,7 +201,7 @@ public final class BlobClient: Sendable {
                 written += chunk.readableBytes
             }
             guard written == properties.contentLength else {
-                throw StorageError(status: 0, code: "IncompleteDownload", message: "the download stopped after \(written) of \(properties.contentLength) bytes; try again.")
+                throw StorageError(status: 0, code: .incompleteDownload, message: "the download stopped after \(written) of \(properties.contentLength) bytes; try again.")
             }
             try handle.synchronize()
             if FileManager.default.fileExists(atPath: fileURL.path) { try FileManager.default.removeItem(at: fileURL) }
@@ -209,7 +209,7 @@ public final class BlobClient: Sendable {
         } catch {
             try? FileManager.default.removeItem(at: temporary)
             if let storageError = error as? StorageError { throw storageError }
-            throw StorageError(status: 0, code: "DownloadFailed", message: "downloading to \(fileURL.path) failed: \(error).")
+            throw StorageError(status: 0, code: .downloadFailed, message: "downloading to \(fileURL.path) failed: \(error).")
         }
         return properties
     }

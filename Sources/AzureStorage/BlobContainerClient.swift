@@ -40,7 +40,7 @@ public final class BlobContainerClient: Sendable {
                 headers: metadata.map { ("x-ms-meta-\($0.key)", $0.value) }, expected: [201]
             ))
         } catch {
-            guard error.code == "ContainerAlreadyExists" else { throw error }
+            guard error.code == .containerAlreadyExists else { throw error }
             return
         }
     }
@@ -121,7 +121,7 @@ public struct BlobPages: AsyncSequence, Sendable {
             do {
                 root = try StorageXMLReader.parse(response.body.readableBytesView)
             } catch {
-                throw StorageError(status: response.status, code: "InvalidResponse", message: "the blob list is not valid XML (\(error)).")
+                throw StorageError(status: response.status, code: .invalidResponse, message: "the blob list is not valid XML (\(error)).")
             }
             var items: [BlobItem] = []
             for entry in root.child("Blobs")?.children ?? [] {

@@ -40,7 +40,7 @@ public final class QueueClient: Sendable {
         do {
             _ = try await transport.send(StorageRequest(method: .PUT, path: path, expected: [201, 204]))
         } catch {
-            guard error.code == "QueueAlreadyExists" else { throw error }
+            guard error.code == .queueAlreadyExists else { throw error }
             return
         }
     }
@@ -84,7 +84,7 @@ public final class QueueClient: Sendable {
             headers: [("content-type", "application/xml")], body: Self.messageBody(wire), expected: [201]
         ))
         guard let message = try Self.messages(in: response, encoding: .plainText).first else {
-            throw StorageError(status: response.status, code: "InvalidResponse", message: "the service answered Put Message without a message.")
+            throw StorageError(status: response.status, code: .invalidResponse, message: "the service answered Put Message without a message.")
         }
         var sent = message
         sent.text = text
@@ -165,7 +165,7 @@ public final class QueueClient: Sendable {
         do {
             root = try StorageXMLReader.parse(response.body.readableBytesView)
         } catch {
-            throw StorageError(status: response.status, code: "InvalidResponse", message: "the service's message list is not valid XML (\(error)).")
+            throw StorageError(status: response.status, code: .invalidResponse, message: "the service's message list is not valid XML (\(error)).")
         }
         var result: [QueueMessage] = []
         for element in root.children("QueueMessage") {

@@ -52,7 +52,7 @@ public enum QueueMessageEncoding: Sendable, Hashable {
         case .base64:
             guard let data = Data(base64Encoded: wire), let text = String(data: data, encoding: .utf8) else {
                 throw StorageError(
-                    status: 0, code: "MessageDecodingFailed",
+                    status: 0, code: .messageDecodingFailed,
                     message: "a message is not base64 UTF-8 text; the sender probably used plain text: create this QueueClient with encoding: .plainText."
                 )
             }

@@ -5,13 +5,13 @@ public struct StorageError: Error, Sendable, CustomStringConvertible {
     public var status: Int
     /// The service's error code (`x-ms-error-code`), e.g. `QueueNotFound`, `BlobAlreadyExists`,
     /// `AuthenticationFailed`; for transport failures `Timeout` or `ConnectionFailed`.
-    public var code: String?
+    public var code: StorageErrorCode?
     /// What went wrong and how to fix it.
     public var message: String
     /// The service's `x-ms-request-id`, for correlating with server logs.
     public var requestId: String?
 
-    public init(status: Int, code: String?, message: String, requestId: String? = nil) {
+    public init(status: Int, code: StorageErrorCode?, message: String, requestId: String? = nil) {
         self.status = status
         self.code = code
         self.message = message
@@ -30,20 +30,20 @@ public struct StorageError: Error, Sendable, CustomStringConvertible {
     public var isNotFound: Bool { status == 404 }
 
     /// How to fix the common errors, appended to the service's message.
-    static func hint(for code: String?) -> String? {
+    static func hint(for code: StorageErrorCode?) -> String? {
         switch code {
-        case "QueueNotFound": "Create the queue first (QueueClient.create()) or check its name."
-        case "ContainerNotFound": "Create the container first (BlobContainerClient.create()) or check its name."
-        case "BlobNotFound": "Check the blob name, or upload it first."
-        case "BlobAlreadyExists": "Pass overwrite: true to replace it."
-        case "AuthenticationFailed", "AuthorizationFailure", "InvalidAuthenticationInfo":
+        case .queueNotFound: "Create the queue first (QueueClient.create()) or check its name."
+        case .containerNotFound: "Create the container first (BlobContainerClient.create()) or check its name."
+        case .blobNotFound: "Check the blob name, or upload it first."
+        case .blobAlreadyExists: "Pass overwrite: true to replace it."
+        case .authenticationFailed, .authorizationFailure, .invalidAuthenticationInfo:
             "Check AccountName/AccountKey (or the SAS) in the connection string, and that this machine's clock is right."
-        case "AuthorizationPermissionMismatch": "The SAS does not grant this operation; create one with the needed permissions."
-        case "PopReceiptMismatch": "The message was received again since; use the pop receipt of the latest receive or update."
-        case "MessageNotFound": "The message was already deleted or has expired."
-        case "RequestBodyTooLarge": "Queue messages are limited to 64 KiB; store large payloads in a blob and send its name."
-        case "ConditionNotMet": "The resource changed since it was read; read it again and retry."
-        case "PlainHTTPOnHTTPSPort": "The endpoint serves HTTPS: write https:// endpoints in the connection string (DefaultEndpointsProtocol=https; BlobEndpoint=https://…; QueueEndpoint=https://…)."
+        case .authorizationPermissionMismatch: "The SAS does not grant this operation; create one with the needed permissions."
+        case .popReceiptMismatch: "The message was received again since; use the pop receipt of the latest receive or update."
+        case .messageNotFound: "The message was already deleted or has expired."
+        case .requestBodyTooLarge: "Queue messages are limited to 64 KiB; store large payloads in a blob and send its name."
+        case .conditionNotMet: "The resource changed since it was read; read it again and retry."
+        case .plainHTTPOnHTTPSPort: "The endpoint serves HTTPS: write https:// endpoints in the connection string (DefaultEndpointsProtocol=https; BlobEndpoint=https://…; QueueEndpoint=https://…)."
         default: nil
         }
     }

@@ -26,7 +26,7 @@ public enum StorageProbe {
             finding.reachable = true
         } catch let error as StorageError {
             finding.reachable = error.status != 0
-            let permissionOnly = addOnly && error.status == 403 && error.code == "AuthorizationPermissionMismatch"
+            let permissionOnly = addOnly && error.status == 403 && error.code == .authorizationPermissionMismatch
             if !permissionOnly { finding.refusal = error }
         } catch {
             finding.refusal = StorageError(status: 0, code: nil, message: "\(error)")

@@ -121,14 +121,14 @@ final class StorageTransport: Sendable {
             do {
                 return try await attempt(deadline)
             } catch {
-                let retryable = error.status == 0 ? (error.code == "Timeout" || error.code == "ConnectionFailed") : RetryPolicy.isRetryable(status: error.status)
+                let retryable = error.status == 0 ? (error.code == .timeout || error.code == .connectionFailed) : RetryPolicy.isRetryable(status: error.status)
                 guard retryable, tries < retry.maximumAttempts else { throw error }
                 let wait = retry.delay(beforeRetry: tries)
                 guard clock.now + wait < callDeadline else { throw error }
                 do {
                     try await Task.sleep(for: wait)
                 } catch {
-                    throw StorageError(status: 0, code: "Cancelled", message: "the call was cancelled while waiting to retry.")
+                    throw StorageError(status: 0, code: .cancelled, message: "the call was cancelled while waiting to retry.")
                 }
             }
         }
@@ -173,30 +173,30 @@ final class StorageTransport: Sendable {
 
     func transportError(_ error: any Error, request: StorageRequest) -> StorageError {
         if error is NIOTooManyBytesError {
-            return StorageError(status: 0, code: "ResponseTooLarge", message: "the response from \(baseURL) is larger than this call accepts; use download(to:) for large blobs.")
+            return StorageError(status: 0, code: .responseTooLarge, message: "the response from \(baseURL) is larger than this call accepts; use download(to:) for large blobs.")
         }
         if error is CancellationError {
-            return StorageError(status: 0, code: "Cancelled", message: "the call was cancelled.")
+            return StorageError(status: 0, code: .cancelled, message: "the call was cancelled.")
         }
         if let tlsFailure = Self.tlsFailure(error) {
             return StorageError(
-                status: 0, code: "TLSFailed",
+                status: 0, code: .tlsFailed,
                 message: "the TLS handshake with \(baseURL) failed (\(tlsFailure)): if its certificate is from a private or development CA, trust that CA (StorageTrust.add(caFile:); edgefactor's --storage-ca-file, the built-in storage's is certs/ca.pem in the hub's data directory); check that the endpoint's host name is one the certificate covers."
             )
         }
         if let httpError = error as? HTTPClientError {
             if httpError == .deadlineExceeded || httpError == .readTimeout || httpError == .connectTimeout {
                 return StorageError(
-                    status: 0, code: "Timeout",
+                    status: 0, code: .timeout,
                     message: "\(request.method.rawValue) \(baseURL) did not answer in time; check that the storage service is running and reachable, or raise RetryPolicy.attemptTimeout."
                 )
             }
             if httpError == .cancelled {
-                return StorageError(status: 0, code: "Cancelled", message: "the call was cancelled.")
+                return StorageError(status: 0, code: .cancelled, message: "the call was cancelled.")
             }
         }
         return StorageError(
-            status: 0, code: "ConnectionFailed",
+            status: 0, code: .connectionFailed,
             message: "could not reach \(baseURL) (\(error)); check that the storage service is running and that the endpoint in the connection string is right."
         )
     }
@@ -222,8 +222,9 @@ final class StorageTransport: Sendable {
             if code == nil { code = root.childText("Code") }
             message = root.childText("Message")?.split(separator: "\n").first.map(String.init)
         }
+        let errorCode = code.map(StorageErrorCode.init(rawValue:))
         var text = message ?? "\(method.rawValue) failed with HTTP \(response.status)."
-        if let hint = StorageError.hint(for: code) { text += " " + hint }
-        return StorageError(status: response.status, code: code, message: text, requestId: response.headers.first(name: "x-ms-request-id"))
+        if let hint = StorageError.hint(for: errorCode) { text += " " + hint }
+        return StorageError(status: response.status, code: errorCode, message: text, requestId: response.headers.first(name: "x-ms-request-id"))
     }
 }

@@ -97,7 +97,7 @@ extension StoredAccessPolicy {
         do {
             return try parse(try StorageXMLReader.parse(response.body.readableBytesView))
         } catch {
-            throw StorageError(status: response.status, code: "InvalidResponse", message: "the access policies are not a valid SignedIdentifiers document (\(error)).")
+            throw StorageError(status: response.status, code: .invalidResponse, message: "the access policies are not a valid SignedIdentifiers document (\(error)).")
         }
     }
 }

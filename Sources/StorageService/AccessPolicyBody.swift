@@ -30,7 +30,7 @@ enum AccessPolicyBody {
         for policy in policies {
             if let permissions = policy.permissions, !permissions.allSatisfy(letters.contains) {
                 throw StorageServiceError(
-                    400, "InvalidXmlNodeValue",
+                    400, .invalidXmlNodeValue,
                     "The value for one of the XML nodes is not in the correct format: <Permission>\(permissions.prefix(32))</Permission> of policy '\(policy.id)'; use the letters \(String(letters.sorted()))."
                 )
             }

@@ -43,7 +43,7 @@ struct BlobConditions: Sendable {
     func checkWrite(_ existing: StoredBlob?) throws(StorageServiceError) {
         if let ifNoneMatch, let existing {
             if ifNoneMatch.contains(where: Self.isWildcard) {
-                throw StorageServiceError(409, "BlobAlreadyExists", "The specified blob already exists.")
+                throw StorageServiceError(409, .blobAlreadyExists, "The specified blob already exists.")
             }
             if Self.matches(ifNoneMatch, existing.etag) { throw .conditionNotMet() }
         }

@@ -47,7 +47,7 @@ struct BlobFiles: Sendable {
             for try await chunk in body {
                 size += chunk.readableBytes
                 guard size <= limit else {
-                    throw StorageServiceError(413, "RequestBodyTooLarge", "The request body is larger than the \(limit)-byte limit of this service.")
+                    throw StorageServiceError(413, .requestBodyTooLarge, "The request body is larger than the \(limit)-byte limit of this service.")
                 }
                 try chunk.withUnsafeReadableBytes { buffer throws(StorageServiceError) in
                     md5.update(bufferPointer: buffer)
@@ -148,7 +148,7 @@ struct BlobFiles: Sendable {
 
     static func ioError(_ operation: String, _ path: String) -> StorageServiceError {
         let reason = String(cString: strerror(errno))
-        return StorageServiceError(500, "InternalError", "The service could not \(operation) a blob file (\(reason)); check free space and permissions of the data directory.")
+        return StorageServiceError(500, .internalError, "The service could not \(operation) a blob file (\(reason)); check free space and permissions of the data directory.")
     }
 }
 

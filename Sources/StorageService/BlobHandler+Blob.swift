@@ -93,7 +93,7 @@ extension BlobHandler {
         guard let text = request.header("content-length") else { return nil }
         guard let length = Int(text), length >= 0 else { throw .invalidHeader("Content-Length", "not a byte count") }
         guard length <= limit else {
-            throw StorageServiceError(413, "RequestBodyTooLarge", "The request body is \(length) bytes; this service accepts at most \(limit).")
+            throw StorageServiceError(413, .requestBodyTooLarge, "The request body is \(length) bytes; this service accepts at most \(limit).")
         }
         return length
     }
@@ -111,7 +111,7 @@ extension BlobHandler {
         { existing in
             if createOnly, existing != nil {
                 throw StorageServiceError(
-                    403, "AuthorizationPermissionMismatch",
+                    403, .authorizationPermissionMismatch,
                     "This request is not authorized to perform this operation using this permission: the blob exists, and a SAS with 'c' but not 'w' creates new blobs only."
                 )
             }
@@ -121,7 +121,7 @@ extension BlobHandler {
 
     private func putBlob(_ request: StorageHTTPRequest, container: String, name: String, createOnly: Bool) async throws -> Response {
         guard let type = request.header("x-ms-blob-type") else {
-            throw StorageServiceError(400, "MissingRequiredHeader", "An HTTP header that's mandatory for this request is not specified: x-ms-blob-type.")
+            throw StorageServiceError(400, .missingRequiredHeader, "An HTTP header that's mandatory for this request is not specified: x-ms-blob-type.")
         }
         guard type == "BlockBlob" else {
             throw StorageServiceError.notImplemented("\(type.prefix(32)) blobs (only BlockBlob)")
@@ -141,7 +141,7 @@ extension BlobHandler {
         let file = try await core.files.write(request.request.body, limit: limit)
         do {
             if let declared, declared != file.size {
-                throw StorageServiceError(400, "InvalidInput", "The body has \(file.size) bytes but Content-Length says \(declared).")
+                throw StorageServiceError(400, .invalidInput, "The body has \(file.size) bytes but Content-Length says \(declared).")
             }
             if let givenMD5, givenMD5 != file.md5 {
                 throw StorageServiceError.md5Mismatch("Content-MD5", given: givenMD5, computed: file.md5)
@@ -175,7 +175,7 @@ extension BlobHandler {
         let file = try await core.files.write(request.request.body, limit: limit)
         do {
             if let declared, declared != file.size {
-                throw StorageServiceError(400, "InvalidInput", "The body has \(file.size) bytes but Content-Length says \(declared).")
+                throw StorageServiceError(400, .invalidInput, "The body has \(file.size) bytes but Content-Length says \(declared).")
             }
             if let givenMD5, givenMD5 != file.md5 {
                 throw StorageServiceError.md5Mismatch("Content-MD5", given: givenMD5, computed: file.md5)
@@ -208,7 +208,7 @@ extension BlobHandler {
         guard root.name == "BlockList" else { throw StorageServiceError.invalidXML("the root element must be <BlockList>") }
         let ids = root.children.filter { ["Latest", "Uncommitted", "Committed"].contains($0.name) }.map(\.text)
         guard ids.count <= 50_000 else {
-            throw StorageServiceError(400, "InvalidBlockList", "A block list may name at most 50,000 blocks.")
+            throw StorageServiceError(400, .invalidBlockList, "A block list may name at most 50,000 blocks.")
         }
         let headers = try blobHeaders(request, fallbackToStandard: false)
         let conditions = try BlobConditions(request)
@@ -223,7 +223,7 @@ extension BlobHandler {
         )
         let total = blocks.reduce(0) { $0 + $1.size }
         guard total <= core.configuration.maximumBlobSize else {
-            throw StorageServiceError(413, "RequestBodyTooLarge", "The committed blob would be \(total) bytes; this service accepts at most \(core.configuration.maximumBlobSize).")
+            throw StorageServiceError(413, .requestBodyTooLarge, "The committed blob would be \(total) bytes; this service accepts at most \(core.configuration.maximumBlobSize).")
         }
         let file = try await core.files.concatenate(blocks.map(\.file))
         do {

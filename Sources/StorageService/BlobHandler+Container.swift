@@ -79,7 +79,7 @@ extension BlobHandler {
     private func refusePublicAccess(_ request: StorageHTTPRequest) throws(StorageServiceError) {
         guard let access = request.header("x-ms-blob-public-access"), !access.isEmpty else { return }
         throw StorageServiceError(
-            409, "PublicAccessNotPermitted",
+            409, .publicAccessNotPermitted,
             "Public access is not permitted on this storage account: the built-in service has no anonymous access. Leave x-ms-blob-public-access out and hand out a SAS instead."
         )
     }

@@ -44,7 +44,7 @@ extension BlobHandler {
         if let rangeText = request.header("x-ms-range") ?? request.header("range") {
             guard let range = Self.parseRange(rangeText) else { throw StorageServiceError.invalidHeader("x-ms-range", "use bytes=start-end or bytes=start-") }
             guard range.start < blob.size else {
-                var error = StorageServiceError(416, "InvalidRange", "The range specified is invalid for the current size of the resource.")
+                var error = StorageServiceError(416, .invalidRange, "The range specified is invalid for the current size of the resource.")
                 error.headers = [("Content-Range", "bytes */\(blob.size)")]
                 throw error
             }
@@ -55,10 +55,10 @@ extension BlobHandler {
             if let md5 { headers.append(("x-ms-blob-content-md5", md5)) }
             // Azure judges the range asked for, before it is clamped to the blob's size.
             if rangeMD5, (range.end ?? end) - start + 1 > Self.maximumRangeMD5 {
-                throw StorageServiceError(400, "OutOfRangeInput", "x-ms-range-get-content-md5 needs a range of at most 4 MiB; ask for a smaller range.")
+                throw StorageServiceError(400, .outOfRangeInput, "x-ms-range-get-content-md5 needs a range of at most 4 MiB; ask for a smaller range.")
             }
         } else if rangeMD5 {
-            throw StorageServiceError(400, "InvalidHeaderValue", "x-ms-range-get-content-md5 needs an x-ms-range of at most 4 MiB.")
+            throw StorageServiceError(400, .invalidHeaderValue, "x-ms-range-get-content-md5 needs an x-ms-range of at most 4 MiB.")
         } else if let md5 {
             headers.append(("Content-MD5", md5))
         }
@@ -69,13 +69,13 @@ extension BlobHandler {
         }
         guard let fd = core.files.openForReading(blob.file) else {
             // Replaced between the lookup and the open: the client retries and sees the new blob.
-            throw StorageServiceError(503, "ServerBusy", "The blob changed while it was being read; retry.")
+            throw StorageServiceError(503, .serverBusy, "The blob changed while it was being read; retry.")
         }
         let file = OpenFile(fd)
         if length <= 1 << 20 || rangeMD5 {
             let buffer = try withExtendedLifetime(file) { try BlobFiles.read(file.fd, offset: start, length: length) }
             guard buffer.readableBytes == length else {
-                throw StorageServiceError(500, "InternalError", "The blob file is shorter than its recorded size; the data directory may be damaged.")
+                throw StorageServiceError(500, .internalError, "The blob file is shorter than its recorded size; the data directory may be damaged.")
             }
             if rangeMD5 {
                 let digest = buffer.withUnsafeReadableBytes { Data(Insecure.MD5.hash(data: $0)) }
@@ -89,7 +89,7 @@ extension BlobHandler {
             let stop = first + length
             while offset < stop {
                 let chunk = try BlobFiles.read(file.fd, offset: offset, length: min(256 * 1024, stop - offset))
-                guard chunk.readableBytes > 0 else { throw StorageServiceError(500, "InternalError", "The blob file ended early.") }
+                guard chunk.readableBytes > 0 else { throw StorageServiceError(500, .internalError, "The blob file ended early.") }
                 offset += chunk.readableBytes
                 try await writer.write(chunk)
             }

@@ -21,7 +21,7 @@ struct BlobHandler: Sendable {
         }
         guard let blob else {
             guard request.query["restype"] == "container" else {
-                throw StorageServiceError(400, "InvalidUri", "A container request needs ?restype=container; a blob request needs /{container}/{blob}.")
+                throw StorageServiceError(400, .invalidUri, "A container request needs ?restype=container; a blob request needs /{container}/{blob}.")
             }
             return try await self.container(request, name: container)
         }

@@ -102,7 +102,7 @@ struct BlobStore: Sendable {
         let etag = Self.newETag()
         return try await pool.write { db in
             if try Bool.fetchOne(db, sql: "SELECT 1 FROM containers WHERE account = ? AND name = ?", arguments: [account, name]) != nil {
-                throw StorageServiceError(409, "ContainerAlreadyExists", "The specified container already exists.")
+                throw StorageServiceError(409, .containerAlreadyExists, "The specified container already exists.")
             }
             try db.execute(
                 sql: "INSERT INTO containers (account, name, metadata, etag, created_ms, modified_ms) VALUES (?, ?, ?, ?, ?, ?)",
@@ -281,14 +281,14 @@ struct BlobStore: Sendable {
             let count: Int = row?["count"] ?? 0
             let bytes: Int = row?["bytes"] ?? 0
             guard count < limits.maximumBlocksPerBlob else {
-                throw StorageServiceError(409, "BlockCountExceedsLimit", "The uncommitted block count cannot exceed \(limits.maximumBlocksPerBlob); commit (Put Block List) or delete the blob first.")
+                throw StorageServiceError(409, .blockCountExceedsLimit, "The uncommitted block count cannot exceed \(limits.maximumBlocksPerBlob); commit (Put Block List) or delete the blob first.")
             }
             guard bytes <= limits.maximumBytesPerBlob - file.size else {
-                throw StorageServiceError(413, "RequestBodyTooLarge", "The blob's uncommitted blocks would exceed \(limits.maximumBytesPerBlob) bytes, more than a committed blob may hold; commit or delete the blob first.")
+                throw StorageServiceError(413, .requestBodyTooLarge, "The blob's uncommitted blocks would exceed \(limits.maximumBytesPerBlob) bytes, more than a committed blob may hold; commit or delete the blob first.")
             }
             let total = try Int.fetchOne(db, sql: "SELECT COALESCE(SUM(size), 0) FROM blocks WHERE NOT (container_id = ? AND blob_name = ? AND block_id = ?)", arguments: [stored.id, blob, blockId]) ?? 0
             guard total <= limits.maximumTotalBytes - file.size else {
-                throw StorageServiceError(413, "RequestBodyTooLarge", "The service holds \(total) bytes of uncommitted blocks, its limit is \(limits.maximumTotalBytes); commit staged blocks (Put Block List) or wait until unused ones expire.")
+                throw StorageServiceError(413, .requestBodyTooLarge, "The service holds \(total) bytes of uncommitted blocks, its limit is \(limits.maximumTotalBytes); commit staged blocks (Put Block List) or wait until unused ones expire.")
             }
             if let old = try String.fetchOne(
                 db, sql: "SELECT file FROM blocks WHERE container_id = ? AND blob_name = ? AND block_id = ?", arguments: [stored.id, blob, blockId]
@@ -337,14 +337,14 @@ struct BlobStore: Sendable {
             let stored = try Self.container(db, account: account, name: container)
             let latest = try Int64.fetchOne(db, sql: "SELECT MAX(created_ms) FROM blocks WHERE container_id = ? AND blob_name = ?", arguments: [stored.id, blob])
             if let latest, latest <= now - min(lifetimeMs, now), !blockIds.isEmpty {
-                throw StorageServiceError(400, "InvalidBlockList", "The blob's uncommitted blocks expired (no Put Block List within \(lifetimeMs / 86_400_000) days of the last Put Block); upload them again.")
+                throw StorageServiceError(400, .invalidBlockList, "The blob's uncommitted blocks expired (no Put Block List within \(lifetimeMs / 86_400_000) days of the last Put Block); upload them again.")
             }
             var result: [(file: String, size: Int)] = []
             for id in blockIds {
                 guard let row = try Row.fetchOne(
                     db, sql: "SELECT file, size FROM blocks WHERE container_id = ? AND blob_name = ? AND block_id = ?", arguments: [stored.id, blob, id]
                 ) else {
-                    throw StorageServiceError(400, "InvalidBlockList", "The block list names block '\(id.prefix(100))', which was not uploaded (Put Block) for this blob.")
+                    throw StorageServiceError(400, .invalidBlockList, "The block list names block '\(id.prefix(100))', which was not uploaded (Put Block) for this blob.")
                 }
                 result.append((row["file"], row["size"]))
             }

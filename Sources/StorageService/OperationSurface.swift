@@ -55,7 +55,7 @@ struct OperationSurface: Sendable {
             if Self.commonHeaders.contains(name) || headers.contains(name) || (metadata && name.hasPrefix("x-ms-meta")) { continue }
             if Self.conditionalHeaders.contains(name) {
                 throw StorageServiceError(
-                    400, "UnsupportedHeader",
+                    400, .unsupportedHeader,
                     "One of the HTTP headers specified in the request is not supported: \(field.name.rawName) on \(self.name). Send the request without it."
                 )
             }

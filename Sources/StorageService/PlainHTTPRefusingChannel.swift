@@ -1,3 +1,4 @@
+import AzureStorage
 import HummingbirdCore
 import Logging
 import NIOCore
@@ -51,7 +52,7 @@ final class PlainHTTPRefusalHandler: ChannelInboundHandler, RemovableChannelHand
         }
         state = .refused
         let body = Self.message
-        let head = "HTTP/1.1 400 Bad Request\r\nContent-Type: text/plain; charset=utf-8\r\nContent-Length: \(body.utf8.count)\r\nConnection: close\r\nx-ms-error-code: PlainHTTPOnHTTPSPort\r\n\r\n"
+        let head = "HTTP/1.1 400 Bad Request\r\nContent-Type: text/plain; charset=utf-8\r\nContent-Length: \(body.utf8.count)\r\nConnection: close\r\nx-ms-error-code: \(StorageErrorCode.plainHTTPOnHTTPSPort)\r\n\r\n"
         var response = context.channel.allocator.buffer(capacity: head.utf8.count + body.utf8.count)
         response.writeString(head)
         response.writeString(body)

@@ -39,7 +39,7 @@ struct QueueHandler: Sendable {
             try refuseComp(request, on: "a message")
             return try await message(request, queue: queue, messageId: segments[2], resource: resource)
         default:
-            throw StorageServiceError(400, "InvalidUri", "The path does not name a queue operation: use /{account}/{queue}[/messages[/{id}]].")
+            throw StorageServiceError(400, .invalidUri, "The path does not name a queue operation: use /{account}/{queue}[/messages[/{id}]].")
         }
     }
 
@@ -165,13 +165,13 @@ struct QueueHandler: Sendable {
             try await core.queues.clear(account: request.account, queue: queue)
             return StorageResponses.make(204)
         default:
-            throw StorageServiceError(405, "UnsupportedHttpVerb", "The resource doesn't support \(request.method); use POST, GET or DELETE on /messages.")
+            throw StorageServiceError(405, .unsupportedHttpVerb, "The resource doesn't support \(request.method); use POST, GET or DELETE on /messages.")
         }
     }
 
     private func message(_ request: StorageHTTPRequest, queue: String, messageId: String, resource: SASResource) async throws -> Response {
         guard let popReceipt = request.query["popreceipt"], !popReceipt.isEmpty else {
-            throw StorageServiceError(400, "MissingRequiredQueryParameter", "A query parameter that's mandatory for this request is not specified: popreceipt.")
+            throw StorageServiceError(400, .missingRequiredQueryParameter, "A query parameter that's mandatory for this request is not specified: popreceipt.")
         }
         switch request.method {
         case "DELETE":
@@ -181,7 +181,7 @@ struct QueueHandler: Sendable {
         case "PUT":
             try await core.authorize(request, .updateMessage, resource: resource, permission: .update)
             guard let visibility = try request.integer("visibilitytimeout", in: 0...Self.maximumVisibility, default: nil) else {
-                throw StorageServiceError(400, "MissingRequiredQueryParameter", "A query parameter that's mandatory for this request is not specified: visibilitytimeout.")
+                throw StorageServiceError(400, .missingRequiredQueryParameter, "A query parameter that's mandatory for this request is not specified: visibilitytimeout.")
             }
             let text = try await messageText(request, required: false)
             let (receipt, visible) = try await core.queues.update(
@@ -189,7 +189,7 @@ struct QueueHandler: Sendable {
             )
             return StorageResponses.make(204, headers: [("x-ms-popreceipt", receipt), ("x-ms-time-next-visible", StorageResponses.date(visible))])
         default:
-            throw StorageServiceError(405, "UnsupportedHttpVerb", "The resource doesn't support \(request.method); use PUT or DELETE on a message.")
+            throw StorageServiceError(405, .unsupportedHttpVerb, "The resource doesn't support \(request.method); use PUT or DELETE on a message.")
         }
     }
 
@@ -211,7 +211,7 @@ struct QueueHandler: Sendable {
             throw StorageServiceError.invalidXML("expected <QueueMessage><MessageText>…</MessageText></QueueMessage>")
         }
         guard text.utf8.count <= Self.maximumMessageBytes else {
-            throw StorageServiceError(413, "RequestBodyTooLarge", "The message is \(text.utf8.count) bytes; the limit is 64 KiB. Store large payloads in a blob and send its name.")
+            throw StorageServiceError(413, .requestBodyTooLarge, "The message is \(text.utf8.count) bytes; the limit is 64 KiB. Store large payloads in a blob and send its name.")
         }
         return text
     }

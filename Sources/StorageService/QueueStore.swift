@@ -59,7 +59,7 @@ struct QueueStore: Sendable {
                 let old = MetadataCoding.decode(existing).map { "\($0.0.lowercased())=\($0.1)" }.sorted()
                 let new = metadata.map { "\($0.0.lowercased())=\($0.1)" }.sorted()
                 if old == new { return false }
-                throw StorageServiceError(409, "QueueAlreadyExists", "The specified queue already exists with different metadata.")
+                throw StorageServiceError(409, .queueAlreadyExists, "The specified queue already exists with different metadata.")
             }
             try db.execute(
                 sql: "INSERT INTO queues (account, name, metadata, created_ms) VALUES (?, ?, ?, ?)",
@@ -192,10 +192,10 @@ struct QueueStore: Sendable {
         guard let row = try Row.fetchOne(
             db.cachedStatement(sql: "SELECT seq, pop_receipt, expires_ms FROM messages WHERE message_id = ? AND queue_id = ?"), arguments: [messageId, id]
         ), (row["expires_ms"] as Int64) > now else {
-            throw StorageServiceError(404, "MessageNotFound", "The specified message does not exist.")
+            throw StorageServiceError(404, .messageNotFound, "The specified message does not exist.")
         }
         guard (row["pop_receipt"] as String) == popReceipt else {
-            throw StorageServiceError(400, "PopReceiptMismatch", "The specified pop receipt did not match the pop receipt for a dequeued message.")
+            throw StorageServiceError(400, .popReceiptMismatch, "The specified pop receipt did not match the pop receipt for a dequeued message.")
         }
         return row["seq"]
     }

@@ -66,16 +66,16 @@ extension RequestAuthenticator {
                 throw StorageServiceError.authenticationFailed("The SAS IP range sip='\(fields.ip.prefix(40))' is not an IPv4 address or range.")
             }
             guard let client = request.clientIPv4, range.contains(client) else {
-                throw StorageServiceError(403, "AuthorizationSourceIPMismatch", "This request is not authorized: the SAS allows only the addresses \(fields.ip.prefix(40)).")
+                throw StorageServiceError(403, .authorizationSourceIPMismatch, "This request is not authorized: the SAS allows only the addresses \(fields.ip.prefix(40)).")
             }
         }
         if !fields.protocols.isEmpty, !fields.protocols.split(separator: ",").contains("http") {
-            throw StorageServiceError(403, "AuthorizationProtocolMismatch", "This SAS allows HTTPS only, and this service is plain HTTP.")
+            throw StorageServiceError(403, .authorizationProtocolMismatch, "This SAS allows HTTPS only, and this service is plain HTTP.")
         }
         guard permissions.contains(where: { fields.permissions.contains($0.rawValue) }) else {
             let letters = permissions.map { "'\($0.rawValue)'" }.joined(separator: " or ")
             throw StorageServiceError(
-                403, "AuthorizationPermissionMismatch",
+                403, .authorizationPermissionMismatch,
                 "This request is not authorized to perform this operation using this permission: the SAS lacks \(letters)."
             )
         }
@@ -128,7 +128,7 @@ extension RequestAuthenticator {
             guard let stored, !stored.isEmpty else { return sas }
             guard sas.isEmpty else {
                 throw StorageServiceError(
-                    400, "InvalidQueryParameterValue",
+                    400, .invalidQueryParameterValue,
                     "The SAS sets \(name) and so does its stored access policy '\(id.prefix(64))'; Azure allows each field in one place only. Leave \(name) out of the SAS."
                 )
             }

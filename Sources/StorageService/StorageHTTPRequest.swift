@@ -40,7 +40,7 @@ struct StorageHTTPRequest: Sendable {
             guard let name = PercentEncoding.decodeStrict(parts[0]),
                   let value = parts.count > 1 ? PercentEncoding.decodeStrict(parts[1]) : ""
             else {
-                throw StorageServiceError(400, "InvalidQueryParameterValue", "The query string contains an invalid percent-encoding.")
+                throw StorageServiceError(400, .invalidQueryParameterValue, "The query string contains an invalid percent-encoding.")
             }
             let key = name.lowercased()
             if query[key] == nil { query[key] = value }
@@ -49,12 +49,12 @@ struct StorageHTTPRequest: Sendable {
         var decoded: [String] = []
         for segment in rawPath[...].asciiSplit(UInt8(ascii: "/"), omittingEmptySubsequences: false).dropFirst() {
             guard let text = PercentEncoding.decodeStrict(segment) else {
-                throw StorageServiceError(400, "InvalidUri", "The request path contains an invalid percent-encoding or is not UTF-8.")
+                throw StorageServiceError(400, .invalidUri, "The request path contains an invalid percent-encoding or is not UTF-8.")
             }
             decoded.append(text)
         }
         guard let first = decoded.first, !first.isEmpty else {
-            throw StorageServiceError(400, "InvalidUri", "The request path must start with the account name, e.g. /devstoreaccount1/….")
+            throw StorageServiceError(400, .invalidUri, "The request path must start with the account name, e.g. /devstoreaccount1/….")
         }
         account = first
         segments = Array(decoded.dropFirst())

@@ -60,7 +60,7 @@ struct StorageResponder: HTTPResponder {
             response = StorageResponses.error(error, requestId: requestId, head: isHead)
         } catch {
             core.logger.error("storage request failed", metadata: ["error": "\(error)", "path": "\(request.uri.path)"])
-            let failure = StorageServiceError(500, "InternalError", "The server encountered an internal error; see the service log (request id \(requestId)).")
+            let failure = StorageServiceError(500, .internalError, "The server encountered an internal error; see the service log (request id \(requestId)).")
             response = StorageResponses.error(failure, requestId: requestId, head: isHead)
         }
         response.headers[StorageResponses.name("x-ms-request-id")] = requestId

@@ -38,11 +38,11 @@ enum StorageResponses {
 
     /// The Azure error response: `x-ms-error-code` plus an XML body (no body for HEAD).
     static func error(_ error: StorageServiceError, requestId: String, head: Bool) -> Response {
-        var headers = error.headers + [("x-ms-error-code", error.code)]
+        var headers = error.headers + [("x-ms-error-code", error.code.rawValue)]
         guard !head else { return make(error.status, headers: headers) }
         var writer = StorageXMLWriter()
         writer.open("Error")
-        writer.element("Code", error.code)
+        writer.element("Code", error.code.rawValue)
         writer.element("Message", "\(error.message)\nRequestId:\(requestId)\nTime:\(StorageDate.iso8601(Date()))")
         writer.close("Error")
         headers.append(("Content-Type", "application/xml"))
@@ -61,12 +61,12 @@ enum StorageResponses {
 /// Reads a whole request body up to `limit` bytes, or throws 413.
 func collectBody(_ request: Request, limit: Int) async throws -> ByteBuffer {
     if let declared = request.headers[.contentLength].flatMap({ Int($0) }), declared > limit {
-        throw StorageServiceError(413, "RequestBodyTooLarge", "The request body is larger than the \(limit)-byte limit.")
+        throw StorageServiceError(413, .requestBodyTooLarge, "The request body is larger than the \(limit)-byte limit.")
     }
     var collected = ByteBuffer()
     for try await chunk in request.body {
         guard collected.readableBytes + chunk.readableBytes <= limit else {
-            throw StorageServiceError(413, "RequestBodyTooLarge", "The request body is larger than the \(limit)-byte limit.")
+            throw StorageServiceError(413, .requestBodyTooLarge, "The request body is larger than the \(limit)-byte limit.")
         }
         var chunk = chunk
         collected.writeBuffer(&chunk)

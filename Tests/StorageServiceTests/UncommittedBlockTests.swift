@@ -39,7 +39,7 @@ struct UncommittedBlockTests {
             try await operation()
             return nil
         } catch let error as StorageServiceError {
-            return (error.status, error.code)
+            return (error.status, error.code.rawValue)
         } catch {
             return (-1, "\(error)")
         }
