@@ -189,7 +189,7 @@ actor ModuleConnection {
             _ = try await client.exists()
             return true
         } catch let error as StorageError {
-            return error.status == 404 || (error.status == 403 && error.code == "AuthorizationPermissionMismatch")
+            return error.status == 404 || (error.status == 403 && error.code == .authorizationPermissionMismatch)
         } catch {
             return false
         }

@@ -22,7 +22,7 @@ public enum FrontEndCheck {
         }
         let probe = await StorageProbe.container(BlobContainerClient(
             connectionString: storage, containerName: DeviceStorageNames(deviceId: boxes.first?.deviceId ?? "edgefactor-device").responsesContainer))
-        let missingContainer = probe.refusal?.code == "ContainerNotFound"
+        let missingContainer = probe.refusal?.code == .containerNotFound
         checks.append(.storage("the account \(storage.accountName)", reachable: probe.reachable, refusal: missingContainer ? nil : probe.refusal?.description,
                                credentials: storage.sharedKey == nil ? "SAS" : "account key"))
         checks.append(.clock(offset: await StorageProbe.clockOffset(storage.blobEndpoint)))
