@@ -8,59 +8,6 @@ struct StoragePythonFigures: Sendable, Decodable {
 
 /// Runs the reference measurements with the Python SDK in a child process.
 enum StorageBenchmarkPython {
-    static let script = #"""
-    import json, os, sys, threading, time
-    import azure.storage.queue as q
-    from azure.storage.queue import QueueClient
-
-    cs, seconds, workers = sys.argv[1], float(sys.argv[2]), int(sys.argv[3])
-    payload = "x" * 1024
-    QueueClient.from_connection_string(cs, "pybench").create_queue()
-    counts = [0] * workers
-    stop = time.monotonic() + seconds
-
-    def work(i):
-        client = QueueClient.from_connection_string(cs, "pybench")
-        while time.monotonic() < stop and counts[i] < 1_000_000:
-            client.send_message(payload)
-            message = client.receive_message()
-            if message is not None:
-                client.delete_message(message)
-            counts[i] += 1
-
-    start = time.monotonic()
-    threads = [threading.Thread(target=work, args=(i,)) for i in range(workers)]
-    for t in threads: t.start()
-    for t in threads: t.join()
-    cycles = sum(counts) / (time.monotonic() - start)
-
-    print(json.dumps({"cyclesPerSecond": cycles, "sdkVersion": q.__version__}))
-    """#
-
-    /// Uploads then downloads `count` blobs of `size` bytes with `upload_blob` / `download_blob().readall()`
-    /// (the SDK's defaults: up to 64 MiB in one Put Blob); prints MB/s of each.
-    static let blobScript = #"""
-    import json, os, sys, time
-    from azure.storage.blob import BlobServiceClient
-
-    cs, size, count, name = sys.argv[1], int(sys.argv[2]), int(sys.argv[3]), sys.argv[4]
-    container = BlobServiceClient.from_connection_string(cs).get_container_client(name)
-    if not container.exists():
-        container.create_container()
-    data = os.urandom(size)
-    t0, c0 = time.monotonic(), time.process_time()
-    for i in range(count):
-        container.upload_blob(f"blob-{i}", data, overwrite=True)
-    up, upCPU = size * count / 1e6 / (time.monotonic() - t0), time.process_time() - c0
-    print("uploaded", flush=True)
-    sys.stdin.readline()
-    t0, c0 = time.monotonic(), time.process_time()
-    for i in range(count):
-        assert len(container.download_blob(f"blob-{i}").readall()) == size
-    down, downCPU = size * count / 1e6 / (time.monotonic() - t0), time.process_time() - c0
-    print(json.dumps({"upload": up, "download": down, "uploadCPU": upCPU, "downloadCPU": downCPU}))
-    """#
-
     /// MB/s and the SDK process's CPU seconds, and the service's CPU seconds, of each direction.
     struct BlobFigures: Decodable {
         var upload: Double
@@ -75,21 +22,18 @@ enum StorageBenchmarkPython {
 
     /// `nil` if the interpreter or the SDK is missing.
     static func run(interpreter: String, connectionString: String, seconds: Double, workers: Int) throws -> StoragePythonFigures? {
-        try run(interpreter: interpreter, script: script, arguments: [connectionString, String(seconds), String(workers)])
+        try run(interpreter: interpreter, arguments: ["queue", connectionString, String(seconds), String(workers)])
     }
 
-    /// One round of ``blobScript``, reading the service's CPU time (`serviceCPU`) around each
+    /// One round of the script's `blob` command, reading the service's CPU time (`serviceCPU`) around each
     /// direction; `nil` if the interpreter or the SDK is missing.
     static func blobs(
         interpreter: String, connectionString: String, size: Int, count: Int, container: String, serviceCPU: () -> Double
     ) throws -> BlobFigures? {
         guard FileManager.default.isExecutableFile(atPath: interpreter) else { return nil }
-        let scriptPath = FileManager.default.temporaryDirectory.appendingPathComponent("storage-bench-\(UUID().uuidString).py").path
-        try blobScript.write(toFile: scriptPath, atomically: true, encoding: .utf8)
-        defer { try? FileManager.default.removeItem(atPath: scriptPath) }
         let process = Process()
         process.executableURL = URL(fileURLWithPath: interpreter)
-        process.arguments = [scriptPath, connectionString, String(size), String(count), container]
+        process.arguments = [try BenchmarkScripts.path("bench_storage_sdk.py"), "blob", connectionString, String(size), String(count), container]
         let output = Pipe(), input = Pipe()
         process.standardOutput = output
         process.standardInput = input
@@ -114,14 +58,11 @@ enum StorageBenchmarkPython {
         return figures
     }
 
-    private static func run<Figures: Decodable>(interpreter: String, script: String, arguments: [String]) throws -> Figures? {
+    private static func run<Figures: Decodable>(interpreter: String, arguments: [String]) throws -> Figures? {
         guard FileManager.default.isExecutableFile(atPath: interpreter) else { return nil }
-        let scriptPath = FileManager.default.temporaryDirectory.appendingPathComponent("storage-bench-\(UUID().uuidString).py").path
-        try script.write(toFile: scriptPath, atomically: true, encoding: .utf8)
-        defer { try? FileManager.default.removeItem(atPath: scriptPath) }
         let process = Process()
         process.executableURL = URL(fileURLWithPath: interpreter)
-        process.arguments = [scriptPath] + arguments
+        process.arguments = [try BenchmarkScripts.path("bench_storage_sdk.py")] + arguments
         let output = Pipe()
         process.standardOutput = output
         try process.run()

@@ -100,31 +100,13 @@ enum VisionMeasure {
         var total: Double { decode + preprocess + inference + postprocess }
     }
 
-    static func ms(_ d: Duration) -> Double {
-        Double(d.components.seconds) * 1000 + Double(d.components.attoseconds) / 1e15
-    }
+    static func ms(_ d: Duration) -> Double { d / .milliseconds(1) }
 
     /// Mean ms per `session.run` in Python onnxruntime, same model, tensor and thread count.
     static func python(python: String, model: String, tensor: String, threads: Int, frames: Int) throws -> Double {
-        let script = """
-            import sys, time, numpy as np, onnxruntime as ort
-            model, tensor, threads, frames = sys.argv[1], sys.argv[2], int(sys.argv[3]), int(sys.argv[4])
-            o = ort.SessionOptions()
-            o.intra_op_num_threads = threads
-            o.inter_op_num_threads = 1
-            o.execution_mode = ort.ExecutionMode.ORT_SEQUENTIAL
-            o.graph_optimization_level = ort.GraphOptimizationLevel.ORT_ENABLE_ALL
-            s = ort.InferenceSession(model, o, providers=["CPUExecutionProvider"])
-            name = s.get_inputs()[0].name
-            x = np.fromfile(tensor, dtype=np.float32).reshape(1, 3, 224, 224)
-            for _ in range(10): s.run(None, {name: x})
-            t = time.perf_counter()
-            for _ in range(frames): s.run(None, {name: x})
-            print((time.perf_counter() - t) / frames * 1000)
-            """
         let process = Process()
         process.executableURL = URL(fileURLWithPath: python)
-        process.arguments = ["-c", script, model, tensor, String(threads), String(frames)]
+        process.arguments = [try BenchmarkScripts.path("bench_onnxruntime.py"), model, tensor, String(threads), String(frames)]
         let pipe = Pipe()
         process.standardOutput = pipe
         try process.run()
