@@ -263,6 +263,7 @@ let package = Package(
             dependencies: [
                 "AzureStorage", "IoTHub", "Vision", "Verification", "MQTT",
                 "StorageService", "HubService", "EdgeModule", "DeviceAgent", "ListenerSafety", "DevelopmentTLS",
+                "TestSupport",
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "HummingbirdTLS", package: "hummingbird"),

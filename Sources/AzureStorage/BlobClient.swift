@@ -1,6 +1,6 @@
 public import AsyncHTTPClient
-public import Foundation
 import Crypto
+public import Foundation
 import NIOCore
 
 /// A client for one blob (block blobs), against Azure or the built-in service.

@@ -1,5 +1,5 @@
-import EdgeFactorSupport
 public import AsyncHTTPClient
+import EdgeFactorSupport
 public import Foundation
 import NIOCore
 

@@ -7,6 +7,7 @@ import IoTHub
 import Logging
 import StorageService
 import Synchronization
+import TestSupport
 import Verification
 import Vision
 
@@ -18,8 +19,10 @@ final class FlowRig: Sendable {
     static let moduleId = "edgefactor-module"
 
     let root: URL
-    let storage: StorageServer
-    let hub: HubServer
+    let storage: RunningStorageServer
+    let storageServer: BackgroundServer<RunningStorageServer>
+    let hub: RunningHubServer
+    let hubServer: BackgroundServer<RunningHubServer>
     let service: ServiceClient
     let deviceSecret = SharedSecret.generate()
     let moduleSecret = SharedSecret.generate()
@@ -37,11 +40,15 @@ final class FlowRig: Sendable {
         try FileManager.default.createDirectory(at: root, withIntermediateDirectories: true)
         var quiet = Logger(label: "bench")
         quiet.logLevel = .critical
-        storage = try await StorageServer.start(StorageServerConfiguration(
-            dataDirectory: root.appendingPathComponent("storage").path, blobPort: 0, queuePort: 0, logger: quiet))
+        let storageConfiguration = StorageServerConfiguration(
+            dataDirectory: root.appendingPathComponent("storage").path, blobPort: 0, queuePort: 0, logger: quiet)
+        storageServer = try await BackgroundServer.start { try await StorageServer.withRunning(storageConfiguration, $0) }
+        storage = storageServer.handle
         var hubConfiguration = HubConfiguration.ephemeral(logger: quiet)
         hubConfiguration.dataDirectory = root.appendingPathComponent("hub")
-        hub = try await HubServer.start(hubConfiguration)
+        let hubConfigurationToRun = hubConfiguration
+        hubServer = try await BackgroundServer.start { try await HubServer.withRunning(hubConfigurationToRun, $0) }
+        hub = hubServer.handle
         service = hub.serviceClient()
         classifier = try ImageClassifier(configuration: ClassifierConfiguration.defaultModel())
         let cameraDirectory = root.appendingPathComponent("camera")
@@ -80,8 +87,8 @@ final class FlowRig: Sendable {
             task.cancel()
             _ = await task.result
         }
-        await hub.shutdown()
-        await storage.stop()
+        await hubServer.stop()
+        await storageServer.stop()
         try? FileManager.default.removeItem(at: root)
     }
 

@@ -3,6 +3,7 @@ import HubService
 import IoTHub
 import Logging
 import MQTT
+import TestSupport
 
 /// Identities for the benchmark, registered in the hub's data directory before the hub process starts.
 enum HubBenchSetup {
@@ -14,18 +15,20 @@ enum HubBenchSetup {
     static func register(in directory: URL, devices: Int, publishers: Int) async throws -> Identities {
         var logger = Logger(label: "bench")
         logger.logLevel = .error
-        let hub = try await HubServer.start(HubConfiguration(
+        let hubConfigurationToRun = HubConfiguration(
             dataDirectory: directory, mqttTLSPort: nil, mqttPlainPort: nil, restPort: 0, logger: logger
-        ))
+        )
+        let hubServer = try await BackgroundServer.start { try await HubServer.withRunning(hubConfigurationToRun, $0) }
+        let hub = hubServer.handle
         var result = Identities(devices: [], publishers: [])
         do {
             for index in 0..<devices { result.devices.append(try await hub.addDevice("bench-\(index)")) }
             for index in 0..<publishers { result.publishers.append(try await hub.addDevice("publisher-\(index)")) }
         } catch {
-            await hub.shutdown()
+            await hubServer.stop()
             throw error
         }
-        await hub.shutdown()
+        await hubServer.stop()
         try? FileManager.default.removeItem(at: directory.appendingPathComponent(HubDescription.fileName))
         return result
     }

@@ -3,6 +3,7 @@ import AzureStorage
 import Foundation
 import Logging
 import StorageService
+import TestSupport
 
 /// `edgefactor-bench storage`: Queue cycles/s and blob MB/s, Swift client and the Python SDK on the same server.
 struct StorageBenchmark: AsyncParsableCommand {
@@ -65,12 +66,13 @@ struct StorageBenchmark: AsyncParsableCommand {
         defer { try? FileManager.default.removeItem(atPath: directory) }
         var logger = Logger(label: "edgefactor.bench.storage")
         logger.logLevel = .warning
-        let server = try await StorageServer.start(StorageServerConfiguration(
-            dataDirectory: directory, blobPort: 0, queuePort: 0, maximumBlobSize: 256 << 20, logger: logger
-        ))
+        let configuration = StorageServerConfiguration(
+            dataDirectory: directory, blobPort: 0, queuePort: 0, maximumBlobSize: 256 << 20, logger: logger)
+        let background = try await BackgroundServer.start { try await StorageServer.withRunning(configuration, $0) }
+        let server = background.handle
         var report = StorageBenchmarkReport(concurrency: concurrency, seconds: seconds, deepQueue: deepQueue)
         if blobsOnly {
-            await server.stop()
+            await background.stop()
             report.blobs = try await measureBlobs(directory: directory)
             print(report.markdown(command: "(blobs only)"))
             return
@@ -93,7 +95,7 @@ struct StorageBenchmark: AsyncParsableCommand {
             report.cpuPerFloorRoundTrip = floorCPU / max(1, floor * seconds)
             say("  \(Int(report.httpFloor)) round trips/s, \(Int(report.cpuPerFloorRoundTrip * 1e6)) µs CPU per round trip")
             if queueOnly {
-                await server.stop()
+                await background.stop()
                 print(report.markdown(command: "(queue only)"))
                 return
             }
@@ -111,10 +113,10 @@ struct StorageBenchmark: AsyncParsableCommand {
             report.deep = try await runner.cycleLatency(preload: deepQueue, cycles: latencyCycles)
             say("  median \(report.deep.median) ms")
         } catch {
-            await server.stop()
+            await background.stop()
             throw error
         }
-        await server.stop()
+        await background.stop()
         report.blobs = try await measureBlobs(directory: directory)
 
         let command = "swift build -c release --product edgefactor-bench && .build/release/edgefactor-bench storage"

@@ -57,7 +57,7 @@ struct StorageBlobCPU: Sendable {
 /// The measurements, against one in-process server.
 struct StorageBenchmarkRunner: Sendable {
     let connection: StorageConnectionString
-    let server: StorageServer
+    let server: RunningStorageServer
     static let payload = String(repeating: "x", count: 1024)
 
     /// send + receive + delete cycles per second, `workers` concurrent loops for `seconds`.

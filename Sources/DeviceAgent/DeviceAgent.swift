@@ -1,5 +1,5 @@
-import EdgeFactorSupport
 import AzureStorage
+import EdgeFactorSupport
 import Foundation
 import IoTHub
 import Logging

@@ -1,10 +1,10 @@
 public import AzureStorage
+import EdgeFactorSupport
 public import Foundation
 public import IoTHub
 public import ListenerSafety
 public import Verification
 public import Vision
-import EdgeFactorSupport
 
 /// Everything the device agent needs. Defaults follow the original design's names and the
 /// security model's limits.

@@ -1,6 +1,6 @@
-import EdgeFactorSupport
 import AzureStorage
 import Crypto
+import EdgeFactorSupport
 import Foundation
 import IoTHub
 import Logging

@@ -98,32 +98,19 @@ struct DemoCommand: AsyncParsableCommand {
             tls: .developmentCA(caDirectory: layout.hub.appendingPathComponent("certs").path), logger: logger.labelled("storage"))
         // Every part serves /healthz, /readyz and /metrics on a free loopback port (in the banner).
         storageConfiguration.metricsEndpoint = Self.freeLoopbackEndpoint
-        let storage = try await StorageServer.start(storageConfiguration)
-        if let ca = storage.caCertificatePEM { try StorageTrust.add(certificatesPEM: ca) }
-        let hub: HubServer
-        do {
+        try await StorageServer.withRunning(storageConfiguration) { storage in
+            if let ca = storage.caCertificatePEM { try StorageTrust.add(certificatesPEM: ca) }
             var hubConfiguration = HubConfiguration(dataDirectory: layout.hub, mqttTLSPort: 0, restPort: 0, logger: logger.labelled("hub"))
             hubConfiguration.metricsEndpoint = Self.freeLoopbackEndpoint
-            hub = try await HubServer.start(hubConfiguration)
-        } catch {
-            await storage.stop()
-            throw error
+            try await HubServer.withRunning(hubConfiguration) { hub in
+                try await runSystem(layout: layout, storage: storage, hub: hub, classifier: classifier, className: className, logger: logger)
+            }
         }
-
-        do {
-            try await runSystem(layout: layout, storage: storage, hub: hub, classifier: classifier, className: className, logger: logger)
-        } catch {
-            await hub.shutdown()
-            await storage.stop()
-            throw error
-        }
-        await hub.shutdown()
-        await storage.stop()
         print("demo: stopped; state kept in \(layout.root.path)")
     }
 
     private func runSystem(
-        layout: DemoLayout, storage: StorageServer, hub: HubServer, classifier: ImageClassifier, className: String, logger: Logger
+        layout: DemoLayout, storage: RunningStorageServer, hub: RunningHubServer, classifier: ImageClassifier, className: String, logger: Logger
     ) async throws {
         let deviceId = "demo-camera", moduleId = "edgefactor"
         // Both return the existing identity on later runs.

@@ -115,23 +115,18 @@ struct HubRunCommand: AsyncParsableCommand {
         if descriptors < maxMqttConnections + 256 {
             logger.warning("the file-descriptor limit (\(descriptors)) is below --max-mqtt-connections (\(maxMqttConnections)) plus headroom: connections past it are refused; raise it (ulimit -n, or LimitNOFILE in the systemd unit)")
         }
-        let runner = HubRunner(configuration: configuration)
-        let group = ServiceGroup(services: [runner], gracefulShutdownSignals: [.sigterm, .sigint], logger: logger)
-        try await group.run()
-    }
-}
-
-/// Runs a ``HubServer`` until the process is asked to stop.
-struct HubRunner: Service {
-    let configuration: HubConfiguration
-
-    func run() async throws {
-        let hub: HubServer
+        let announced = configuration
+        let hub = HubServer(configuration: configuration) { hub in Self.announce(hub, configuration: announced) }
+        let group = ServiceGroup(services: [hub], gracefulShutdownSignals: [.sigterm, .sigint], logger: logger)
         do {
-            hub = try await HubServer.start(configuration)
+            try await group.run()
         } catch let error as HubStartError {
             throw ValidationError(error.message)
         }
+    }
+
+    /// Prints where the hub listens, unbuffered, so a supervising process sees it at once.
+    static func announce(_ hub: RunningHubServer, configuration: HubConfiguration) {
         let scheme = configuration.restTLS ? "https" : "http"
         var lines = [
             "hub: MQTT over TLS on \(configuration.bindHost):\(hub.mqttTLSPort.map(String.init) ?? "off")",
@@ -141,9 +136,6 @@ struct HubRunner: Service {
         ]
         if let plain = hub.mqttPlainPort { lines.insert("hub: plain MQTT on \(configuration.bindHost):\(plain)", at: 1) }
         if let line = OperatorOptions.line("hub", host: configuration.metricsEndpoint?.host ?? "", port: hub.metricsPort) { lines.append(line) }
-        // Unbuffered, so a supervising process sees the endpoints at once.
         FileHandle.standardOutput.write(Data((lines.joined(separator: "\n") + "\n").utf8))
-        try? await gracefulShutdown()
-        await hub.shutdown()
     }
 }

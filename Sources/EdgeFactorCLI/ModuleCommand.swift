@@ -1,5 +1,5 @@
-import EdgeFactorSupport
 import ArgumentParser
+import EdgeFactorSupport
 import EdgeModule
 import Foundation
 import IoTHub

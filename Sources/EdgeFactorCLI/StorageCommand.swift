@@ -125,9 +125,16 @@ struct StorageCommand: AsyncParsableCommand {
             print(parts.joined(separator: ";") + ";")
             return
         }
-        let service = StorageServerRunner(configuration: configuration)
-        let group = ServiceGroup(configuration: .init(services: [service], gracefulShutdownSignals: [.sigterm, .sigint], logger: logger))
-        try await group.run()
+        let announced = configuration
+        let server = StorageServer(configuration: configuration) { server in
+            Self.announce(server, configuration: announced)
+        }
+        let group = ServiceGroup(configuration: .init(services: [server], gracefulShutdownSignals: [.sigterm, .sigint], logger: logger))
+        do {
+            try await group.run()
+        } catch let error as StorageServerError {
+            throw ValidationError(error.message)
+        }
     }
 
     static func defaultDataDirectory() -> String {
@@ -136,19 +143,9 @@ struct StorageCommand: AsyncParsableCommand {
         }
         return FileManager.default.currentDirectoryPath + "/var/storage"
     }
-}
 
-/// Runs a ``StorageServer`` until the process is asked to stop.
-struct StorageServerRunner: Service {
-    let configuration: StorageServerConfiguration
-
-    func run() async throws {
-        let server: StorageServer
-        do {
-            server = try await StorageServer.start(configuration)
-        } catch let error as StorageServerError {
-            throw ValidationError(error.message)
-        }
+    /// Prints where the server listens, unbuffered, so a supervising process sees it at once.
+    static func announce(_ server: RunningStorageServer, configuration: StorageServerConfiguration) {
         var lines = [
             "storage: blob endpoint \(server.blobEndpoint.absoluteString)",
             "storage: queue endpoint \(server.queueEndpoint.absoluteString)",
@@ -163,9 +160,6 @@ struct StorageServerRunner: Service {
         } else {
             lines.append("storage: account \(configuration.accounts[0].name) (its connection string: add --print-connection-string)")
         }
-        // Unbuffered, so a supervising process sees the endpoints at once.
         FileHandle.standardOutput.write(Data((lines.joined(separator: "\n") + "\n").utf8))
-        try? await gracefulShutdown()
-        await server.stop()
     }
 }

@@ -1,6 +1,6 @@
+import EdgeFactorSupport
 import Foundation
 import Verification
-import EdgeFactorSupport
 
 /// The module's settings that the twin's desired properties can change at run time. The module
 /// applies each valid one and reports every one back (applied value, or why it was refused).

@@ -1,6 +1,6 @@
 import Foundation
-public import Hummingbird
 import GRDB
+public import Hummingbird
 import ListenerSafety
 public import Logging
 import NIOCore

@@ -1,12 +1,15 @@
 import NIOCore
 import Observability
 
-extension HubServer {
+extension RunningHubServer {
     /// The hub's metrics in Prometheus text format (what `/metrics` serves).
     public func metricsText() -> String {
-        Self.refreshGauges(core)
+        HubServer.refreshGauges(core)
         return core.metrics.registry.emitToString()
     }
+}
+
+extension HubServer {
 
     /// The operator endpoint, run in the hub's service group beside the REST API.
     static func operatorServer(_ endpoint: OperatorEndpoint, core: HubCore, listeners: [any Channel], expectsListeners: Bool) -> OperatorServer {
@@ -17,7 +20,7 @@ extension HubServer {
     }
 
     /// Gauges read from the broker's state when scraped, so that nothing is counted per connection.
-    private static func refreshGauges(_ core: HubCore) {
+    static func refreshGauges(_ core: HubCore) {
         core.metrics.connections.set(to: Double(core.broker.connectionCount))
     }
 

@@ -1,7 +1,7 @@
 import Crypto
 import Foundation
-import PrivateFiles
 import NIOCore
+import PrivateFiles
 #if canImport(Glibc)
 import Glibc
 #elseif canImport(Darwin)

@@ -1,6 +1,6 @@
 import AzureStorage
-import Foundation
 import EdgeFactorSupport
+import Foundation
 
 /// The response headers a service SAS sets on Get Blob and Get Blob Properties (`rscc`,
 /// `rscd`, `rsce`, `rscl`, `rsct`); `nil` where the SAS leaves the stored property.

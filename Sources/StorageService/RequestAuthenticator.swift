@@ -1,6 +1,6 @@
 import AzureStorage
-import Foundation
 import EdgeFactorSupport
+import Foundation
 
 /// What a request needs a SAS to grant.
 enum SASPermission: Character, Sendable {

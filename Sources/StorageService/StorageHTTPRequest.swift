@@ -1,7 +1,7 @@
 import AzureStorage
 import Foundation
-import Hummingbird
 import HTTPTypes
+import Hummingbird
 
 /// The parts of an incoming request the storage handlers need, parsed once: raw path and query
 /// (for signatures), decoded path segments and query parameters, headers by lower-case name.

@@ -1,7 +1,7 @@
 import AzureStorage
 import Foundation
-import Hummingbird
 import HTTPTypes
+import Hummingbird
 import NIOCore
 
 /// Builders for the service's responses.

@@ -2,100 +2,53 @@ public import AzureStorage
 public import Foundation
 import Hummingbird
 import ListenerSafety
-import Logging
+public import Logging
 import NIOCore
 import Observability
 import PrivateFiles
-import ServiceLifecycle
+public import ServiceLifecycle
 import Synchronization
 
-/// The built-in Azure-compatible storage service (Blob and Queue REST, path-style URLs),
-/// embeddable in-process:
+/// The built-in Azure-compatible storage service (Blob and Queue REST, path-style URLs), as a
+/// ServiceLifecycle service: put it in a `ServiceGroup`, or run it for the length of a closure:
 ///
 /// ```swift
-/// let server = try await StorageServer.start(.init(dataDirectory: dir, blobPort: 0, queuePort: 0))
-/// let queue = QueueClient(connectionString: server.storageConnectionString, queueName: "jobs")
-/// …
-/// await server.stop()
+/// try await StorageServer.withRunning(.init(dataDirectory: dir, blobPort: 0, queuePort: 0)) { server in
+///     let queue = QueueClient(connectionString: server.storageConnectionString, queueName: "jobs")
+///     …
+/// }
 /// ```
-public final class StorageServer: Sendable {
-    /// Port the Blob endpoint listens on (resolved when 0 was asked for).
-    public let blobPort: Int
-    /// Port the Queue endpoint listens on.
-    public let queuePort: Int
+public struct StorageServer: Service {
     /// The configuration it runs with.
     public let configuration: StorageServerConfiguration
-    /// PEM text of the CA that clients must trust when it serves HTTPS (the development CA, or
-    /// the chain given); nil for plain HTTP.
-    public let caCertificatePEM: String?
-    /// The development CA's `ca.pem` (for `--storage-ca-file`, `connection_verify`,
-    /// `REQUESTS_CA_BUNDLE`); nil for plain HTTP or a chain given as files.
-    public let caCertificateFile: URL?
-    /// Port of `/healthz`, `/readyz` and `/metrics` (``StorageServerConfiguration/metricsEndpoint``);
-    /// nil without one, or when its port could not be bound.
-    public let metricsPort: Int?
-    private let group: ServiceGroup
-    private let task: Task<Void, any Error>
-    private let database: StorageDatabase
-    private let metrics: StorageMetrics
-    private let serving: ServingFlag
+    private let onListening: @Sendable (RunningStorageServer) async -> Void
 
-    private init(
-        configuration: StorageServerConfiguration, blobPort: Int, queuePort: Int, tls: StorageTLSIdentity?,
-        group: ServiceGroup, task: Task<Void, any Error>, database: StorageDatabase,
-        metrics: StorageMetrics, metricsPort: Int?, serving: ServingFlag
+    /// - Parameters:
+    ///   - configuration: where it keeps its data, where it listens, its accounts and limits.
+    ///   - onListening: called once both endpoints listen, with where they are (ports asked as 0
+    ///     are resolved).
+    public init(
+        configuration: StorageServerConfiguration,
+        onListening: @escaping @Sendable (RunningStorageServer) async -> Void = { _ in }
     ) {
         self.configuration = configuration
-        self.caCertificatePEM = tls?.caCertificatePEM
-        self.caCertificateFile = tls?.caCertificateFile
-        self.blobPort = blobPort
-        self.queuePort = queuePort
-        self.group = group
-        self.task = task
-        self.database = database
-        self.metrics = metrics
-        self.metricsPort = metricsPort
-        self.serving = serving
+        self.onListening = onListening
     }
 
-    /// The server's metrics in Prometheus text format (what `/metrics` serves).
-    public func metricsText() -> String { metrics.registry.emitToString() }
-
-    /// `http(s)://{host}:{blobPort}/{account}` for the first account (https when it serves TLS).
-    public var blobEndpoint: URL { endpoint(port: blobPort, account: configuration.accounts[0].name) }
-    /// `http(s)://{host}:{queuePort}/{account}` for the first account.
-    public var queueEndpoint: URL { endpoint(port: queuePort, account: configuration.accounts[0].name) }
-
-    /// A connection string for the first account, in the explicit form all Azure SDKs accept.
-    /// Contains the account key.
-    public var connectionString: String { storageConnectionString.connectionString }
-
-    /// The first account's connection string, parsed.
-    public var storageConnectionString: StorageConnectionString {
-        connection(for: configuration.accounts[0])
+    /// Runs a server while `body` runs, then shuts it down gracefully and waits for it.
+    /// - Throws: ``StorageServerError`` if it cannot start, or what `body` throws.
+    public static func withRunning<Result>(
+        _ configuration: StorageServerConfiguration, _ body: (RunningStorageServer) async throws -> Result
+    ) async throws -> Result {
+        try await ScopedService.withRunning(logger: configuration.logger, { StorageServer(configuration: configuration, onListening: $0) }, body)
     }
 
-    /// The connection string of one configured account.
-    public func connection(for account: StorageAccount) -> StorageConnectionString {
-        let credential: StorageConnectionString.Credential = account.credentials.first.map { .sharedKey($0) } ?? .anonymous
-        return StorageConnectionString(
-            accountName: account.name,
-            blobEndpoint: endpoint(port: blobPort, account: account.name),
-            queueEndpoint: endpoint(port: queuePort, account: account.name),
-            credential: credential
-        )
-    }
-
-    private func endpoint(port: Int, account: String) -> URL {
-        let name = configuration.hostName ?? configuration.host
-        let host = name.contains(":") ? "[\(name)]" : name
-        let scheme = configuration.tls == nil ? "http" : "https"
-        return URL(string: "\(scheme)://\(host):\(port)/\(account)") ?? URL(fileURLWithPath: "/")
-    }
-
-    /// Opens the data directory, binds both endpoints and starts serving.
+    /// Opens the data directory, binds both endpoints, reports them through `onListening`, and
+    /// serves until graceful shutdown (requests running then get
+    /// ``StorageServerConfiguration/shutdownGracePeriod`` to finish); then closes the database.
     /// - Throws: ``StorageServerError`` if the data directory or a port cannot be used.
-    public static func start(_ configuration: StorageServerConfiguration) async throws -> StorageServer {
+    public func run() async throws {
+        let configuration = self.configuration
         let logger = configuration.logger
         let developmentKey = configuration.accounts.contains { $0.keys.contains(StorageConnectionString.developmentAccountKey) }
         let exposed: String? = switch (configuration.tls != nil, developmentKey) {
@@ -173,74 +126,49 @@ public final class StorageServer: Sendable {
         }
         var services: [any Service] = [application(.blob, port: configuration.blobPort), application(.queue, port: configuration.queuePort), sweeper]
         if let operatorServer { services.append(OperatorService(operatorServer)) }
-        let group = ServiceGroup(configuration: .init(services: services, logger: logger))
-        let task = Task {
-            defer { portsContinuation.finish() }
-            try await group.run()
-        }
-        var blobPort: Int?
-        var queuePort: Int?
-        for await (service, port) in ports {
-            switch service {
-            case .blob: blobPort = port
-            case .queue: queuePort = port
+        var groupConfiguration = ServiceGroupConfiguration(services: services, logger: logger)
+        // Idle keep-alive connections would otherwise hold the shutdown open.
+        groupConfiguration.maximumGracefulShutdownDuration = configuration.shutdownGracePeriod
+        let group = ServiceGroup(configuration: groupConfiguration)
+        defer { database.close() }
+        try await withGracefulShutdownHandler {
+            try await withThrowingTaskGroup(of: Void.self) { children in
+                children.addTask {
+                    defer { portsContinuation.finish() }
+                    try await group.run()
+                }
+                var blobPort: Int?
+                var queuePort: Int?
+                for await (service, port) in ports {
+                    switch service {
+                    case .blob: blobPort = port
+                    case .queue: queuePort = port
+                    }
+                    if blobPort != nil, queuePort != nil { break }
+                }
+                guard let blobPort, let queuePort else {
+                    let reason: String
+                    do {
+                        try await children.waitForAll()
+                        reason = "the service stopped during start-up"
+                    } catch {
+                        reason = "\(error)"
+                    }
+                    throw StorageServerError(
+                        "cannot listen on \(configuration.host) ports \(configuration.blobPort)/\(configuration.queuePort): \(reason). Is another storage service (Azurite?) running? Choose other ports with --blob-port/--queue-port."
+                    )
+                }
+                logger.info("storage service listening", metadata: [
+                    "blob": "\(blobPort)", "queue": "\(queuePort)", "scheme": "\(tls == nil ? "http" : "https")", "data": "\(directory)",
+                ])
+                await onListening(RunningStorageServer(
+                    configuration: configuration, blobPort: blobPort, queuePort: queuePort, tls: tls, database: database,
+                    metrics: metrics, metricsPort: await operatorServer?.boundPort(), serving: serving))
+                try await children.waitForAll()
             }
-            if blobPort != nil, queuePort != nil { break }
+        } onGracefulShutdown: {
+            serving.stop()
         }
-        guard let blobPort, let queuePort else {
-            let reason: String
-            do {
-                try await task.value
-                reason = "the service stopped during start-up"
-            } catch {
-                reason = "\(error)"
-            }
-            database.close()
-            throw StorageServerError(
-                "cannot listen on \(configuration.host) ports \(configuration.blobPort)/\(configuration.queuePort): \(reason). Is another storage service (Azurite?) running? Choose other ports with --blob-port/--queue-port."
-            )
-        }
-        logger.info("storage service listening", metadata: [
-            "blob": "\(blobPort)", "queue": "\(queuePort)", "scheme": "\(tls == nil ? "http" : "https")", "data": "\(directory)",
-        ])
-        return StorageServer(
-            configuration: configuration, blobPort: blobPort, queuePort: queuePort, tls: tls, group: group, task: task, database: database,
-            metrics: metrics, metricsPort: await operatorServer?.boundPort(), serving: serving)
-    }
-
-    /// Stops accepting requests, gives running ones up to `gracePeriod` to finish (idle
-    /// keep-alive connections would otherwise hold the shutdown open), and closes the database.
-    public func stop(gracePeriod: Duration = .seconds(1)) async {
-        serving.stop()
-        await group.triggerGracefulShutdown()
-        let task = self.task
-        await withTaskGroup(of: Bool.self) { waiters in
-            waiters.addTask {
-                _ = try? await task.value
-                return true
-            }
-            waiters.addTask {
-                try? await Task.sleep(for: gracePeriod)
-                return false
-            }
-            if await waiters.next() == false { task.cancel() }
-            waiters.cancelAll()
-        }
-        _ = try? await task.value
-        database.close()
-    }
-
-    /// Waits until the service stops (after ``stop()``, or if serving fails).
-    public func waitUntilStopped() async throws {
-        try await task.value
-    }
-
-    /// Inserts `count` copies of a message directly into the database in one transaction (for
-    /// benchmarks that need a deep queue quickly). The queue is created if missing.
-    public func preload(queue: String, account: String? = nil, count: Int, text: String) async throws {
-        let name = account ?? configuration.accounts[0].name
-        _ = try? await QueueStore(database: database).createQueue(account: name, name: queue, metadata: [])
-        try await QueueStore(database: database).bulkInsert(account: name, queue: queue, count: count, text: text)
     }
 }
 

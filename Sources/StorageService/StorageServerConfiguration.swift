@@ -90,6 +90,9 @@ public struct StorageServerConfiguration: Sendable {
     public var metricsEndpoint: OperatorEndpoint? = nil
     /// Write one access-log line per request at `info` to ``logger`` (never the query string).
     public var accessLog = false
+    /// How long requests still running at a graceful shutdown get before they are cut (idle
+    /// keep-alive connections would otherwise hold the shutdown open).
+    public var shutdownGracePeriod: Duration = .seconds(1)
     public var logger: Logger
 
     public init(

@@ -1,5 +1,5 @@
-public import Foundation
 import EdgeFactorSupport
+public import Foundation
 
 /// The settings the edge module tells the device agent to use, sealed with the per-module secret
 /// (`EnvelopeKind.agentSettings`) and put on the requests queue the agent reads.

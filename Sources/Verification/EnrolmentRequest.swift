@@ -1,5 +1,5 @@
-public import Foundation
 import EdgeFactorSupport
+public import Foundation
 
 /// "Capture `views` distinct views of the object now in front of the camera, for at most
 /// `captureSeconds`, and keep them as a template of `accountRef`'s object named `objectName`".

@@ -1,5 +1,5 @@
-public import Foundation
 import EdgeFactorSupport
+public import Foundation
 
 /// What the edge module puts on the requests queue, sealed with the per-module secret
 /// (`EnvelopeKind.queuedRequest`). It wraps the front-end's sealed request untouched, so the agent

@@ -1,6 +1,6 @@
 import Crypto
-public import Foundation
 import EdgeFactorSupport
+public import Foundation
 
 /// A payload with its HMAC-SHA256: `{"v":1,"kind":…,"kid":…,"payload":"<canonical JSON>","sig":"…"}`.
 ///

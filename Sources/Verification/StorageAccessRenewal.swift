@@ -1,5 +1,5 @@
-public import Foundation
 import EdgeFactorSupport
+public import Foundation
 
 /// "Use this storage grant from now on": the device agent's new access to its own queues and
 /// container, issued and sealed by the front-end with the device's secret

@@ -1,5 +1,5 @@
-public import Foundation
 import EdgeFactorSupport
+public import Foundation
 
 /// "Erase template `templateId` of `accountRef` from this device". Sealed by the front-end with the
 /// device's secret (`EnvelopeKind.templateRemoval`); it travels as the `RemoveObject` direct method,

@@ -1,5 +1,5 @@
-public import Foundation
 import EdgeFactorSupport
+public import Foundation
 
 /// One challenge: "show `className` to device `deviceId` with at least `threshold` % confidence
 /// before `expiresAt`". Created and sealed by the front-end with the device's secret.

@@ -1,5 +1,5 @@
-import Foundation
 import EdgeFactorSupport
+import Foundation
 
 /// Everything needed to build an ``ImageClassifier``.
 public struct ClassifierConfiguration: Sendable {

@@ -1,5 +1,5 @@
-import Foundation
 import EdgeFactorSupport
+import Foundation
 
 /// A folder of models in the layout set-up makes, where a model is chosen by name:
 ///

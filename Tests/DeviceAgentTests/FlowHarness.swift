@@ -10,6 +10,7 @@ import IoTHub
 import Logging
 import ServiceLifecycle
 import StorageService
+import TestSupport
 import Testing
 import Verification
 import Vision
@@ -30,8 +31,10 @@ final class FlowHarness: @unchecked Sendable {
     }
 
     let root: URL
-    let storage: StorageServer
-    private(set) var hub: HubServer
+    let storage: RunningStorageServer
+    let storageServer: BackgroundServer<RunningStorageServer>
+    private(set) var hub: RunningHubServer
+    private(set) var hubServer: BackgroundServer<RunningHubServer>
     let hubConfiguration: HubConfiguration
     let deviceSecret = SharedSecret.generate()
     let moduleSecret = SharedSecret.generate()
@@ -51,16 +54,20 @@ final class FlowHarness: @unchecked Sendable {
         var logger = Logger(label: "flow-test")
         logger.logLevel = ProcessInfo.processInfo.environment["FLOW_LOG"] == nil ? .critical : .debug
         self.logger = logger
-        storage = try await StorageServer.start(StorageServerConfiguration(
+        let storageConfiguration = StorageServerConfiguration(
             dataDirectory: root.appendingPathComponent("storage").path, blobPort: 0, queuePort: 0,
-            tls: storageTLS ? .developmentCA(caDirectory: root.appendingPathComponent("hub/certs").path) : nil, logger: logger))
+            tls: storageTLS ? .developmentCA(caDirectory: root.appendingPathComponent("hub/certs").path) : nil, logger: logger)
+        storageServer = try await BackgroundServer.start { try await StorageServer.withRunning(storageConfiguration, $0) }
+        storage = storageServer.handle
         if let ca = storage.caCertificatePEM { try StorageTrust.add(certificatesPEM: ca) }
         // Fixed ports so that a restarted hub is found where the clients left it.
         let ports = try FlowHarness.freePorts(3)
         hubConfiguration = HubConfiguration(
             dataDirectory: root.appendingPathComponent("hub"), mqttTLSPort: ports[0], mqttPlainPort: ports[1],
             restPort: ports[2], logger: logger)
-        hub = try await HubServer.start(hubConfiguration)
+        let hubConfigurationToRun = hubConfiguration
+        hubServer = try await BackgroundServer.start { try await HubServer.withRunning(hubConfigurationToRun, $0) }
+        hub = hubServer.handle
         deviceConnection = try await hub.addDevice(Self.deviceId)
         moduleConnection = try await hub.addModule(deviceId: Self.deviceId, moduleId: Self.moduleId)
     }
@@ -69,8 +76,8 @@ final class FlowHarness: @unchecked Sendable {
     func tearDown() async {
         await stopAgent()
         await stopModule()
-        await hub.shutdown()
-        await storage.stop()
+        await hubServer.stop()
+        await storageServer.stop()
         try? FileManager.default.removeItem(at: root)
     }
 
@@ -160,8 +167,10 @@ final class FlowHarness: @unchecked Sendable {
     }
 
     func restartHub() async throws {
-        await hub.shutdown()
-        hub = try await HubServer.start(hubConfiguration)
+        await hubServer.stop()
+        let hubConfigurationToRun = hubConfiguration
+        hubServer = try await BackgroundServer.start { try await HubServer.withRunning(hubConfigurationToRun, $0) }
+        hub = hubServer.handle
     }
 
     static func run(_ service: some Service, logger: Logger) -> (ServiceGroup, Task<Void, any Error>) {

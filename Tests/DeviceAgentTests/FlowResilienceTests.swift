@@ -96,7 +96,7 @@ import Verification
 
         // While the hub is away the agent says so (readiness and its gauge), and says so again once it is back.
         let agent = try #require(flow.agent)
-        await flow.hub.shutdown()
+        await flow.hubServer.stop()
         try await waitUntil { agent.metricsText().contains("edgefactor_agent_hub_connected 0") }
         let port = try #require(agent.healthPort)
         let readyURL = try #require(URL(string: "http://127.0.0.1:\(port)/readyz"))

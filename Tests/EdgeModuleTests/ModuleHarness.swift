@@ -5,6 +5,7 @@ import IoTHub
 import Logging
 import ServiceLifecycle
 import StorageService
+import TestSupport
 import Testing
 import Verification
 
@@ -14,8 +15,10 @@ final class ModuleHarness: @unchecked Sendable {
     // Used from one test task at a time.
     let logger: Logger
     let root: URL
-    let storage: StorageServer
-    let hub: HubServer
+    let storage: RunningStorageServer
+    let storageServer: BackgroundServer<RunningStorageServer>
+    let hub: RunningHubServer
+    let hubServer: BackgroundServer<RunningHubServer>
     let service: ServiceClient
     private let connection: IoTHubConnectionString
     private let options: HubClientOptions
@@ -39,11 +42,15 @@ final class ModuleHarness: @unchecked Sendable {
         logger.logLevel = .critical
         self.logger = logger
         root = FileManager.default.temporaryDirectory.appendingPathComponent("edgefactor-\(name)-\(UUID().uuidString.prefix(8))")
-        storage = try await StorageServer.start(StorageServerConfiguration(
-            dataDirectory: root.appendingPathComponent("storage").path, blobPort: 0, queuePort: 0, logger: logger))
+        let storageConfiguration = StorageServerConfiguration(
+            dataDirectory: root.appendingPathComponent("storage").path, blobPort: 0, queuePort: 0, logger: logger)
+        storageServer = try await BackgroundServer.start { try await StorageServer.withRunning(storageConfiguration, $0) }
+        storage = storageServer.handle
         var hubConfiguration = HubConfiguration.ephemeral(logger: logger)
         hubConfiguration.dataDirectory = root.appendingPathComponent("hub")
-        hub = try await HubServer.start(hubConfiguration)
+        let hubConfigurationToRun = hubConfiguration
+        hubServer = try await BackgroundServer.start { try await HubServer.withRunning(hubConfigurationToRun, $0) }
+        hub = hubServer.handle
         connection = try await hub.addModule(deviceId: "dev1", moduleId: "mod1")
         var options = hub.clientOptions(plainTCP: true)
         options.logger = logger
@@ -87,8 +94,8 @@ final class ModuleHarness: @unchecked Sendable {
     private func stop() async {
         await group?.triggerGracefulShutdown()
         _ = await running?.result
-        await hub.shutdown()
-        await storage.stop()
+        await hubServer.stop()
+        await storageServer.stop()
         try? FileManager.default.removeItem(at: root)
     }
 }

@@ -45,7 +45,7 @@ struct FrontEndMetricsTests {
             var ready = try await RawHTTP.get(port: port, "/readyz")
             #expect(ready.status == 200)
             #expect(ready.body == #"{"ready":true,"database":true,"hub":true,"storage":true}"#)
-            await services.hub.shutdown()
+            await services.hubServer.stop()
             ready = try await RawHTTP.get(port: port, "/readyz")
             #expect(ready.status == 503)
             #expect(ready.body == #"{"ready":false,"database":true,"hub":false,"storage":true}"#)

@@ -6,6 +6,7 @@ import HubService
 import IoTHub
 import Logging
 import StorageService
+import TestSupport
 import Verification
 
 /// The built-in hub and storage on loopback ports, in-process, as the front-end meets them in a
@@ -15,8 +16,10 @@ final class LiveServices: @unchecked Sendable {
     static let moduleId = "edgefactor"
 
     let root: URL
-    let storage: StorageServer
-    let hub: HubServer
+    let storage: RunningStorageServer
+    let storageServer: BackgroundServer<RunningStorageServer>
+    let hub: RunningHubServer
+    let hubServer: BackgroundServer<RunningHubServer>
     let deviceSecret = SharedSecret.generate()
     let logger: Logger
 
@@ -26,16 +29,20 @@ final class LiveServices: @unchecked Sendable {
         var logger = Logger(label: "frontend-test")
         logger.logLevel = ProcessInfo.processInfo.environment["FRONTEND_TEST_LOG"] == nil ? .critical : .debug
         self.logger = logger
-        storage = try await StorageServer.start(StorageServerConfiguration(
-            dataDirectory: root.appendingPathComponent("storage").path, blobPort: 0, queuePort: 0, logger: logger))
-        hub = try await HubServer.start(.ephemeral(logger: logger))
+        let storageConfiguration = StorageServerConfiguration(
+            dataDirectory: root.appendingPathComponent("storage").path, blobPort: 0, queuePort: 0, logger: logger)
+        storageServer = try await BackgroundServer.start { try await StorageServer.withRunning(storageConfiguration, $0) }
+        storage = storageServer.handle
+        let hubConfigurationToRun = HubConfiguration.ephemeral(logger: logger)
+        hubServer = try await BackgroundServer.start { try await HubServer.withRunning(hubConfigurationToRun, $0) }
+        hub = hubServer.handle
         try await hub.addModule(deviceId: Self.deviceId, moduleId: Self.moduleId)
         try await container.create()
     }
 
     func tearDown() async {
-        await hub.shutdown()
-        await storage.stop()
+        await hubServer.stop()
+        await storageServer.stop()
         try? FileManager.default.removeItem(at: root)
     }
 

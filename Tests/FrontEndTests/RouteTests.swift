@@ -2,8 +2,8 @@ import Foundation
 @testable import FrontEnd
 import Hummingbird
 import HummingbirdTesting
-import Testing
 import TestSupport
+import Testing
 import Verification
 
 @Suite("Front-end routes (HummingbirdTesting router, simulated device)")
@@ -90,7 +90,8 @@ struct RouteTests {
     @Test("failures back off per account, then lock it; an administrator's reset unlocks it")
     func accountThrottling() async throws {
         // The waits run on a clock the test moves: a wait is over when the test says so, not after a sleep.
-        let clock = ManualWallClock(Date())
+        // Whole seconds: the database keeps times to the millisecond.
+        let clock = ManualWallClock()
         let harness = try await FrontEndHarness(device: SimulatedDevice()) {
             $0.throttle = ThrottlePolicy(accountFreeFailures: 2, lockoutAfter: 4, addressFreeFailures: 50, baseDelay: 60, maximumDelay: 60)
             $0.clock = clock

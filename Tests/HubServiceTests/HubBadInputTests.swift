@@ -8,7 +8,7 @@ import Testing
 /// Bad input is refused or closed cleanly, and the hub keeps serving a well-behaved device.
 @Suite struct HubBadInputTests {
     /// A device that must keep working after every bad input.
-    private func assertStillServing(_ hub: HubServer) async throws {
+    private func assertStillServing(_ hub: RunningHubServer) async throws {
         let connectionString = try await hub.addDevice("good")
         let client = DeviceClient(connectionString: connectionString, options: hub.clientOptions())
         try await client.connect()
@@ -17,7 +17,7 @@ import Testing
         #expect(try await hub.telemetry(deviceId: "good").last.map { String(decoding: $0.body, as: UTF8.self) } == "still here")
     }
 
-    private func rawClient(_ hub: HubServer) async throws -> RawMQTTClient {
+    private func rawClient(_ hub: RunningHubServer) async throws -> RawMQTTClient {
         try await RawMQTTClient.connect(port: try #require(hub.mqttPlainPort))
     }
 

@@ -1,8 +1,8 @@
 import Foundation
 import HubService
 import ListenerSafety
-import Testing
 import TestSupport
+import Testing
 
 /// The REST listener bounds slow clients, and insecure listeners stay on loopback unless allowed.
 @Suite struct HubListenerTests {
@@ -30,9 +30,7 @@ import TestSupport
         var plain = HubConfiguration.ephemeral()
         plain.bindHost = "0.0.0.0"
         do {
-            let hub = try await HubServer.start(plain)
-            await hub.shutdown()
-            Issue.record("plain MQTT on 0.0.0.0 must be refused")
+            try await HubServer.withRunning(plain) { _ in Issue.record("plain MQTT on 0.0.0.0 must be refused") }
         } catch let error as HubStartError {
             #expect(error.message.contains("plain (unencrypted) MQTT"))
             #expect(error.message.contains("--allow-insecure-remote"))
@@ -41,17 +39,14 @@ import TestSupport
         plainREST.bindHost = "0.0.0.0"
         plainREST.mqttPlainPort = nil
         plainREST.restTLS = false
-        await #expect(throws: HubStartError.self) { try await HubServer.start(plainREST) }
+        await #expect(throws: HubStartError.self) { try await HubServer.withRunning(plainREST) { _ in } }
 
         var tlsOnly = HubConfiguration.ephemeral()
         tlsOnly.bindHost = "0.0.0.0"
         tlsOnly.mqttPlainPort = nil
-        let served = try await HubServer.start(tlsOnly)
-        await served.shutdown()
+        try await HubServer.withRunning(tlsOnly) { served in #expect(served.mqttTLSPort != nil) }
 
         plain.allowInsecureRemote = true
-        let allowed = try await HubServer.start(plain)
-        #expect(allowed.mqttPlainPort != nil)
-        await allowed.shutdown()
+        try await HubServer.withRunning(plain) { allowed in #expect(allowed.mqttPlainPort != nil) }
     }
 }

@@ -2,8 +2,8 @@ import Foundation
 import HubService
 import IoTHub
 import MQTT
-import Testing
 import TestSupport
+import Testing
 
 /// Numbers a client puts on the wire (token expiries, timeouts, limits) are bounded before any
 /// arithmetic: extreme values get an answer, never a crash, and the hub keeps serving.
@@ -14,13 +14,13 @@ import TestSupport
         "99999999999999999999999", "1e300", "-1e300", "NaN", "abc", "",
     ]
 
-    private func request(_ hub: HubServer, _ method: String, _ target: String, token: String, body: String = "") async throws -> Int {
+    private func request(_ hub: RunningHubServer, _ method: String, _ target: String, token: String, body: String = "") async throws -> Int {
         let head = "\(method) \(target) HTTP/1.1\r\nHost: localhost\r\nAuthorization: \(token)\r\nContent-Type: application/json\r\n"
             + "Content-Length: \(body.utf8.count)\r\nConnection: close\r\n\r\n"
         return try await RawHTTP.exchange(port: hub.restPort, head + body).status
     }
 
-    private func assertStillServing(_ hub: HubServer) async throws {
+    private func assertStillServing(_ hub: RunningHubServer) async throws {
         let connectionString = try await hub.addDevice("still-good")
         let client = DeviceClient(connectionString: connectionString, options: hub.clientOptions())
         try await client.connect()

@@ -10,27 +10,18 @@ import Synchronization
 /// Runs `body` against a fresh hub (ephemeral ports and data directory) and always shuts it down.
 func withHub<T>(
     _ configure: (inout HubConfiguration) -> Void = { _ in },
-    _ body: (HubServer) async throws -> T
+    _ body: (RunningHubServer) async throws -> T
 ) async throws -> T {
     var logger = Logger(label: "hub-test")
     logger.logLevel = .error
     var configuration = HubConfiguration.ephemeral(logger: logger)
     configuration.connectTimeout = .seconds(1)
     configure(&configuration)
-    let hub = try await HubServer.start(configuration)
-    do {
-        let result = try await body(hub)
-        await hub.shutdown()
-        try? FileManager.default.removeItem(at: configuration.dataDirectory)
-        return result
-    } catch {
-        await hub.shutdown()
-        try? FileManager.default.removeItem(at: configuration.dataDirectory)
-        throw error
-    }
+    defer { try? FileManager.default.removeItem(at: configuration.dataDirectory) }
+    return try await HubServer.withRunning(configuration, body)
 }
 
-extension HubServer {
+extension RunningHubServer {
     /// A service SAS token of the hub's policy, expiring in an hour or at `expiry` (seconds since 1970).
     func serviceToken(expiry: Int64? = nil) throws -> String {
         let service = serviceConnectionString

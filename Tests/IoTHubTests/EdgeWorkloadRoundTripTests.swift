@@ -1,13 +1,16 @@
 import Foundation
 import HubService
 import IoTHub
+import TestSupport
 import Testing
 
 /// A module client as IoT Edge runs it, against the real built-in hub on loopback in the edge
 /// hub's role: identity, trust bundle and SAS signatures from a workload-API stand-in.
 @Suite struct EdgeWorkloadRoundTripTests {
     @Test func anIoTEdgeModuleSignsThroughTheWorkloadAPIAndRenewsItsToken() async throws {
-        let hub = try await HubServer.start(.ephemeral())
+        let hubConfigurationToRun = HubConfiguration.ephemeral()
+        let hubServer = try await BackgroundServer.start { try await HubServer.withRunning(hubConfigurationToRun, $0) }
+        let hub = hubServer.handle
         let identity = try await hub.addModule(deviceId: "edge-box", moduleId: "edgefactor")
         let workload = try await WorkloadStandIn.start(
             moduleId: "edgefactor", generationId: "gen-1", key: identity.sharedAccessKey, trustBundle: hub.caCertificatePEM)
@@ -42,10 +45,10 @@ import Testing
             await #expect(throws: IoTEdgeWorkloadError.self) { try await refused.connect() }
         } catch {
             await workload.stop()
-            await hub.shutdown()
+            await hubServer.stop()
             throw error
         }
         await workload.stop()
-        await hub.shutdown()
+        await hubServer.stop()
     }
 }

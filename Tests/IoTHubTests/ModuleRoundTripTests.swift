@@ -1,12 +1,15 @@
 import Foundation
 import HubService
 import IoTHub
+import TestSupport
 import Testing
 
 /// Swift clients against the real built-in hub on loopback (TLS with the generated CA).
 @Suite struct ModuleRoundTripTests {
     @Test func methodInvokedThroughTheHubReachesTheModuleAndTelemetryIsStored() async throws {
-        let hub = try await HubServer.start(.ephemeral())
+        let hubConfigurationToRun = HubConfiguration.ephemeral()
+        let hubServer = try await BackgroundServer.start { try await HubServer.withRunning(hubConfigurationToRun, $0) }
+        let hub = hubServer.handle
         do {
             let connectionString = try await hub.addModule(deviceId: "edge1", moduleId: "verifier")
             let module = ModuleClient(connectionString: connectionString, options: hub.clientOptions())
@@ -42,14 +45,16 @@ import Testing
             #expect(history.map(\.id) == [stored.id])
             await module.close()
         } catch {
-            await hub.shutdown()
+            await hubServer.stop()
             throw error
         }
-        await hub.shutdown()
+        await hubServer.stop()
     }
 
     @Test func aConnectionStringWithAPortReachesTheHubWithoutOtherOptions() async throws {
-        let hub = try await HubServer.start(.ephemeral())
+        let hubConfigurationToRun = HubConfiguration.ephemeral()
+        let hubServer = try await BackgroundServer.start { try await HubServer.withRunning(hubConfigurationToRun, $0) }
+        let hub = hubServer.handle
         do {
             let port = try #require(hub.mqttTLSPort)
             var direct = try await hub.addModule(deviceId: "edge-port", moduleId: "verifier")
@@ -69,15 +74,15 @@ import Testing
                 await module.close()
             }
         } catch {
-            await hub.shutdown()
+            await hubServer.stop()
             throw error
         }
-        await hub.shutdown()
+        await hubServer.stop()
     }
 }
 
 /// Invokes `Ping` on a module through the hub's service API and returns the module's status.
-func ping(_ hub: HubServer, deviceId: String, moduleId: String) async throws -> Int {
+func ping(_ hub: RunningHubServer, deviceId: String, moduleId: String) async throws -> Int {
     try await hub.serviceClient().invokeMethod(
         deviceId: deviceId, moduleId: moduleId, methodName: "Ping", payload: Data("{}".utf8), responseTimeout: .seconds(10)
     ).status

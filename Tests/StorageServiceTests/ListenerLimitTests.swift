@@ -2,8 +2,8 @@ import AzureStorage
 import Foundation
 import ListenerSafety
 import StorageService
-import Testing
 import TestSupport
+import Testing
 
 /// Slow and idle clients cannot hold the storage endpoints: heads that never end get 408, idle
 /// keep-alive connections are closed, and connections beyond the bound wait their turn.
@@ -42,17 +42,17 @@ struct ListenerLimitTests {
         let directory = FileManager.default.temporaryDirectory.appendingPathComponent("storage-bind-\(UUID().uuidString)").path
         defer { try? FileManager.default.removeItem(atPath: directory) }
         do {
-            let server = try await StorageServer.start(StorageServerConfiguration(dataDirectory: directory, host: "0.0.0.0", blobPort: 0, queuePort: 0))
-            await server.stop()
-            Issue.record("0.0.0.0 with the development key must be refused")
+            try await StorageServer.withRunning(StorageServerConfiguration(dataDirectory: directory, host: "0.0.0.0", blobPort: 0, queuePort: 0)) { _ in
+                Issue.record("0.0.0.0 with the development key must be refused")
+            }
         } catch let error as StorageServerError {
             #expect(error.message.contains("development account key"))
             #expect(error.message.contains("--allow-insecure-remote"))
         }
-        let allowed = try await StorageServer.start(StorageServerConfiguration(
+        try await StorageServer.withRunning(StorageServerConfiguration(
             dataDirectory: directory, host: "0.0.0.0", blobPort: 0, queuePort: 0, allowInsecureRemote: true
-        ))
-        #expect(allowed.blobPort > 0)
-        await allowed.stop()
+        )) { allowed in
+            #expect(allowed.blobPort > 0)
+        }
     }
 }

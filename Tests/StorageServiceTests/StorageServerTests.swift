@@ -21,11 +21,9 @@ struct StorageServerTests {
     func portInUse() async throws {
         try await withServer { first in
             do {
-                let second = try await StorageServer.start(StorageServerConfiguration(
+                try await StorageServer.withRunning(StorageServerConfiguration(
                     dataDirectory: first.directory + "-second", blobPort: first.server.blobPort, queuePort: 0
-                ))
-                await second.stop()
-                Issue.record("binding a port in use must fail")
+                )) { _ in Issue.record("binding a port in use must fail") }
             } catch let error as StorageServerError {
                 #expect(error.message.contains("cannot listen"))
             }
@@ -39,9 +37,9 @@ struct StorageServerTests {
         #expect(FileManager.default.createFile(atPath: file, contents: Data("x".utf8)))
         defer { try? FileManager.default.removeItem(atPath: file) }
         do {
-            let server = try await StorageServer.start(StorageServerConfiguration(dataDirectory: file, blobPort: 0, queuePort: 0))
-            await server.stop()
-            Issue.record("a file as data directory must fail")
+            try await StorageServer.withRunning(StorageServerConfiguration(dataDirectory: file, blobPort: 0, queuePort: 0)) { _ in
+                Issue.record("a file as data directory must fail")
+            }
         } catch let error as StorageServerError {
             #expect(error.message.contains("data directory"))
         }

@@ -1,6 +1,6 @@
 import Crypto
-import Foundation
 import EdgeFactorSupport
+import Foundation
 
 /// Random tokens and constant-time comparison.
 enum RandomToken {
