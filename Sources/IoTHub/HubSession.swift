@@ -23,10 +23,10 @@ actor HubSession {
     private var sslContext: NIOSSLContext?
 
     private var transport: MQTTClientTransport?
-    private var isConnected = false
+    /// Every decision about the session (ids, waiters, keep-alive, subscriptions); the actor does the I/O.
+    private var state = StateMachine()
     /// Whether the MQTT session is up now (false while reconnecting).
-    var connected: Bool { isConnected }
-    private var generation = 0
+    var connected: Bool { state.isConnected }
     private var isClosed = true
     private var connectedAt: ContinuousClock.Instant?
     private var supervisor: Task<Void, Never>?
@@ -37,16 +37,8 @@ actor HubSession {
     private var connectedWaiters: [UUID: CheckedContinuation<MQTTClientTransport, any Error>] = [:]
     private var pendingAcks: [UInt16: CheckedContinuation<MQTTPacket, any Error>] = [:]
     private var twinWaiters: [String: CheckedContinuation<TwinResponse, any Error>] = [:]
-    private var twinEarlyResults: [String: TwinResponse] = [:]
-    private var expectedTwinIds: Set<String> = []
-    private var nextPacketId: UInt16 = 0
-    private var awaitingPingResponse = false
-
-    /// Topic filters this session wants; sent again on every new connection.
-    private var filters: [String] = []
     private var methodHandler: MethodHandler?
-    private var desiredStreams: [UUID: AsyncStream<Data>.Continuation] = [:]
-    private var lastDesiredVersion: Int?
+    private let desiredStreams = DesiredStreams()
 
     init(connectionString: IoTHubConnectionString, options: HubClientOptions) {
         self.init(connectionString: connectionString, signer: .key(connectionString.sharedAccessKey), options: options)
@@ -87,8 +79,7 @@ actor HubSession {
         connectedWaiters.removeAll()
         disconnectWaiter?.resume()
         disconnectWaiter = nil
-        for stream in desiredStreams.values { stream.finish() }
-        desiredStreams.removeAll()
+        desiredStreams.finishAll()
         if let transport {
             transport.send(.disconnect)
             transport.close()
@@ -156,8 +147,7 @@ actor HubSession {
         } catch {
             throw IoTHubClientError.connectionFailed("\(host):\(dialPort): \(error)")
         }
-        generation += 1
-        let generation = generation
+        let generation = state.connectStarted()
         self.transport = transport
         connectionTasks.append(Task { await self.readLoop(transport, generation: generation) })
 
@@ -179,16 +169,21 @@ actor HubSession {
             transport.close()
             throw error
         }
-        guard ack.returnCode == .accepted else {
+        let resubscribe: [String]
+        switch state.connackReceived(ack, generation: generation) {
+        case .connected(let filters):
+            resubscribe = filters
+        case .refused(let code, let reason):
             transport.close()
-            throw IoTHubClientError.connectionRefused(code: ack.returnCode.rawValue, reason: ack.returnCode.description)
+            throw IoTHubClientError.connectionRefused(code: code, reason: reason)
+        case .ignore:
+            transport.close()
+            throw IoTHubClientError.connectionLost
         }
-        isConnected = true
         connectedAt = .now
-        awaitingPingResponse = false
-        if !filters.isEmpty {
+        if !resubscribe.isEmpty {
             do {
-                try await subscribeOnWire(filters, via: transport)
+                try await subscribeOnWire(resubscribe, via: transport)
             } catch {
                 transport.close()
                 throw error
@@ -199,7 +194,7 @@ actor HubSession {
         for waiter in connectedWaiters.values { waiter.resume(returning: transport) }
         connectedWaiters.removeAll()
         logger.debug("connected", metadata: ["host": "\(host):\(dialPort)", "sessionPresent": "\(ack.sessionPresent)"])
-        if !desiredStreams.isEmpty, lastDesiredVersion != nil {
+        if !desiredStreams.isEmpty, state.desiredVersion != nil {
             Task { await self.resynchroniseDesired() }
         }
     }
@@ -215,7 +210,7 @@ actor HubSession {
     }
 
     private func expireConnAck(generation: Int) {
-        guard generation == self.generation, let waiter = connackWaiter else { return }
+        guard generation == state.generation, let waiter = connackWaiter else { return }
         connackWaiter = nil
         waiter.resume(throwing: IoTHubClientError.timedOut(operation: "CONNACK"))
     }
@@ -269,18 +264,19 @@ actor HubSession {
     }
 
     private func connectionEnded(generation: Int, error: (any Error)?) {
-        guard generation == self.generation else { return }
+        guard let waiters = state.connectionLost(generation: generation) else { return }
         transport = nil
-        isConnected = false
         for task in connectionTasks { task.cancel() }
         connectionTasks.removeAll()
         let failure: IoTHubClientError = error.map { .connectionFailed("\($0)") } ?? .connectionLost
         connackWaiter?.resume(throwing: failure)
         connackWaiter = nil
-        for waiter in pendingAcks.values { waiter.resume(throwing: IoTHubClientError.connectionLost) }
-        pendingAcks.removeAll()
-        for waiter in twinWaiters.values { waiter.resume(throwing: IoTHubClientError.connectionLost) }
-        twinWaiters.removeAll()
+        for id in waiters.acknowledgements {
+            pendingAcks.removeValue(forKey: id)?.resume(throwing: IoTHubClientError.connectionLost)
+        }
+        for rid in waiters.twinRequests {
+            twinWaiters.removeValue(forKey: rid)?.resume(throwing: IoTHubClientError.connectionLost)
+        }
         disconnectWaiter?.resume()
         disconnectWaiter = nil
         if let error { logger.debug("connection closed: \(error)") }
@@ -289,14 +285,17 @@ actor HubSession {
     private func runKeepAlive(_ transport: MQTTClientTransport, generation: Int) async {
         while !Task.isCancelled {
             try? await Task.sleep(for: options.keepAlive)
-            guard generation == self.generation, isConnected, !Task.isCancelled else { return }
-            if awaitingPingResponse {
+            guard !Task.isCancelled else { return }
+            switch state.pingTimerFired(generation: generation) {
+            case .none:
+                return
+            case .reconnect:
                 logger.warning("no PINGRESP within the keep-alive interval; reconnecting")
                 transport.close()
                 return
+            case .sendPingRequest:
+                transport.send(.pingreq)
             }
-            awaitingPingResponse = true
-            transport.send(.pingreq)
         }
     }
 
@@ -304,14 +303,14 @@ actor HubSession {
         let lifetime = options.sasTokenTimeToLive
         let margin = min(.seconds(120), lifetime / 10)
         try? await Task.sleep(for: lifetime - margin)
-        guard generation == self.generation, !Task.isCancelled else { return }
+        guard generation == state.generation, !Task.isCancelled else { return }
         logger.info("SAS token about to expire; reconnecting with a new one")
         transport.send(.disconnect)
         transport.close()
     }
 
     private func waitForConnection(until deadline: ContinuousClock.Instant, operation: String) async throws -> MQTTClientTransport {
-        if let transport, isConnected { return transport }
+        if let transport, state.isConnected { return transport }
         guard !isClosed else { throw IoTHubClientError.notConnected }
         let id = UUID()
         let timer = Task {
@@ -334,11 +333,13 @@ actor HubSession {
             connackWaiter?.resume(returning: ack)
             connackWaiter = nil
         case .puback(let id), .unsuback(let id):
-            pendingAcks.removeValue(forKey: id)?.resume(returning: packet)
+            if state.acknowledgementReceived(id) { pendingAcks.removeValue(forKey: id)?.resume(returning: packet) }
         case .suback(let ack):
-            pendingAcks.removeValue(forKey: ack.packetId)?.resume(returning: packet)
+            if state.acknowledgementReceived(ack.packetId) {
+                pendingAcks.removeValue(forKey: ack.packetId)?.resume(returning: packet)
+            }
         case .pingresp:
-            awaitingPingResponse = false
+            state.pingResponseReceived()
         case .publish(let publish):
             if publish.qos == .atLeastOnce, let id = publish.packetId { transport.send(.puback(packetId: id)) }
             dispatch(publish)
@@ -373,14 +374,13 @@ actor HubSession {
                 return
             }
             let response: TwinResponse = (status, query["version"].flatMap { Int($0) }, body)
-            if let waiter = twinWaiters.removeValue(forKey: rid) {
-                waiter.resume(returning: response)
-            } else if expectedTwinIds.contains(rid) {
-                twinEarlyResults[rid] = response
+            switch state.twinResponseArrived(rid, response) {
+            case .deliver: twinWaiters.removeValue(forKey: rid)?.resume(returning: response)
+            case .stored, .ignored: break
             }
         } else if topic.hasPrefix("$iothub/twin/PATCH/properties/desired/") {
-            if let version = query["version"].flatMap({ Int($0) }) { lastDesiredVersion = version }
-            for stream in desiredStreams.values { stream.yield(body) }
+            if let version = query["version"].flatMap({ Int($0) }) { state.desiredVersion = version }
+            desiredStreams.yield(body)
         } else {
             logger.debug("ignoring message on \(topic)")
         }
@@ -389,7 +389,7 @@ actor HubSession {
     /// Method responses go at QoS 0 (IoT Hub accepts it): a response lost with its connection is
     /// not worth re-sending, the caller's method call times out either way.
     private func sendMethodResponse(_ response: MethodResponse, requestId: String) {
-        guard let transport, isConnected else {
+        guard let transport, state.isConnected else {
             logger.warning("connection lost before the response to method request \(requestId) could be sent")
             return
         }
@@ -398,13 +398,6 @@ actor HubSession {
         transport.send(.publish(MQTTPublish(
             topic: IoTHubTopic.methodResponse(status: response.status, requestId: requestId), payload: payload
         )))
-    }
-
-    private func allocatePacketId() -> UInt16 {
-        repeat {
-            nextPacketId = nextPacketId == UInt16.max ? 1 : nextPacketId + 1
-        } while pendingAcks[nextPacketId] != nil
-        return nextPacketId
     }
 
     private func sendAwaitingAck(
@@ -423,7 +416,9 @@ actor HubSession {
     }
 
     private func expireAck(_ id: UInt16, operation: String) {
-        pendingAcks.removeValue(forKey: id)?.resume(throwing: IoTHubClientError.timedOut(operation: operation))
+        guard let waiter = pendingAcks.removeValue(forKey: id) else { return }
+        state.acknowledgementAbandoned(id)
+        waiter.resume(throwing: IoTHubClientError.timedOut(operation: operation))
     }
 
     /// Publishes at QoS 1 and waits for PUBACK, re-sending (DUP) on a new connection if one drops.
@@ -433,7 +428,7 @@ actor HubSession {
         var packetId: UInt16?
         while true {
             let transport = try await waitForConnection(until: deadline, operation: operation)
-            let id = packetId ?? allocatePacketId()
+            let id = packetId.map { state.packetIdForResend(previous: $0) } ?? state.packetIdForPublish()
             packetId = id
             let packet = MQTTPacket.publish(MQTTPublish(
                 topic: topic, payload: payload, qos: .atLeastOnce, duplicate: duplicate, packetId: id
@@ -443,28 +438,26 @@ actor HubSession {
                 return
             } catch let error as IoTHubClientError where error == .connectionLost && ContinuousClock.now < deadline {
                 duplicate = true
-                if pendingAcks[id] != nil { packetId = nil }
             }
         }
     }
 
     private func subscribeOnWire(_ filters: [String], via transport: MQTTClientTransport) async throws {
-        let id = allocatePacketId()
+        let id = state.packetIdForPublish()
         let packet = MQTTPacket.subscribe(MQTTSubscribe(packetId: id, filters: filters.map { .init($0, qos: .atLeastOnce) }))
         let reply = try await sendAwaitingAck(
             packet, id: id, via: transport, deadline: .now + options.operationTimeout, operation: "SUBSCRIBE"
         )
         guard case .suback(let ack) = reply else { throw IoTHubClientError.malformedResponse("SUBSCRIBE answered with \(reply.name)") }
-        for (filter, code) in zip(filters, ack.returnCodes) where code == .failure {
-            throw IoTHubClientError.subscriptionRefused(filter)
+        if let refused = StateMachine.refusedFilter(filters, by: ack) {
+            throw IoTHubClientError.subscriptionRefused(refused)
         }
     }
 
     /// Remembers `filter` for every future connection and subscribes now if connected.
     func ensureSubscribed(_ filter: String) async throws {
-        guard !filters.contains(filter) else { return }
-        filters.append(filter)
-        guard let transport, isConnected else { return }
+        guard state.addFilter(filter) else { return }
+        guard let transport, state.isConnected else { return }
         try await subscribeOnWire([filter], via: transport)
     }
 
@@ -496,16 +489,13 @@ actor HubSession {
     private func twinRequest(topic: String, body: Data, operation: String) async throws -> TwinResponse {
         try await ensureSubscribed(IoTHubTopic.twinResponseSubscription)
         let rid = UUID().uuidString.lowercased()
-        expectedTwinIds.insert(rid)
-        defer {
-            expectedTwinIds.remove(rid)
-            twinEarlyResults[rid] = nil
-        }
+        state.twinRequestStarted(rid)
+        defer { state.twinRequestFinished(rid) }
         var payload = ByteBuffer()
         payload.writeBytes(body)
         let deadline = ContinuousClock.now + options.operationTimeout
         try await publish(topic: topic + "?$rid=\(rid)", payload: payload, operation: operation)
-        if let early = twinEarlyResults.removeValue(forKey: rid) { return early }
+        if let early = state.twinWaitStarted(rid) { return early }
         let timer = Task {
             try? await Task.sleep(until: deadline)
             if !Task.isCancelled { self.expireTwin(rid, operation: operation) }
@@ -524,7 +514,7 @@ actor HubSession {
             throw IoTHubClientError.twinRequestFailed(status: response.status, body: String(decoding: response.body, as: UTF8.self))
         }
         let twin = try TwinDocument(json: response.body)
-        lastDesiredVersion = twin.desiredVersion
+        state.desiredVersion = twin.desiredVersion
         return twin
     }
 
@@ -541,10 +531,7 @@ actor HubSession {
     }
 
     func desiredPropertyUpdates() async -> AsyncStream<Data> {
-        let (stream, continuation) = AsyncStream.makeStream(of: Data.self, bufferingPolicy: .bufferingNewest(256))
-        let id = UUID()
-        desiredStreams[id] = continuation
-        continuation.onTermination = { _ in Task { await self.removeDesiredStream(id) } }
+        let stream = desiredStreams.makeStream()
         do {
             try await ensureSubscribed(IoTHubTopic.desiredPatchSubscription)
         } catch {
@@ -553,16 +540,12 @@ actor HubSession {
         return stream
     }
 
-    private func removeDesiredStream(_ id: UUID) {
-        desiredStreams[id] = nil
-    }
-
     /// After a reconnect, patches may have been missed: if the desired version moved, deliver the
     /// whole desired section as one patch (what the Azure SDKs do too).
     private func resynchroniseDesired() async {
-        let previous = lastDesiredVersion
+        let previous = state.desiredVersion
         guard let twin = try? await getTwin(), twin.desiredVersion != previous else { return }
-        for stream in desiredStreams.values { stream.yield(twin.desired) }
+        desiredStreams.yield(twin.desired)
     }
 }
 
