@@ -28,6 +28,9 @@ final class MQTTSessionHandler: ChannelInboundHandler {
     /// One timer per connection, for both the idle timeout and the token's expiry: an idle
     /// connection is what the hub holds most of, so it holds as little as it can.
     private var timer: Scheduled<Void>?
+    /// The last request (SUBSCRIBE, UNSUBSCRIBE, twin GET, reported PATCH) still being served:
+    /// each one starts when the one before it has answered, so answers go out in request order.
+    private var lastRequest: EventLoopFuture<Void>?
 
     init(core: HubCore) {
         self.core = core
@@ -168,15 +171,27 @@ final class MQTTSessionHandler: ChannelInboundHandler {
 
     // MARK: Connected
 
+    /// Runs `work` once the previous request has been answered (MQTT 3.1.1 §4.6: SUBACKs and
+    /// UNSUBACKs in the order of their requests); a request that fails does not hold up the next.
+    private func serveInOrder(context: ChannelHandlerContext, _ work: @escaping @Sendable () async -> Void) {
+        let eventLoop = context.eventLoop
+        let previous = lastRequest ?? eventLoop.makeSucceededVoidFuture()
+        let next = previous.flatMap { eventLoop.makeFutureWithTask(work) }
+        lastRequest = next
+        next.assumeIsolated().whenComplete { [self] _ in
+            if lastRequest === next { lastRequest = nil }
+        }
+    }
+
     private func handle(_ packet: MQTTPacket, connection: HubConnection, context: ChannelHandlerContext) {
         switch packet {
         case .publish(let publish):
             handlePublish(publish, connection: connection, context: context)
         case .subscribe(let subscribe):
-            handleSubscribe(subscribe, connection: connection)
+            handleSubscribe(subscribe, connection: connection, context: context)
         case .unsubscribe(let unsubscribe):
             let broker = core.broker
-            Task {
+            serveInOrder(context: context) {
                 try? await broker.unsubscribe(connection.clientId, filters: unsubscribe.topicFilters)
                 connection.send(.unsuback(packetId: unsubscribe.packetId))
             }
@@ -192,27 +207,27 @@ final class MQTTSessionHandler: ChannelInboundHandler {
         }
     }
 
-    private func handleSubscribe(_ subscribe: MQTTSubscribe, connection: HubConnection) {
-        var allowed: [String] = []
-        var codes: [MQTTSubAck.ReturnCode] = []
-        let existing = core.broker.subscriptionCount(connection.clientId)
-        for filter in subscribe.filters {
-            if core.maySubscribe(filter.topicFilter, identity: connection.identity), existing + allowed.count < 16 {
-                allowed.append(filter.topicFilter)
-                codes.append(.granted(min(filter.qos, .atLeastOnce)))
-            } else {
-                core.logger.info("\(connection.clientId) may not subscribe to \(filter.topicFilter.prefix(200))")
-                codes.append(.failure)
+    private func handleSubscribe(_ subscribe: MQTTSubscribe, connection: HubConnection, context: ChannelHandlerContext) {
+        let core = core
+        serveInOrder(context: context) {
+            // Counted once the earlier requests are served, so back-to-back SUBSCRIBEs share the limit of 16.
+            var allowed: [String] = []
+            var codes: [MQTTSubAck.ReturnCode] = []
+            let existing = core.broker.subscriptionCount(connection.clientId)
+            for filter in subscribe.filters {
+                if core.maySubscribe(filter.topicFilter, identity: connection.identity), existing + allowed.count < 16 {
+                    allowed.append(filter.topicFilter)
+                    codes.append(.granted(min(filter.qos, .atLeastOnce)))
+                } else {
+                    core.logger.info("\(connection.clientId) may not subscribe to \(filter.topicFilter.prefix(200))")
+                    codes.append(.failure)
+                }
             }
-        }
-        let broker = core.broker
-        let logger = core.logger
-        Task {
             do {
-                if !allowed.isEmpty { try await broker.subscribe(connection.clientId, filters: allowed) }
+                if !allowed.isEmpty { try await core.broker.subscribe(connection.clientId, filters: allowed) }
                 connection.send(.suback(MQTTSubAck(packetId: subscribe.packetId, returnCodes: codes)))
             } catch {
-                logger.error("cannot store subscriptions: \(error)")
+                core.logger.error("cannot store subscriptions of \(connection.clientId): \(error); closing its connection so it subscribes again")
                 connection.close()
             }
         }
@@ -250,7 +265,7 @@ final class MQTTSessionHandler: ChannelInboundHandler {
             ack()
             let rid = IoTHubTopic.query(of: topic)["rid"] ?? ""
             let core = core
-            Task {
+            serveInOrder(context: context) {
                 do {
                     let body = try await core.twinBody(identity)
                     connection.send(.publish(MQTTPublish(
@@ -265,14 +280,16 @@ final class MQTTSessionHandler: ChannelInboundHandler {
             let rid = IoTHubTopic.query(of: topic)["rid"] ?? ""
             let patch = try? JSONDecoder().decode([String: JSONValue].self, from: Data(publish.payload.readableBytesView))
             guard let patch else {
-                connection.send(.publish(MQTTPublish(
-                    topic: IoTHubTopic.twinResponse(status: 400, requestId: rid),
-                    payload: ByteBuffer(string: "{\"message\":\"reported properties must be a JSON object\"}")
-                )))
+                serveInOrder(context: context) {
+                    connection.send(.publish(MQTTPublish(
+                        topic: IoTHubTopic.twinResponse(status: 400, requestId: rid),
+                        payload: ByteBuffer(string: "{\"message\":\"reported properties must be a JSON object\"}")
+                    )))
+                }
                 return
             }
             let registry = core.registry
-            Task {
+            serveInOrder(context: context) {
                 do {
                     let version = try await registry.patchReported(deviceId: identity.deviceId, moduleId: identity.moduleId, patch: patch)
                     connection.send(.publish(MQTTPublish(

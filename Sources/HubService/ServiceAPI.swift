@@ -295,27 +295,27 @@ struct ServiceAPI: Sendable {
             try await writer.write(ByteBuffer(string: ": connected\n\n"))
             // One sequence of stored messages and heartbeats (nil), ended when the hub closes `live`.
             let (events, eventSink) = AsyncStream.makeStream(of: StoredTelemetry?.self)
-            let forward = Task {
-                for await record in live { eventSink.yield(record) }
-                eventSink.finish()
-            }
-            let heartbeat = Task {
-                while !Task.isCancelled {
-                    try? await Task.sleep(for: .seconds(15))
-                    eventSink.yield(nil)
+            // Both feeders are children of this response: they end with it, whichever way it ends.
+            try await withThrowingTaskGroup(of: Void.self) { group in
+                group.addTask {
+                    for await record in live { eventSink.yield(record) }
+                    eventSink.finish()
                 }
-            }
-            defer {
-                forward.cancel()
-                heartbeat.cancel()
-            }
-            for await item in events {
-                if let record = item {
-                    guard record.id > lastId else { continue }
-                    lastId = record.id
-                    try await writer.write(Self.event(record))
-                } else {
-                    try await writer.write(ByteBuffer(string: ": keep-alive\n\n"))
+                group.addTask {
+                    while !Task.isCancelled {
+                        try? await Task.sleep(for: .seconds(15))
+                        eventSink.yield(nil)
+                    }
+                }
+                defer { group.cancelAll() }
+                for await item in events {
+                    if let record = item {
+                        guard record.id > lastId else { continue }
+                        lastId = record.id
+                        try await writer.write(Self.event(record))
+                    } else {
+                        try await writer.write(ByteBuffer(string: ": keep-alive\n\n"))
+                    }
                 }
             }
             try await writer.finish(nil)
