@@ -303,7 +303,7 @@ let package = Package(
         .testTarget(
             name: "IoTHubTests",
             dependencies: [
-                "IoTHub", "HubService", "TestSupport",
+                "IoTHub", "HubService", "MQTT", "TestSupport",
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
                 .product(name: "NIOHTTP1", package: "swift-nio"),

@@ -28,7 +28,7 @@ struct FlowReport {
     }
 
     static func ms(_ duration: Duration) -> Double {
-        Double(duration.components.seconds) * 1000 + Double(duration.components.attoseconds) / 1e15
+        duration / .milliseconds(1)
     }
 
     static func mean(_ samples: [Duration]) -> Double {

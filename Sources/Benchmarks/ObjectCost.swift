@@ -42,5 +42,5 @@ struct ObjectCost {
 }
 
 extension Duration {
-    var milliseconds: Double { Double(components.seconds) * 1000 + Double(components.attoseconds) / 1e15 }
+    var milliseconds: Double { self / .milliseconds(1) }
 }

@@ -1,3 +1,4 @@
+import EdgeFactorSupport
 import Foundation
 import IoTHub
 import Logging
@@ -138,7 +139,7 @@ final class HubBroker: Sendable {
         }
         let rid = String(requestId, radix: 16)
         let eventLoop = connection.channel.eventLoop
-        let timeout = TimeAmount.saturating(seconds: responseTimeout.timeInterval)
+        let timeout = TimeAmount.saturating(seconds: responseTimeout.inSeconds)
         let request = MQTTPacket.publish(MQTTPublish(topic: IoTHubTopic.methodRequest(name: name, requestId: rid), payload: payload))
         return await withCheckedContinuation { continuation in
             state.withLock { state in

@@ -1,3 +1,4 @@
+import EdgeFactorSupport
 import Foundation
 import IoTHub
 import Logging
@@ -34,7 +35,7 @@ final class MQTTSessionHandler: ChannelInboundHandler {
 
     init(core: HubCore) {
         self.core = core
-        self.idleTimeout = .saturating(seconds: core.configuration.connectTimeout.timeInterval)
+        self.idleTimeout = .saturating(seconds: core.configuration.connectTimeout.inSeconds)
     }
 
     func channelActive(context: ChannelHandlerContext) {

@@ -1,3 +1,4 @@
+import EdgeFactorSupport
 import Foundation
 import GRDB
 import IoTHub
@@ -170,7 +171,7 @@ final class TelemetryStore: Sendable {
 
     /// Deletes messages beyond the count limit or older than the age limit.
     func trim(lastId: Int64? = nil) async {
-        let oldest = Date().timeIntervalSince1970 - maxAge.timeInterval
+        let oldest = Date().timeIntervalSince1970 - maxAge.inSeconds
         let maxMessages = maxMessages
         do {
             try await database.write { db in
@@ -223,12 +224,5 @@ final class TelemetryStore: Sendable {
             self?.state.withLock { _ = $0.subscribers.removeValue(forKey: id) }
         }
         return stream
-    }
-}
-
-extension Duration {
-    var timeInterval: TimeInterval {
-        let (seconds, attoseconds) = components
-        return TimeInterval(seconds) + TimeInterval(attoseconds) / 1e18
     }
 }

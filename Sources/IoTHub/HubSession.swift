@@ -1,3 +1,4 @@
+import EdgeFactorSupport
 import Foundation
 import Logging
 import MQTT
@@ -135,7 +136,7 @@ actor HubSession {
         // Signed before dialling: a signer that fails (the IoT Edge workload API away) leaves no
         // connection behind.
         let token = try await signer.token(
-            resourceURI: resourceURI, expiresOn: Date() + options.sasTokenTimeToLive.timeInterval
+            resourceURI: resourceURI, expiresOn: Date() + options.sasTokenTimeToLive.inSeconds
         )
         let host = dialHost
         let isIPAddress = host.contains(":") || host.allSatisfy { $0.isNumber || $0 == "." }
@@ -554,11 +555,4 @@ func clientId(of connectionString: IoTHubConnectionString) -> String {
     let device = connectionString.deviceId ?? ""
     if let module = connectionString.moduleId { return "\(device)/\(module)" }
     return device
-}
-
-extension Duration {
-    var timeInterval: TimeInterval {
-        let (seconds, attoseconds) = components
-        return TimeInterval(seconds) + TimeInterval(attoseconds) / 1e18
-    }
 }

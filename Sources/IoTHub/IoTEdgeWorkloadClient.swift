@@ -1,4 +1,5 @@
 public import AsyncHTTPClient
+import EdgeFactorSupport
 public import Foundation
 import NIOCore
 import NIOHTTP1
@@ -124,7 +125,7 @@ public struct IoTEdgeWorkloadClient: Sendable {
         let status: UInt
         let data: Data
         do {
-            let response = try await httpClient.execute(request, timeout: .nanoseconds(Int64(timeout.timeInterval * 1e9)))
+            let response = try await httpClient.execute(request, timeout: .nanoseconds(Int64(timeout.inSeconds * 1e9)))
             status = response.status.code
             data = Data(try await response.body.collect(upTo: 1 << 20).readableBytesView)
         } catch {

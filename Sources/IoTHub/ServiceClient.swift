@@ -1,4 +1,5 @@
 import AsyncHTTPClient
+import EdgeFactorSupport
 public import Foundation
 import NIOCore
 import NIOHTTP1
@@ -187,7 +188,7 @@ public struct ServiceClient: Sendable {
         let now = Date()
         if let cached = tokenCache.token(validAt: now) { return cached }
         do {
-            let lifetime = options.sasTokenTimeToLive.timeInterval
+            let lifetime = options.sasTokenTimeToLive.inSeconds
             let token = try SharedAccessSignature.make(
                 resourceURI: connectionString.hostName,
                 key: connectionString.sharedAccessKey,
@@ -239,7 +240,7 @@ public struct ServiceClient: Sendable {
         let status: Int
         let data: Data
         do {
-            let response = try await options.httpClient.execute(request, timeout: .nanoseconds(Int64(limit.timeInterval * 1e9)))
+            let response = try await options.httpClient.execute(request, timeout: .nanoseconds(Int64(limit.inSeconds * 1e9)))
             status = Int(response.status.code)
             let buffer = try await response.body.collect(upTo: 16 * 1024 * 1024)
             data = Data(buffer.readableBytesView)
