@@ -281,7 +281,7 @@ let package = Package(
         .target(
             name: "TestSupport",
             dependencies: [
-                "EdgeFactorSupport",
+                "EdgeFactorSupport", "StorageService", "HubService",
                 .product(name: "NIOCore", package: "swift-nio"), .product(name: "NIOPosix", package: "swift-nio"),
                 .product(name: "Logging", package: "swift-log"),
             ],

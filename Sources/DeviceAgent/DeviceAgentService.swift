@@ -94,4 +94,7 @@ public struct DeviceAgentService: Service {
 
     /// The port the health endpoint bound, once it is listening (nil without one).
     public var healthPort: Int? { health?.currentPort }
+
+    /// The port the live preview bound, once it is listening (nil without one).
+    public func previewPort() async -> Int? { await agent.preview?.port }
 }

@@ -84,12 +84,16 @@ extension HubSession {
             return generation
         }
 
+        /// The CONNACK of connection `generation`. A refusal stands even when the connection's
+        /// end was handled first: the hub closes right after refusing, and the refusal, not the
+        /// close, is what the caller must be told.
         mutating func connackReceived(_ ack: MQTTConnAck, generation: Int) -> ConnAckAction {
-            guard connection == .connecting(generation: generation) else { return .ignore }
+            guard generation == self.generation else { return .ignore }
             guard ack.returnCode == .accepted else {
                 connection = .idle
                 return .refused(code: ack.returnCode.rawValue, reason: ack.returnCode.description)
             }
+            guard connection == .connecting(generation: generation) else { return .ignore }
             connection = .connected(generation: generation)
             awaitingPingResponse = false
             return .connected(resubscribe: filters)

@@ -80,7 +80,7 @@ public struct StorageServer: Service {
         }
         let policies = AccessPolicyStore(database: database)
         let core = StorageServiceCore(
-            queues: QueueStore(database: database),
+            queues: QueueStore(database: database, clock: configuration.queueClock),
             blobs: BlobStore(database: database),
             policies: policies,
             files: files,

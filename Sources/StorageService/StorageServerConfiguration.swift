@@ -1,4 +1,5 @@
 public import AzureStorage
+package import EdgeFactorSupport
 public import ListenerSafety
 public import Logging
 public import Observability
@@ -93,6 +94,9 @@ public struct StorageServerConfiguration: Sendable {
     /// How long requests still running at a graceful shutdown get before they are cut (idle
     /// keep-alive connections would otherwise hold the shutdown open).
     public var shutdownGracePeriod: Duration = .seconds(1)
+    /// What queue visibility timeouts and time-to-live are measured against (tests move a
+    /// manual clock instead of sleeping).
+    package var queueClock: any WallClock = SystemWallClock()
     public var logger: Logger
 
     public init(

@@ -10,6 +10,7 @@ import IoTHub
 import Logging
 import ServiceLifecycle
 import StorageService
+import Synchronization
 import TestSupport
 import Testing
 import Verification
@@ -18,8 +19,8 @@ import Vision
 /// The whole device side in one process, as a deployment would wire it: the built-in storage and
 /// hub on loopback ports, an edge module and a device agent as services, an image-folder camera
 /// with the sample photos, and a stand-in for the front-end that seals requests, invokes
-/// `ProcessRequest` and verifies the results.
-final class FlowHarness: @unchecked Sendable {
+/// `ProcessRequest` and verifies the results. Tests use it through ``with(storageTLS:_:)``.
+final class FlowHarness: Sendable {
     static let deviceId = "dev1"
     static let moduleId = "edgefactor-module"
     /// The device's own queues and container (the default set-up).
@@ -33,8 +34,8 @@ final class FlowHarness: @unchecked Sendable {
     let root: URL
     let storage: RunningStorageServer
     let storageServer: BackgroundServer<RunningStorageServer>
-    private(set) var hub: RunningHubServer
-    private(set) var hubServer: BackgroundServer<RunningHubServer>
+    /// The hub's configuration with the ports of its first start, so that a restarted hub is
+    /// found where the clients left it.
     let hubConfiguration: HubConfiguration
     let deviceSecret = SharedSecret.generate()
     let moduleSecret = SharedSecret.generate()
@@ -42,13 +43,31 @@ final class FlowHarness: @unchecked Sendable {
     let moduleConnection: IoTHubConnectionString
     let logger: Logger
 
-    private var moduleGroup: (group: ServiceGroup, task: Task<Void, any Error>)?
-    private var agentGroup: (group: ServiceGroup, task: Task<Void, any Error>)?
-    private(set) var agent: DeviceAgentService?
+    /// What starts and stops during a test; tests may call the harness from several tasks.
+    private struct Running: Sendable {
+        var hubServer: BackgroundServer<RunningHubServer>
+        var module: RunningGroup?
+        var agentGroup: RunningGroup?
+        var agent: DeviceAgentService?
+    }
+
+    /// A service's group and the task that runs it, awaited when the service stops.
+    typealias RunningGroup = (group: ServiceGroup, task: Task<Void, any Error>)
+
+    private let running: Mutex<Running>
+
+    var hub: RunningHubServer { running.withLock { $0.hubServer.handle } }
+    var agent: DeviceAgentService? { running.withLock { $0.agent } }
+
+    /// Runs `body` with a new harness and tears it down (agent, module, hub, storage, files)
+    /// afterwards, awaited, whether `body` returned or threw.
+    static func with<Result>(storageTLS: Bool = false, _ body: (FlowHarness) async throws -> Result) async throws -> Result {
+        try await withFixture(try await FlowHarness(storageTLS: storageTLS), tearDown: { await $0.tearDown() }, body)
+    }
 
     /// - Parameter storageTLS: serve storage over HTTPS, its certificate signed by the hub's
     ///   development CA (made by the storage first, then found by the hub), trusted process-wide.
-    init(storageTLS: Bool = false) async throws {
+    private init(storageTLS: Bool = false) async throws {
         root = FileManager.default.temporaryDirectory.appendingPathComponent("edgefactor-flow-\(UUID().uuidString.prefix(8))", isDirectory: true)
         try FileManager.default.createDirectory(at: root, withIntermediateDirectories: true)
         var logger = Logger(label: "flow-test")
@@ -60,14 +79,16 @@ final class FlowHarness: @unchecked Sendable {
         storageServer = try await BackgroundServer.start { try await StorageServer.withRunning(storageConfiguration, $0) }
         storage = storageServer.handle
         if let ca = storage.caCertificatePEM { try StorageTrust.add(certificatesPEM: ca) }
-        // Fixed ports so that a restarted hub is found where the clients left it.
-        let ports = try FlowHarness.freePorts(3)
-        hubConfiguration = HubConfiguration(
-            dataDirectory: root.appendingPathComponent("hub"), mqttTLSPort: ports[0], mqttPlainPort: ports[1],
-            restPort: ports[2], logger: logger)
-        let hubConfigurationToRun = hubConfiguration
-        hubServer = try await BackgroundServer.start { try await HubServer.withRunning(hubConfigurationToRun, $0) }
-        hub = hubServer.handle
+        let firstConfiguration = HubConfiguration(
+            dataDirectory: root.appendingPathComponent("hub"), mqttTLSPort: 0, mqttPlainPort: 0, restPort: 0, logger: logger)
+        let hubServer = try await BackgroundServer.start { try await HubServer.withRunning(firstConfiguration, $0) }
+        let hub = hubServer.handle
+        var hubConfiguration = firstConfiguration
+        hubConfiguration.mqttTLSPort = hub.mqttTLSPort
+        hubConfiguration.mqttPlainPort = hub.mqttPlainPort
+        hubConfiguration.restPort = hub.restPort
+        self.hubConfiguration = hubConfiguration
+        running = Mutex(Running(hubServer: hubServer))
         deviceConnection = try await hub.addDevice(Self.deviceId)
         moduleConnection = try await hub.addModule(deviceId: Self.deviceId, moduleId: Self.moduleId)
     }
@@ -76,7 +97,7 @@ final class FlowHarness: @unchecked Sendable {
     func tearDown() async {
         await stopAgent()
         await stopModule()
-        await hubServer.stop()
+        await running.withLock { $0.hubServer }.stop()
         await storageServer.stop()
         try? FileManager.default.removeItem(at: root)
     }
@@ -128,52 +149,64 @@ final class FlowHarness: @unchecked Sendable {
 
     func startModule(_ configuration: EdgeModuleConfiguration? = nil) {
         let service = EdgeModuleService(configuration: configuration ?? moduleConfiguration(), logger: logger)
-        moduleGroup = Self.run(service, logger: logger)
+        let started = Self.run(service, logger: logger)
+        running.withLock { $0.module = started }
     }
 
     func stopModule() async {
-        guard let moduleGroup else { return }
-        await moduleGroup.group.triggerGracefulShutdown()
-        _ = await moduleGroup.task.result
-        self.moduleGroup = nil
+        guard let module = running.withLock({ running in running.module.take() }) else { return }
+        await module.group.triggerGracefulShutdown()
+        _ = await module.task.result
     }
 
     @discardableResult
     func startAgent(_ configuration: DeviceAgentConfiguration, camera: (any FrameSource)? = nil) throws -> DeviceAgentService {
         let classifier = try Self.classifier.get()
         let service = try DeviceAgentService(configuration: configuration, classifier: classifier, camera: camera, logger: logger)
-        agent = service
-        agentGroup = Self.run(service, logger: logger)
+        let started = Self.run(service, logger: logger)
+        running.withLock {
+            $0.agent = service
+            $0.agentGroup = started
+        }
         return service
     }
 
     /// Graceful stop (SIGTERM).
     func stopAgent() async {
-        guard let agentGroup else { return }
+        guard let agentGroup = takeAgent() else { return }
         await agentGroup.group.triggerGracefulShutdown()
         _ = await agentGroup.task.result
-        self.agentGroup = nil
-        agent = nil
     }
 
     /// Abrupt stop: the agent's tasks are cancelled mid-work and nothing is released, as after
     /// a crash; its queue messages reappear when their visibility timeout lapses.
     func killAgent() async {
-        guard let agentGroup else { return }
+        guard let agentGroup = takeAgent() else { return }
         agentGroup.task.cancel()
         _ = await agentGroup.task.result
-        self.agentGroup = nil
-        agent = nil
     }
 
+    private func takeAgent() -> RunningGroup? {
+        running.withLock { running in
+            running.agent = nil
+            return running.agentGroup.take()
+        }
+    }
+
+    /// Stops the hub gracefully; ``restartHub()`` brings it back.
+    func stopHub() async {
+        await running.withLock { $0.hubServer }.stop()
+    }
+
+    /// Stops the hub (unless it is stopped) and starts it again on the same ports and data.
     func restartHub() async throws {
-        await hubServer.stop()
-        let hubConfigurationToRun = hubConfiguration
-        hubServer = try await BackgroundServer.start { try await HubServer.withRunning(hubConfigurationToRun, $0) }
-        hub = hubServer.handle
+        await stopHub()
+        let configuration = hubConfiguration
+        let restarted = try await BackgroundServer.start { try await HubServer.withRunning(configuration, $0) }
+        running.withLock { $0.hubServer = restarted }
     }
 
-    static func run(_ service: some Service, logger: Logger) -> (ServiceGroup, Task<Void, any Error>) {
+    static func run(_ service: some Service, logger: Logger) -> RunningGroup {
         let group = ServiceGroup(configuration: .init(services: [service], gracefulShutdownSignals: [], logger: logger))
         let task = Task { try await group.run() }
         return (group, task)
@@ -229,17 +262,13 @@ final class FlowHarness: @unchecked Sendable {
         for request: VerificationRequest, in container: BlobContainerClient? = nil, timeout: Duration = .seconds(30)
     ) async throws -> (VerificationResult, SignedEnvelope) {
         let blob = (container ?? self.container).blob(ResultLocation.resultBlob(for: request.requestId))
-        let deadline = ContinuousClock.now + timeout
-        while ContinuousClock.now < deadline {
-            if let (data, _) = try? await blob.download() {
-                let envelope = try SignedEnvelope.decode(data)
-                let result = try envelope.open(VerificationResult.self, kind: .result, secret: deviceSecret)
-                try result.validate(answering: request)
-                return (result, envelope)
-            }
-            try await Task.sleep(for: .milliseconds(50))
+        guard let (data, _) = await eventuallyValue(timeout: timeout, { try? await blob.download() }) else {
+            throw FlowTestError("no result for \(request.className) within \(timeout)")
         }
-        throw FlowTestError("no result for \(request.className) within \(timeout)")
+        let envelope = try SignedEnvelope.decode(data)
+        let result = try envelope.open(VerificationResult.self, kind: .result, secret: deviceSecret)
+        try result.validate(answering: request)
+        return (result, envelope)
     }
 
     /// Result telemetry stored by the hub for a request.
@@ -251,12 +280,7 @@ final class FlowHarness: @unchecked Sendable {
 
     /// Waits until the hub has `count` telemetry messages for the request.
     func waitForTelemetry(_ requestId: String, count: Int = 1, timeout: Duration = .seconds(20)) async throws -> [ResultTelemetry] {
-        let deadline = ContinuousClock.now + timeout
-        while ContinuousClock.now < deadline {
-            let found = try await telemetry(for: requestId)
-            if found.count >= count { return found }
-            try await Task.sleep(for: .milliseconds(50))
-        }
+        _ = try await eventually(timeout: timeout) { try await telemetry(for: requestId).count >= count }
         return try await telemetry(for: requestId)
     }
 
@@ -265,28 +289,6 @@ final class FlowHarness: @unchecked Sendable {
         guard let port = agent?.healthPort else { throw FlowTestError("the agent has no health endpoint yet") }
         let (data, _) = try await URLSession.shared.data(from: URL(string: "http://127.0.0.1:\(port)/metrics")!)
         return String(decoding: data, as: UTF8.self)
-    }
-
-    static func freePorts(_ count: Int) throws -> [Int] {
-        // Bind them all before closing any, so the same port is not handed out twice.
-        var sockets: [Int32] = []
-        defer { for socket in sockets { close(socket) } }
-        var ports: [Int] = []
-        for _ in 0..<count {
-            let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
-            var address = sockaddr_in()
-            address.sin_family = sa_family_t(AF_INET)
-            address.sin_addr.s_addr = inet_addr("127.0.0.1")
-            address.sin_port = 0
-            var length = socklen_t(MemoryLayout<sockaddr_in>.size)
-            let bound = withUnsafeMutablePointer(to: &address) { pointer in
-                pointer.withMemoryRebound(to: sockaddr.self, capacity: 1) { bind(fd, $0, length) == 0 && getsockname(fd, $0, &length) == 0 }
-            }
-            guard bound else { throw FlowTestError("cannot pick a free port") }
-            sockets.append(fd)
-            ports.append(Int(UInt16(bigEndian: address.sin_port)))
-        }
-        return ports
     }
 }
 

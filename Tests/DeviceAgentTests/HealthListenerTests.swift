@@ -9,23 +9,12 @@ import TestSupport
 @Suite(.serialized) struct HealthListenerTests {
     @Test("more half-open connections than the health endpoint's bound: each gets 408 and /healthz still answers")
     func halfOpenConnections() async throws {
-        let flow = try await FlowHarness()
-        do {
-            try await probe(flow)
-        } catch {
-            await flow.tearDown()
-            throw error
-        }
-        await flow.tearDown()
+        try await FlowHarness.with { flow in try await probe(flow) }
     }
 
     private func probe(_ flow: FlowHarness) async throws {
         try flow.startAgent(flow.agentConfiguration(camera: try flow.camera(["coffee.jpg"])))
-        var port: Int?
-        for _ in 0..<600 where port == nil {
-            port = flow.agent?.healthPort
-            if port == nil { try await Task.sleep(for: .milliseconds(50)) }
-        }
+        let port = await eventuallyValue(timeout: .seconds(30)) { flow.agent?.healthPort }
         let healthPort = try #require(port, "the health endpoint did not start")
         let attackers = try await RawHTTP.halfOpen(port: healthPort, count: 100)
         defer { for connection in attackers { connection.close() } }

@@ -7,6 +7,7 @@ import Logging
 import ServiceLifecycle
 import Synchronization
 import Testing
+import TestSupport
 import Verification
 
 @testable import DeviceAgent
@@ -19,144 +20,144 @@ import Verification
 
     @Test("two devices reading one shared queue each answer their own requests and dead-letter none of the other's")
     func sharedQueue() async throws {
-        let flow = try await FlowHarness()
-        defer { Task { await flow.tearDown() } }
-        let shared = "shared-requests"
-        let camera = try flow.camera(["coffee.jpg"])
+        try await FlowHarness.with { flow in
+            let shared = "shared-requests"
+            let camera = try flow.camera(["coffee.jpg"])
 
-        var module = flow.moduleConfiguration()
-        module.settings.requestsQueue = shared
-        flow.startModule(module)
-        var agent = flow.agentConfiguration(camera: camera)
-        agent.requestsQueue = shared
-        try flow.startAgent(agent)
+            var module = flow.moduleConfiguration()
+            module.settings.requestsQueue = shared
+            flow.startModule(module)
+            var agent = flow.agentConfiguration(camera: camera)
+            agent.requestsQueue = shared
+            try flow.startAgent(agent)
 
-        // The second box: same module id, its own secrets, the same queue; its agent not yet started,
-        // so that ours is the only one to see its requests for a while.
-        let other = try await OtherBox(flow: flow, camera: camera, queue: shared)
-        defer { Task { await other.stop() } }
-        var theirs: [VerificationRequest] = []
-        for _ in 0..<3 {
-            theirs.append(try await other.invoke(className: "espresso", threshold: 50))
-        }
-        try await eventually { (metricValue(try await flow.metrics(), "edgefactor_agent_messages_left_for_other_devices_total") ?? 0) >= 6 }
-        #expect(try await flow.queue(shared).approximateMessageCount() >= 3)
-        #expect(try await flow.deadLetterQueue.peek(maxMessages: 32).isEmpty)
+            // The second box: same module id, its own secrets, the same queue; its agent not yet started,
+            // so that ours is the only one to see its requests for a while.
+            try await withFixture(try await OtherBox(flow: flow, camera: camera, queue: shared), tearDown: { await $0.stop() }) { other in
+                var theirs: [VerificationRequest] = []
+                for _ in 0..<3 {
+                    theirs.append(try await other.invoke(className: "espresso", threshold: 50))
+                }
+                #expect(await eventually(timeout: .seconds(20)) { (metricValue((try? await flow.metrics()) ?? "", "edgefactor_agent_messages_left_for_other_devices_total") ?? 0) >= 6 })
+                #expect(try await flow.queue(shared).approximateMessageCount() >= 3)
+                #expect(try await flow.deadLetterQueue.peek(maxMessages: 32).isEmpty)
 
-        try other.startAgent()
-        var mine: [VerificationRequest] = []
-        for _ in 0..<3 {
-            mine.append(try await flow.invokeWhenOnline(className: "espresso", threshold: 50).request)
+                try other.startAgent()
+                var mine: [VerificationRequest] = []
+                for _ in 0..<3 {
+                    mine.append(try await flow.invokeWhenOnline(className: "espresso", threshold: 50).request)
+                }
+                for request in mine {
+                    #expect(try await flow.result(for: request).0.outcome == .found)
+                }
+                for request in theirs {
+                    #expect(try await other.result(for: request).outcome == .found)
+                }
+                #expect(try await flow.deadLetterQueue.peek(maxMessages: 32).isEmpty)
+                #expect(try await flow.queue(DeviceStorageNames(deviceId: Self.otherDevice).deadLetterQueue).peek(maxMessages: 32).isEmpty)
+                let metrics = try await flow.metrics()
+                #expect(metricValue(metrics, "edgefactor_agent_requests_succeeded_total") == 3)
+                #expect((metricValue(metrics, #"edgefactor_agent_requests_rejected_total{reason="bad-signature"}"#) ?? 0) == 0)
+            }
         }
-        for request in mine {
-            #expect(try await flow.result(for: request).0.outcome == .found)
-        }
-        for request in theirs {
-            #expect(try await other.result(for: request).outcome == .found)
-        }
-        #expect(try await flow.deadLetterQueue.peek(maxMessages: 32).isEmpty)
-        #expect(try await flow.queue(DeviceStorageNames(deviceId: Self.otherDevice).deadLetterQueue).peek(maxMessages: 32).isEmpty)
-        let metrics = try await flow.metrics()
-        #expect(metricValue(metrics, "edgefactor_agent_requests_succeeded_total") == 3)
-        #expect((metricValue(metrics, #"edgefactor_agent_requests_rejected_total{reason="bad-signature"}"#) ?? 0) == 0)
     }
 
     @Test("module and agent on grants answer requests, and the front-end's renewal replaces both grants")
     func grantsAndRenewal() async throws {
-        let flow = try await FlowHarness()
-        defer { Task { await flow.tearDown() } }
-        let account = flow.storage.storageConnectionString
-        let policy = try await DeviceStorageGrants.prepare(for: FlowHarness.deviceId, account: account)
-        let grants = try DeviceStorageGrants.issue(for: FlowHarness.deviceId, account: account, lifetime: .seconds(3600), policy: policy)
-        let moduleFile = flow.root.appendingPathComponent("module.storage-grant.json")
-        let agentFile = flow.root.appendingPathComponent("agent.storage-grant.json")
-        try grants.module.jsonData().write(to: moduleFile)
-        try grants.agent.jsonData().write(to: agentFile)
+        try await FlowHarness.with { flow in
+            let account = flow.storage.storageConnectionString
+            let policy = try await DeviceStorageGrants.prepare(for: FlowHarness.deviceId, account: account)
+            let grants = try DeviceStorageGrants.issue(for: FlowHarness.deviceId, account: account, lifetime: .seconds(3600), policy: policy)
+            let moduleFile = flow.root.appendingPathComponent("module.storage-grant.json")
+            let agentFile = flow.root.appendingPathComponent("agent.storage-grant.json")
+            try grants.module.jsonData().write(to: moduleFile)
+            try grants.agent.jsonData().write(to: agentFile)
 
-        var module = flow.moduleConfiguration()
-        module.storage = .grant(grants.module)
-        module.storageGrantFile = moduleFile
-        flow.startModule(module)
-        var agent = flow.agentConfiguration(camera: try flow.camera(["coffee.jpg"]))
-        agent.storage = .grant(grants.agent)
-        agent.storageGrantFile = agentFile
-        try flow.startAgent(agent)
+            var module = flow.moduleConfiguration()
+            module.storage = .grant(grants.module)
+            module.storageGrantFile = moduleFile
+            flow.startModule(module)
+            var agent = flow.agentConfiguration(camera: try flow.camera(["coffee.jpg"]))
+            agent.storage = .grant(grants.agent)
+            agent.storageGrantFile = agentFile
+            try flow.startAgent(agent)
 
-        let first = try await flow.invokeWhenOnline(className: "espresso", threshold: 50).request
-        #expect(try await flow.result(for: first).0.outcome == .found)
+            let first = try await flow.invokeWhenOnline(className: "espresso", threshold: 50).request
+            #expect(try await flow.result(for: first).0.outcome == .found)
 
-        let renewer = StorageAccessRenewer(
-            backend: AzureVerificationBackend(hub: flow.hub.serviceClient(), storage: account),
-            secrets: StaticDeviceSecrets([FlowHarness.deviceId: flow.deviceSecret]),
-            account: account, lifetime: .seconds(7200), logger: flow.logger)
-        let until = try await renewer.renew(.init(deviceId: FlowHarness.deviceId, moduleId: FlowHarness.moduleId))
-        #expect(until > grants.agent.expiresOn)
-        // The module takes its own at once; the agent's arrives through the queue.
-        #expect(try StorageGrant.decode(Data(contentsOf: moduleFile)).expiresOn == until)
-        try await eventually { try StorageGrant.decode(Data(contentsOf: agentFile)).expiresOn == until }
-        let renewedAgent = try StorageGrant.decode(Data(contentsOf: agentFile))
-        #expect(renewedAgent.queues.keys.sorted() == grants.agent.queues.keys.sorted())
-        #expect(renewedAgent.queues != grants.agent.queues)
+            let renewer = StorageAccessRenewer(
+                backend: AzureVerificationBackend(hub: flow.hub.serviceClient(), storage: account),
+                secrets: StaticDeviceSecrets([FlowHarness.deviceId: flow.deviceSecret]),
+                account: account, lifetime: .seconds(7200), logger: flow.logger)
+            let until = try await renewer.renew(.init(deviceId: FlowHarness.deviceId, moduleId: FlowHarness.moduleId))
+            #expect(until > grants.agent.expiresOn)
+            // The module takes its own at once; the agent's arrives through the queue.
+            #expect(try StorageGrant.decode(Data(contentsOf: moduleFile)).expiresOn == until)
+            #expect(await eventually(timeout: .seconds(20)) { (try? StorageGrant.decode(Data(contentsOf: agentFile)).expiresOn) == until })
+            let renewedAgent = try StorageGrant.decode(Data(contentsOf: agentFile))
+            #expect(renewedAgent.queues.keys.sorted() == grants.agent.queues.keys.sorted())
+            #expect(renewedAgent.queues != grants.agent.queues)
 
-        // Still working on the new grants; and a replayed (older) renewal cannot roll them back.
-        let second = try await flow.invoke(className: "espresso", threshold: 50).request
-        #expect(try await flow.result(for: second).0.outcome == .found)
-        #expect(try await flow.deadLetterQueue.peek(maxMessages: 32).isEmpty)
+            // Still working on the new grants; and a replayed (older) renewal cannot roll them back.
+            let second = try await flow.invoke(className: "espresso", threshold: 50).request
+            #expect(try await flow.result(for: second).0.outcome == .found)
+            #expect(try await flow.deadLetterQueue.peek(maxMessages: 32).isEmpty)
+        }
     }
 
     @Test("revoking a device's grants stops every SAS it holds at once, and a new grant works")
     func revocation() async throws {
-        let flow = try await FlowHarness()
-        defer { Task { await flow.tearDown() } }
-        let account = flow.storage.storageConnectionString
-        let names = FlowHarness.names
-        let policy = try await DeviceStorageGrants.prepare(for: FlowHarness.deviceId, account: account)
-        #expect(try await DeviceStorageGrants.prepare(for: FlowHarness.deviceId, account: account) == policy)
-        let old = try DeviceStorageGrants.issue(for: FlowHarness.deviceId, account: account, lifetime: .seconds(3600), policy: policy)
-        func queue(_ grant: StorageGrant) throws -> QueueClient {
-            QueueClient(connectionString: try #require(grant.queue(names.requestsQueue)), queueName: names.requestsQueue)
+        try await FlowHarness.with { flow in
+            let account = flow.storage.storageConnectionString
+            let names = FlowHarness.names
+            let policy = try await DeviceStorageGrants.prepare(for: FlowHarness.deviceId, account: account)
+            #expect(try await DeviceStorageGrants.prepare(for: FlowHarness.deviceId, account: account) == policy)
+            let old = try DeviceStorageGrants.issue(for: FlowHarness.deviceId, account: account, lifetime: .seconds(3600), policy: policy)
+            func queue(_ grant: StorageGrant) throws -> QueueClient {
+                QueueClient(connectionString: try #require(grant.queue(names.requestsQueue)), queueName: names.requestsQueue)
+            }
+            _ = try await queue(old.agent).peek()
+
+            try await DeviceStorageGrants.revoke(for: FlowHarness.deviceId, account: account)
+            let refused = await #expect(throws: StorageError.self) { _ = try await queue(old.agent).peek() }
+            #expect(refused?.status == 403)
+            await #expect(throws: StorageError.self) { _ = try await queue(old.module).send("after revocation") }
+
+            let fresh = try await DeviceStorageGrants.prepare(for: FlowHarness.deviceId, account: account)
+            #expect(fresh != policy)
+            let new = try DeviceStorageGrants.issue(for: FlowHarness.deviceId, account: account, lifetime: .seconds(3600), policy: fresh)
+            _ = try await queue(new.agent).peek()
+            await #expect(throws: StorageError.self) { _ = try await queue(old.agent).peek() }
         }
-        _ = try await queue(old.agent).peek()
-
-        try await DeviceStorageGrants.revoke(for: FlowHarness.deviceId, account: account)
-        let refused = await #expect(throws: StorageError.self) { _ = try await queue(old.agent).peek() }
-        #expect(refused?.status == 403)
-        await #expect(throws: StorageError.self) { _ = try await queue(old.module).send("after revocation") }
-
-        let fresh = try await DeviceStorageGrants.prepare(for: FlowHarness.deviceId, account: account)
-        #expect(fresh != policy)
-        let new = try DeviceStorageGrants.issue(for: FlowHarness.deviceId, account: account, lifetime: .seconds(3600), policy: fresh)
-        _ = try await queue(new.agent).peek()
-        await #expect(throws: StorageError.self) { _ = try await queue(old.agent).peek() }
     }
 
     @Test("a renewal sealed with another secret or for another device changes nothing")
     func forgedRenewal() async throws {
-        let flow = try await FlowHarness()
-        defer { Task { await flow.tearDown() } }
-        let account = flow.storage.storageConnectionString
-        let policy = try await DeviceStorageGrants.prepare(for: FlowHarness.deviceId, account: account)
-        let grants = try DeviceStorageGrants.issue(for: FlowHarness.deviceId, account: account, lifetime: .seconds(3600), policy: policy)
-        var agent = flow.agentConfiguration(camera: try flow.camera(["coffee.jpg"]))
-        agent.storage = .grant(grants.agent)
-        let agentFile = flow.root.appendingPathComponent("agent.storage-grant.json")
-        try grants.agent.jsonData().write(to: agentFile)
-        agent.storageGrantFile = agentFile
-        var module = flow.moduleConfiguration()
-        module.storage = .grant(grants.module)
-        flow.startModule(module)
-        try flow.startAgent(agent)
-        _ = try await flow.invokeWhenOnline(className: "espresso", threshold: 50)
+        try await FlowHarness.with { flow in
+            let account = flow.storage.storageConnectionString
+            let policy = try await DeviceStorageGrants.prepare(for: FlowHarness.deviceId, account: account)
+            let grants = try DeviceStorageGrants.issue(for: FlowHarness.deviceId, account: account, lifetime: .seconds(3600), policy: policy)
+            var agent = flow.agentConfiguration(camera: try flow.camera(["coffee.jpg"]))
+            agent.storage = .grant(grants.agent)
+            let agentFile = flow.root.appendingPathComponent("agent.storage-grant.json")
+            try grants.agent.jsonData().write(to: agentFile)
+            agent.storageGrantFile = agentFile
+            var module = flow.moduleConfiguration()
+            module.storage = .grant(grants.module)
+            flow.startModule(module)
+            try flow.startAgent(agent)
+            _ = try await flow.invokeWhenOnline(className: "espresso", threshold: 50)
 
-        // Sealed with a secret that is not the device's: the module queues it (it cannot tell),
-        // the agent refuses it as a bad signature and keeps its grant.
-        let forger = StorageAccessRenewer(
-            backend: AzureVerificationBackend(hub: flow.hub.serviceClient(), storage: account),
-            secrets: StaticDeviceSecrets([FlowHarness.deviceId: .generate()]),
-            account: account, lifetime: .seconds(7200), logger: flow.logger)
-        _ = try await forger.renew(.init(deviceId: FlowHarness.deviceId, moduleId: FlowHarness.moduleId))
-        try await eventually { try await !flow.deadLetterQueue.peek(maxMessages: 1).isEmpty }
-        #expect(try StorageGrant.decode(Data(contentsOf: agentFile)) == grants.agent)
+            // Sealed with a secret that is not the device's: the module queues it (it cannot tell),
+            // the agent refuses it as a bad signature and keeps its grant.
+            let forger = StorageAccessRenewer(
+                backend: AzureVerificationBackend(hub: flow.hub.serviceClient(), storage: account),
+                secrets: StaticDeviceSecrets([FlowHarness.deviceId: .generate()]),
+                account: account, lifetime: .seconds(7200), logger: flow.logger)
+            _ = try await forger.renew(.init(deviceId: FlowHarness.deviceId, moduleId: FlowHarness.moduleId))
+            #expect(await eventually(timeout: .seconds(20)) { (try? await flow.deadLetterQueue.peek(maxMessages: 1).isEmpty) == false })
+            #expect(try StorageGrant.decode(Data(contentsOf: agentFile)) == grants.agent)
+        }
     }
 }
 
@@ -166,16 +167,6 @@ extension StorageAccessRenewer {
             backend: backend, account: account, secrets: secrets, devices: { [] },
             settings: .init(interval: .seconds(3600), lifetime: lifetime), logger: logger)
     }
-}
-
-/// Polls `condition` until it holds (at most 20 s).
-func eventually(_ condition: () async throws -> Bool) async throws {
-    let deadline = ContinuousClock.now + .seconds(20)
-    while ContinuousClock.now < deadline {
-        if (try? await condition()) == true { return }
-        try await Task.sleep(for: .milliseconds(50))
-    }
-    #expect(try await condition(), "condition did not hold within 20 s")
 }
 
 /// A second device's module and agent in the same process, on the harness's hub and storage.

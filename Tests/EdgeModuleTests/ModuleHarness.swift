@@ -5,52 +5,50 @@ import IoTHub
 import Logging
 import ServiceLifecycle
 import StorageService
+import Synchronization
 import TestSupport
 import Testing
 import Verification
 
 /// The built-in storage and hub on loopback with module `dev1/mod1` registered, and the edge
-/// module running against them once ``start(secret:)`` is called.
-final class ModuleHarness: @unchecked Sendable {
-    // Used from one test task at a time.
+/// module running against them once ``start(secret:configure:)`` is called.
+final class ModuleHarness: Sendable {
     let logger: Logger
-    let root: URL
-    let storage: RunningStorageServer
-    let storageServer: BackgroundServer<RunningStorageServer>
+    /// Storage runs beside the test rather than around it so that a test can stop it (``stopStorage()``).
+    private let storageServer: BackgroundServer<RunningStorageServer>
     let hub: RunningHubServer
-    let hubServer: BackgroundServer<RunningHubServer>
     let service: ServiceClient
     private let connection: IoTHubConnectionString
     private let options: HubClientOptions
-    private var group: ServiceGroup?
-    private var running: Task<Void, any Error>?
+    /// The module's group and the task running it, once started.
+    private let module = Mutex<(group: ServiceGroup, task: Task<Void, any Error>)?>(nil)
 
-    /// Runs `body` with a new harness, and stops it afterwards whether `body` threw or not.
+    var storage: RunningStorageServer { storageServer.handle }
+
+    /// Runs `body` with a new harness; the module, the hub and storage stop, awaited, afterwards
+    /// whether `body` threw or not.
     static func run(name: String, _ body: (ModuleHarness) async throws -> Void) async throws {
-        let rig = try await ModuleHarness(name: name)
-        do {
-            try await body(rig)
-        } catch {
-            await rig.stop()
-            throw error
-        }
-        await rig.stop()
-    }
-
-    private init(name: String) async throws {
         var logger = Logger(label: "module-\(name)-test")
         logger.logLevel = .critical
-        self.logger = logger
-        root = FileManager.default.temporaryDirectory.appendingPathComponent("edgefactor-\(name)-\(UUID().uuidString.prefix(8))")
+        let root = try LocalServices.makeRoot()
+        defer { try? FileManager.default.removeItem(at: root) }
         let storageConfiguration = StorageServerConfiguration(
             dataDirectory: root.appendingPathComponent("storage").path, blobPort: 0, queuePort: 0, logger: logger)
-        storageServer = try await BackgroundServer.start { try await StorageServer.withRunning(storageConfiguration, $0) }
-        storage = storageServer.handle
         var hubConfiguration = HubConfiguration.ephemeral(logger: logger)
         hubConfiguration.dataDirectory = root.appendingPathComponent("hub")
-        let hubConfigurationToRun = hubConfiguration
-        hubServer = try await BackgroundServer.start { try await HubServer.withRunning(hubConfigurationToRun, $0) }
-        hub = hubServer.handle
+        let storageServer = try await BackgroundServer.start { try await StorageServer.withRunning(storageConfiguration, $0) }
+        try await withFixture(storageServer, tearDown: { await $0.stop() }) { storageServer in
+            try await HubServer.withRunning(hubConfiguration) { hub in
+                let harness = try await ModuleHarness(logger: logger, storageServer: storageServer, hub: hub)
+                try await withFixture(harness, tearDown: { await $0.stopModule() }, body)
+            }
+        }
+    }
+
+    private init(logger: Logger, storageServer: BackgroundServer<RunningStorageServer>, hub: RunningHubServer) async throws {
+        self.logger = logger
+        self.storageServer = storageServer
+        self.hub = hub
         connection = try await hub.addModule(deviceId: "dev1", moduleId: "mod1")
         var options = hub.clientOptions(plainTCP: true)
         options.logger = logger
@@ -58,15 +56,17 @@ final class ModuleHarness: @unchecked Sendable {
         service = hub.serviceClient()
     }
 
-    /// Runs the edge module with `secret` until ``stop()``.
+    /// Stops storage gracefully while the module runs on.
+    func stopStorage() async { await storageServer.stop() }
+
+    /// Runs the edge module with `secret` until the harness ends.
     @discardableResult
     func start(secret: SharedSecret, configure: (inout EdgeModuleConfiguration) -> Void = { _ in }) -> EdgeModuleService {
         var configuration = EdgeModuleConfiguration(hub: .connectionString(connection, options), storage: storage.storageConnectionString, moduleSecret: secret)
         configure(&configuration)
         let module = EdgeModuleService(configuration: configuration, logger: logger)
         let group = ServiceGroup(configuration: .init(services: [module], gracefulShutdownSignals: [], logger: logger))
-        self.group = group
-        running = Task { try await group.run() }
+        self.module.withLock { $0 = (group, Task { try await group.run() }) }
         return module
     }
 
@@ -80,22 +80,16 @@ final class ModuleHarness: @unchecked Sendable {
         try await service.getTwin(deviceId: "dev1", moduleId: "mod1").properties?.reported ?? [:]
     }
 
-    /// Waits up to 20 s for `condition`; records an issue if it never holds.
+    /// Waits up to 20 s for `condition` (an error counts as not yet); records an issue if it never holds.
     func poll(_ condition: () async throws -> Bool) async throws {
-        let deadline = ContinuousClock.now + .seconds(20)
-        while ContinuousClock.now < deadline {
-            if (try? await condition()) == true { return }
-            try await Task.sleep(for: .milliseconds(100))
+        if await !eventually(timeout: .seconds(20), pollingEvery: .milliseconds(100), { (try? await condition()) == true }) {
+            Issue.record("condition not met within 20 s")
         }
-        Issue.record("condition not met within 20 s")
     }
 
-    /// Stops the module, the hub and storage, and removes the data.
-    private func stop() async {
-        await group?.triggerGracefulShutdown()
-        _ = await running?.result
-        await hubServer.stop()
-        await storageServer.stop()
-        try? FileManager.default.removeItem(at: root)
+    private func stopModule() async {
+        guard let running = module.withLock({ $0.take() }) else { return }
+        await running.group.triggerGracefulShutdown()
+        _ = await running.task.result
     }
 }

@@ -28,7 +28,7 @@ struct ModuleMetricsTests {
             #expect(metrics.value(requests, ["method": "other", "outcome": "not_found"]) == 1)
             #expect(metrics.value("edgefactor_module_method_duration_seconds_count", ["method": "ProcessRequest"]) == 1)
 
-            await rig.storageServer.stop()
+            await rig.stopStorage()
             let ready = try await RawHTTP.get(port: port, "/readyz")
             #expect(ready.status == 503)
             #expect(ready.body == #"{"ready":false,"hub":true,"queue":false}"#)

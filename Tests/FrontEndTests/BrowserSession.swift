@@ -2,22 +2,42 @@ import Foundation
 import HTTPTypes
 import Hummingbird
 import HummingbirdTesting
+import Synchronization
 
 /// A minimal browser over a HummingbirdTesting client: keeps the session cookie, pulls the CSRF
-/// token out of the last page, and submits forms.
-final class BrowserSession: @unchecked Sendable {
-    // Only used from one test task at a time.
+/// token out of the last page, and submits forms. Sendable so that several can sign in at once
+/// from a task group; each keeps its state behind a lock.
+final class BrowserSession: Sendable {
     let client: any TestClientProtocol
-    var cookies: [String: String] = [:]
-    var lastBody = ""
-    var extraHeaders: HTTPFields = [:]
+
+    private struct State {
+        var cookies: [String: String] = [:]
+        var lastBody = ""
+        var extraHeaders: HTTPFields = [:]
+        var csrf: String?
+    }
+
+    private let state = Mutex(State())
 
     init(_ client: any TestClientProtocol) {
         self.client = client
     }
 
+    var cookies: [String: String] {
+        get { state.withLock { $0.cookies } }
+        set { state.withLock { $0.cookies = newValue } }
+    }
+
+    var lastBody: String { state.withLock { $0.lastBody } }
+
+    /// Headers sent with every request (a forwarded address, say).
+    var extraHeaders: HTTPFields {
+        get { state.withLock { $0.extraHeaders } }
+        set { state.withLock { $0.extraHeaders = newValue } }
+    }
+
     /// The CSRF token of the last page that had a form.
-    var csrf: String?
+    var csrf: String? { state.withLock { $0.csrf } }
 
     private static func token(in body: String) -> String? {
         guard let range = body.range(of: #"name="csrf" value=""#) else { return nil }
@@ -40,19 +60,23 @@ final class BrowserSession: @unchecked Sendable {
 
     func send(_ uri: String, method: HTTPRequest.Method, headers: HTTPFields, body: ByteBuffer?) async throws -> TestResponse {
         var headers = headers
+        let (extraHeaders, cookies) = state.withLock { ($0.extraHeaders, $0.cookies) }
         headers.append(contentsOf: extraHeaders)
         if !cookies.isEmpty {
             headers[.cookie] = cookies.map { "\($0.key)=\($0.value)" }.joined(separator: "; ")
         }
         let response = try await client.execute(uri: uri, method: method, headers: headers, body: body)
-        for line in response.headers[values: .setCookie] {
-            let pair = line.split(separator: ";", maxSplits: 1)[0].split(separator: "=", maxSplits: 1)
-            let name = String(pair[0])
-            let value = pair.count > 1 ? String(pair[1]) : ""
-            if value.isEmpty || line.contains("Max-Age=0") { cookies[name] = nil } else { cookies[name] = value }
+        let page = String(buffer: response.body)
+        state.withLock { state in
+            for line in response.headers[values: .setCookie] {
+                let pair = line.split(separator: ";", maxSplits: 1)[0].split(separator: "=", maxSplits: 1)
+                let name = String(pair[0])
+                let value = pair.count > 1 ? String(pair[1]) : ""
+                if value.isEmpty || line.contains("Max-Age=0") { state.cookies[name] = nil } else { state.cookies[name] = value }
+            }
+            state.lastBody = page
+            if let token = Self.token(in: page) { state.csrf = token }
         }
-        lastBody = String(buffer: response.body)
-        if let token = Self.token(in: lastBody) { csrf = token }
         return response
     }
 

@@ -11,40 +11,44 @@ import Verification
 
 /// The built-in hub and storage on loopback ports, in-process, as the front-end meets them in a
 /// deployment: the front-end talks to them only through ``AzureVerificationBackend``.
-final class LiveServices: @unchecked Sendable {
+struct LiveServices: Sendable {
     static let deviceId = "cam1"
     static let moduleId = "edgefactor"
 
     let root: URL
     let storage: RunningStorageServer
-    let storageServer: BackgroundServer<RunningStorageServer>
-    let hub: RunningHubServer
-    let hubServer: BackgroundServer<RunningHubServer>
+    /// The hub runs beside the test rather than around it so that a test can stop it (``stopHub()``).
+    private let hubServer: BackgroundServer<RunningHubServer>
     let deviceSecret = SharedSecret.generate()
     let logger: Logger
 
-    init() async throws {
-        root = FileManager.default.temporaryDirectory.appendingPathComponent("edgefactor-frontend-\(UUID().uuidString.prefix(8))", isDirectory: true)
-        try FileManager.default.createDirectory(at: root, withIntermediateDirectories: true)
+    var hub: RunningHubServer { hubServer.handle }
+
+    /// Runs `body` with both servers running and the device's module and container made; the
+    /// servers shut down, awaited, when it returns or throws.
+    static func with<Result>(_ body: (LiveServices) async throws -> Result) async throws -> Result {
         var logger = Logger(label: "frontend-test")
         logger.logLevel = ProcessInfo.processInfo.environment["FRONTEND_TEST_LOG"] == nil ? .critical : .debug
-        self.logger = logger
+        let root = try LocalServices.makeRoot()
+        defer { try? FileManager.default.removeItem(at: root) }
         let storageConfiguration = StorageServerConfiguration(
             dataDirectory: root.appendingPathComponent("storage").path, blobPort: 0, queuePort: 0, logger: logger)
-        storageServer = try await BackgroundServer.start { try await StorageServer.withRunning(storageConfiguration, $0) }
-        storage = storageServer.handle
-        let hubConfigurationToRun = HubConfiguration.ephemeral(logger: logger)
-        hubServer = try await BackgroundServer.start { try await HubServer.withRunning(hubConfigurationToRun, $0) }
-        hub = hubServer.handle
-        try await hub.addModule(deviceId: Self.deviceId, moduleId: Self.moduleId)
-        try await container.create()
+        var hubConfiguration = HubConfiguration.ephemeral(logger: logger)
+        hubConfiguration.dataDirectory = root.appendingPathComponent("hub")
+        let hubConfigurationToRun = hubConfiguration
+        return try await StorageServer.withRunning(storageConfiguration) { storage in
+            let hubServer = try await BackgroundServer.start { try await HubServer.withRunning(hubConfigurationToRun, $0) }
+            let services = LiveServices(root: root, storage: storage, hubServer: hubServer, logger: logger)
+            return try await withFixture(services, tearDown: { await $0.stopHub() }) { services in
+                try await services.hub.addModule(deviceId: Self.deviceId, moduleId: Self.moduleId)
+                try await services.container.create()
+                return try await body(services)
+            }
+        }
     }
 
-    func tearDown() async {
-        await hubServer.stop()
-        await storageServer.stop()
-        try? FileManager.default.removeItem(at: root)
-    }
+    /// Stops the hub gracefully (the servers' teardown then has nothing left to stop).
+    func stopHub() async { await hubServer.stop() }
 
     var container: BlobContainerClient {
         BlobContainerClient(connectionString: storage.storageConnectionString, containerName: DeviceStorageNames(deviceId: Self.deviceId).responsesContainer)

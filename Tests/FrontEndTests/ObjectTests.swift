@@ -3,6 +3,7 @@ import Foundation
 import Hummingbird
 import HummingbirdTesting
 import Testing
+import TestSupport
 import Verification
 
 /// The personal-object pages and challenge: the real front-end on a loopback port, the device a
@@ -347,16 +348,13 @@ extension FrontEnd {
     var objectsStore: ObjectStore { ObjectStore(database: database) }
 }
 
-/// Polls `value` until it is not nil (generous deadline; no timed assertions).
+/// Waits until `value` is not nil (``eventuallyValue``, generous deadline; no timed assertions).
 func poll<T: Sendable>(timeout: Duration = .seconds(30), _ value: @Sendable () async throws -> T?) async throws -> T {
-    let clock = ContinuousClock()
-    let deadline = clock.now + timeout
-    while clock.now < deadline {
-        if let found = try await value() { return found }
-        try await Task.sleep(for: .milliseconds(20))
+    guard let found = try await eventuallyValue(timeout: timeout, pollingEvery: .milliseconds(20), value) else {
+        Issue.record("nothing within \(timeout)")
+        throw CancellationError()
     }
-    Issue.record("nothing within \(timeout)")
-    throw CancellationError()
+    return found
 }
 
 extension BrowserSession {

@@ -2,6 +2,7 @@ import Foundation
 import HubService
 import IoTHub
 import Testing
+import TestSupport
 
 /// The service REST API through the Swift ServiceClient: auth, registry, methods, telemetry stream.
 @Suite struct HubServiceAPITests {

@@ -4,6 +4,7 @@ import IoTHub
 import MQTT
 import NIOCore
 import Testing
+import TestSupport
 
 /// MQTT session semantics: one connection per identity, persistent subscriptions, twins, reconnects.
 @Suite struct HubSessionTests {

@@ -6,6 +6,7 @@ import MQTT
 import NIOCore
 import NIOPosix
 import Synchronization
+import TestSupport
 
 /// Runs `body` against a fresh hub (ephemeral ports and data directory) and always shuts it down.
 func withHub<T>(
@@ -15,7 +16,6 @@ func withHub<T>(
     var logger = Logger(label: "hub-test")
     logger.logLevel = .error
     var configuration = HubConfiguration.ephemeral(logger: logger)
-    configuration.connectTimeout = .seconds(1)
     configure(&configuration)
     defer { try? FileManager.default.removeItem(at: configuration.dataDirectory) }
     return try await HubServer.withRunning(configuration, body)
@@ -30,16 +30,6 @@ extension RunningHubServer {
             resourceURI: service.hostName, key: service.sharedAccessKey, keyName: service.sharedAccessKeyName, expiresOn: expiresOn
         ).token
     }
-}
-
-/// Polls `condition` until it holds or `timeout` passes.
-func eventually(timeout: Duration = .seconds(10), _ condition: () async throws -> Bool) async rethrows -> Bool {
-    let deadline = ContinuousClock.now + timeout
-    while ContinuousClock.now < deadline {
-        if try await condition() { return true }
-        try? await Task.sleep(for: .milliseconds(50))
-    }
-    return try await condition()
 }
 
 /// A bare MQTT connection to the hub's plain listener, for sending exactly the bytes a test wants.

@@ -48,6 +48,22 @@ import Testing
         #expect(result6 == Machine.Waiters())
     }
 
+    /// The hub closes right after a refusing CONNACK; the session may handle the close before it
+    /// reads the CONNACK it was handed, and must still report the refusal (seen under load).
+    @Test func connackRefusedAfterTheCloseStillReportsTheCode() {
+        var machine = Machine()
+        let generation = machine.connectStarted()
+        _ = machine.connectionLost(generation: generation)
+        let refused = MQTTConnAck(returnCode: .badUsernameOrPassword)
+        #expect(machine.connackReceived(refused, generation: generation)
+            == .refused(code: refused.returnCode.rawValue, reason: refused.returnCode.description))
+        // An accepting CONNACK of a connection already gone is no connection.
+        let next = machine.connectStarted()
+        _ = machine.connectionLost(generation: next)
+        #expect(machine.connackReceived(MQTTConnAck(returnCode: .accepted), generation: next) == .ignore)
+        #expect(!machine.isConnected)
+    }
+
     @Test func publishIsMatchedToItsPuback() {
         var (machine, _) = Self.connected()
         let first = machine.packetIdForPublish()

@@ -1,6 +1,7 @@
 import AzureStorage
 import Foundation
 import Testing
+import TestSupport
 
 @Suite("Queue service with the Swift client")
 struct QueueServiceTests {
@@ -85,7 +86,8 @@ struct QueueServiceTests {
 
     @Test("visibility timeout on send and time-to-live expiry")
     func visibilityAndExpiry() async throws {
-        try await withServer { server in
+        let clock = ManualWallClock(Date(timeIntervalSince1970: Date().timeIntervalSince1970.rounded(.down)))
+        try await withServer(configure: { $0.queueClock = clock }) { server in
             let queue = QueueClient(connectionString: server.connection, queueName: uniqueName("ttl"))
             try await queue.create()
             try await queue.send("later", visibilityTimeout: .seconds(1))
@@ -94,7 +96,9 @@ struct QueueServiceTests {
             let now = try await queue.receive(maxMessages: 32, visibilityTimeout: .seconds(60))
             #expect(Set(now.map(\.text)) == ["short", "forever"])
             #expect(try #require(now.first { $0.text == "forever" }).expiresOn > Date(timeIntervalSinceNow: 100 * 365 * 86_400))
-            try await Task.sleep(for: .milliseconds(2100))
+            clock.advance(by: .milliseconds(999))
+            #expect(try await queue.receive(maxMessages: 32).isEmpty, "not visible yet")
+            clock.advance(by: .milliseconds(1))
             let later = try await queue.receive(maxMessages: 32)
             #expect(later.map(\.text) == ["later"])
         }

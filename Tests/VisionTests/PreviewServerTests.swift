@@ -55,40 +55,39 @@ struct PreviewServerTests {
 
     @Test("streams published frames as multipart JPEG parts and serves the latest frame")
     func stream() async throws {
-        let server = try await MJPEGStreamServer.start(port: 0)
-        defer { Task { await server.stop() } }
-        #expect(server.port > 0)
-        let first = RGBImage(width: 32, height: 24, color: .green)
-        try server.publish(first, quality: 90)
+        try await withFixture(try await MJPEGStreamServer.start(port: 0), tearDown: { await $0.stop() }) { server in
+            #expect(server.port > 0)
+            let first = RGBImage(width: 32, height: 24, color: .green)
+            try server.publish(first, quality: 90)
 
-        let streaming = Task {
-            try await Self.fetch(port: server.port, request: "GET / HTTP/1.1\r\nHost: x\r\n\r\n") {
-                Self.count("--\(MJPEGStreamServer.boundary)", in: $0) >= 3
+            let streaming = Task {
+                try await Self.fetch(port: server.port, request: "GET / HTTP/1.1\r\nHost: x\r\n\r\n") {
+                    Self.count("--\(MJPEGStreamServer.boundary)", in: $0) >= 3
+                }
             }
-        }
-        // Publish more frames once the viewer is connected.
-        for _ in 0..<100 where server.clientCount == 0 { try await Task.sleep(for: .milliseconds(20)) }
-        #expect(server.clientCount == 1)
-        for i in 0..<3 {
-            try server.publish(RGBImage(width: 32, height: 24, color: RGB(UInt8(i * 80), 0, 0)))
-            try await Task.sleep(for: .milliseconds(20))
-        }
-        let bytes = try await streaming.value
-        let text = String(decoding: bytes.prefix(300), as: UTF8.self)
-        #expect(text.hasPrefix("HTTP/1.1 200 OK"))
-        #expect(text.contains("multipart/x-mixed-replace; boundary=\(MJPEGStreamServer.boundary)"))
-        #expect(Self.count("Content-Type: image/jpeg", in: bytes) >= 3)
-        // The first part is the frame published before the viewer came: decode it.
-        let start = try #require((0..<(bytes.count - 2)).first { bytes[$0] == 0xFF && bytes[$0 + 1] == 0xD8 && bytes[$0 + 2] == 0xFF })
-        let lengthLine = try #require(text.components(separatedBy: "Content-Length: ").dropFirst().first?.prefix { $0.isNumber })
-        let length = try #require(Int(lengthLine))
-        let decoded = try ImageCodec.decode(Array(bytes[start..<(start + length)]))
-        #expect(decoded.width == 32 && decoded.height == 24)
+            // Publish more frames once the viewer is connected.
+            #expect(await eventually { server.clientCount == 1 })
+            for i in 0..<3 {
+                try server.publish(RGBImage(width: 32, height: 24, color: RGB(UInt8(i * 80), 0, 0)))
+                try await Task.sleep(for: .milliseconds(20))
+            }
+            let bytes = try await streaming.value
+            let text = String(decoding: bytes.prefix(300), as: UTF8.self)
+            #expect(text.hasPrefix("HTTP/1.1 200 OK"))
+            #expect(text.contains("multipart/x-mixed-replace; boundary=\(MJPEGStreamServer.boundary)"))
+            #expect(Self.count("Content-Type: image/jpeg", in: bytes) >= 3)
+            // The first part is the frame published before the viewer came: decode it.
+            let start = try #require((0..<(bytes.count - 2)).first { bytes[$0] == 0xFF && bytes[$0 + 1] == 0xD8 && bytes[$0 + 2] == 0xFF })
+            let lengthLine = try #require(text.components(separatedBy: "Content-Length: ").dropFirst().first?.prefix { $0.isNumber })
+            let length = try #require(Int(lengthLine))
+            let decoded = try ImageCodec.decode(Array(bytes[start..<(start + length)]))
+            #expect(decoded.width == 32 && decoded.height == 24)
 
-        let single = try await Self.fetch(port: server.port, request: "GET /frame.jpg HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n") { _ in false }
-        #expect(String(decoding: single.prefix(100), as: UTF8.self).contains("image/jpeg"))
-        let missing = try await Self.fetch(port: server.port, request: "GET /nothing HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n") { _ in false }
-        #expect(String(decoding: missing.prefix(20), as: UTF8.self).contains("404"))
+            let single = try await Self.fetch(port: server.port, request: "GET /frame.jpg HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n") { _ in false }
+            #expect(String(decoding: single.prefix(100), as: UTF8.self).contains("image/jpeg"))
+            let missing = try await Self.fetch(port: server.port, request: "GET /nothing HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n") { _ in false }
+            #expect(String(decoding: missing.prefix(20), as: UTF8.self).contains("404"))
+        }
     }
 
     @Test("connections that never send a request are closed after the request timeout, and bounded; the latest frame is still served")
@@ -97,7 +96,9 @@ struct PreviewServerTests {
         try server.publish(RGBImage(width: 8, height: 8, color: .green))
         var silent: [RawConnection] = []
         for _ in 0..<4 { silent.append(try await RawConnection.open(port: server.port)) }
-        try await silent[0].send("GET /frame.jpg HTTP/1.1\r\nHost: x\r\n")
+        // Half a head is as silent as none; on a loaded machine the timeout may already have
+        // closed this connection, which is what the test checks below anyway.
+        try? await silent[0].send("GET /frame.jpg HTTP/1.1\r\nHost: x\r\n")
         let beyondBound = try await RawConnection.open(port: server.port)
         #expect(await beyondBound.readUntilClosed(within: .seconds(60)) != nil, "a fifth connection is closed at once")
         for connection in silent {
@@ -113,8 +114,7 @@ struct PreviewServerTests {
         let server = try await MJPEGStreamServer.start(port: 0, maximumClients: 1)
         // The first viewer stays connected until the server stops.
         let first = Task { try await Self.fetch(port: server.port, request: "GET / HTTP/1.1\r\nHost: x\r\n\r\n") { _ in false } }
-        for _ in 0..<100 where server.clientCount == 0 { try await Task.sleep(for: .milliseconds(20)) }
-        #expect(server.clientCount == 1)
+        #expect(await eventually { server.clientCount == 1 })
         let second = try await Self.fetch(port: server.port, request: "GET / HTTP/1.1\r\nHost: x\r\n\r\n") { $0.count > 10 }
         #expect(String(decoding: second.prefix(20), as: UTF8.self).contains("503"))
         await server.stop()
