@@ -18,9 +18,9 @@ swift build --build-tests 2>&1 | tee var/logs/build.log | grep -E 'error|warning
 [ "${PIPESTATUS[0]}" = 0 ] || { tail -50 var/logs/build.log; echo "test.sh: build failed" >&2; exit 1; }
 
 echo "==> swift test"
-# One suite at a time: the suites start real servers and run real inference, and on a 2-core
-# machine running them all at once starves the event loops that the protocol tests time.
-swift test --skip-build --no-parallel 2>&1 | tee var/logs/swift-test.log
+# Swift Testing runs the tests in parallel: each test brings up its own servers on ports the
+# kernel picks and waits for conditions (never a fixed sleep), so they share the machine safely.
+swift test --skip-build 2>&1 | tee var/logs/swift-test.log
 swift_rc=${PIPESTATUS[0]}
 [ "$swift_rc" = 0 ] || status=1
 
@@ -28,7 +28,7 @@ py_rc=0
 if ls Tests/Python/test_*.py >/dev/null 2>&1; then
   echo "==> pytest (official SDKs, browser)"
   EDGEFACTOR_BIN="$(swift build --show-bin-path)/edgefactor" \
-    .venv/bin/python -m pytest -q -p no:cacheprovider Tests/Python 2>&1 | tee var/logs/pytest.log
+    .venv/bin/python -m pytest -q -p no:cacheprovider -n 3 --dist loadfile Tests/Python 2>&1 | tee var/logs/pytest.log
   py_rc=${PIPESTATUS[0]}
   [ "$py_rc" = 0 ] || status=1
 fi

@@ -30,14 +30,19 @@ actor HubSession {
     var connected: Bool { state.isConnected }
     private var isClosed = true
     private var connectedAt: ContinuousClock.Instant?
-    private var supervisor: Task<Void, Never>?
-    private var connectionTasks: [Task<Void, Never>] = []
+    /// The task that keeps the session: see ``connect()``.
+    private var sessionTask: Task<Void, Never>?
+    /// Work that outlives a connection (method handlers, the desired-properties resynchronisation),
+    /// run as children of the session task.
+    private var jobs: AsyncStream<@Sendable () async -> Void>.Continuation?
+    /// How the first connection went, for ``connect()``.
+    private var firstConnection: Reply<Void>?
 
-    private var connackWaiter: CheckedContinuation<MQTTConnAck, any Error>?
-    private var disconnectWaiter: CheckedContinuation<Void, Never>?
-    private var connectedWaiters: [UUID: CheckedContinuation<MQTTClientTransport, any Error>] = [:]
-    private var pendingAcks: [UInt16: CheckedContinuation<MQTTPacket, any Error>] = [:]
-    private var twinWaiters: [String: CheckedContinuation<TwinResponse, any Error>] = [:]
+    // The replies callers wait for, each with its deadline (``withDeadline(_:timeout:_:)``).
+    private var connackReply: (generation: Int, reply: Reply<MQTTConnAck>)?
+    private var connectedWaiters: [UUID: Reply<MQTTClientTransport>] = [:]
+    private var pendingAcks: [UInt16: Reply<MQTTPacket>] = [:]
+    private var twinWaiters: [String: Reply<TwinResponse>] = [:]
     private var methodHandler: MethodHandler?
     private let desiredStreams = DesiredStreams()
 
@@ -56,35 +61,66 @@ actor HubSession {
 
     // MARK: Connection lifecycle
 
+    /// Connects, and keeps the session up (reconnecting with backoff, answering methods) until
+    /// ``close()``. Returns once the first connection is up; throws if it cannot be made.
     func connect() async throws {
         guard isClosed else {
             _ = try await waitForConnection(until: .now + options.operationTimeout, operation: "connect")
             return
         }
         isClosed = false
+        let first = Reply<Void>()
+        firstConnection = first
+        let (jobStream, jobs) = AsyncStream.makeStream(of: (@Sendable () async -> Void).self)
+        self.jobs = jobs
+        // The session outlives this call (the clients' API is connect/close), so it cannot be a
+        // child of the caller: this is the one task it owns, and everything it does (connections,
+        // their read loop, keep-alive and token renewal, method handlers) runs as its children.
+        // close() cancels it and waits for it.
+        sessionTask = Task { await self.live(jobs: jobStream) }
         do {
-            try await openConnection()
+            try await first.value
         } catch {
-            isClosed = true
+            await endSession()
             throw error
         }
-        supervisor = Task { await self.supervise() }
     }
 
     func close() async {
         guard !isClosed else { return }
         isClosed = true
-        supervisor?.cancel()
-        supervisor = nil
-        for waiter in connectedWaiters.values { waiter.resume(throwing: IoTHubClientError.notConnected) }
+        for waiter in connectedWaiters.values { waiter.fail(IoTHubClientError.notConnected) }
         connectedWaiters.removeAll()
-        disconnectWaiter?.resume()
-        disconnectWaiter = nil
         desiredStreams.finishAll()
         if let transport {
             transport.send(.disconnect)
             transport.close()
             try? await transport.channel.closeFuture.get()
+        }
+        await endSession()
+    }
+
+    /// Cancels the session task (a reconnect backoff, method handlers still running) and waits for it.
+    private func endSession() async {
+        isClosed = true
+        jobs?.finish()
+        jobs = nil
+        let task = sessionTask
+        sessionTask = nil
+        task?.cancel()
+        await task?.value
+    }
+
+    /// The session task: connections one after the other, and the jobs beside them.
+    private func live(jobs: AsyncStream<@Sendable () async -> Void>) async {
+        await withDiscardingTaskGroup { group in
+            group.addTask {
+                await withDiscardingTaskGroup { handlers in
+                    for await job in jobs { handlers.addTask { await job() } }
+                }
+            }
+            await supervise()
+            group.cancelAll()
         }
     }
 
@@ -128,10 +164,8 @@ actor HubSession {
         return context
     }
 
-    private func openConnection() async throws {
-        guard let deviceId = connectionString.deviceId else {
-            throw IoTHubConfigurationError("a device or module client needs a connection string with DeviceId (this one is a service connection string)")
-        }
+    /// Signs a token and opens TCP (and TLS) to the hub.
+    private func dial() async throws -> (MQTTClientTransport, SharedAccessSignature) {
         let tls = try makeTLSContext()
         // Signed before dialling: a signer that fails (the IoT Edge workload API away) leaves no
         // connection behind.
@@ -140,105 +174,117 @@ actor HubSession {
         )
         let host = dialHost
         let isIPAddress = host.contains(":") || host.allSatisfy { $0.isNumber || $0 == "." }
-        let transport: MQTTClientTransport
         do {
-            transport = try await MQTTClientTransport.connect(
+            let transport = try await MQTTClientTransport.connect(
                 host: host, port: dialPort, tls: tls, serverHostname: isIPAddress ? nil : host
             )
+            return (transport, token)
         } catch {
             throw IoTHubClientError.connectionFailed("\(host):\(dialPort): \(error)")
         }
+    }
+
+    /// One connection, from dialling to its end: its read loop runs in this task, the handshake,
+    /// keep-alive and token renewal as its children, all ended together when the connection ends.
+    /// - Throws: when the connection never came up (refused, timed out, unreachable).
+    private func runConnection() async throws {
+        guard let deviceId = connectionString.deviceId else {
+            throw IoTHubConfigurationError("a device or module client needs a connection string with DeviceId (this one is a service connection string)")
+        }
+        let (transport, token) = try await dial()
         let generation = state.connectStarted()
         self.transport = transport
-        connectionTasks.append(Task { await self.readLoop(transport, generation: generation) })
-
         var username = "\(connectionString.hostNameWithoutPort)/\(deviceId)/"
         if let moduleId = connectionString.moduleId { username += "\(moduleId)/" }
         username += "?api-version=2021-04-12&DeviceClientType=\(PercentEncoding.encode(options.productInfo))"
-        let keepAlive = UInt16(clamping: options.keepAlive.components.seconds)
-        transport.send(.connect(MQTTConnect(
+        let connect = MQTTConnect(
             clientId: clientId(of: connectionString),
-            keepAliveSeconds: keepAlive,
+            keepAliveSeconds: UInt16(clamping: options.keepAlive.components.seconds),
             cleanSession: false,
             username: username,
             password: Array(token.token.utf8)
-        )))
-        let ack: MQTTConnAck
-        do {
-            ack = try await awaitConnAck(generation: generation)
-        } catch {
-            transport.close()
-            throw error
+        )
+        let handshake = Reply<Void>()
+        let closeError = await withDiscardingTaskGroup { group -> (any Error)? in
+            group.addTask {
+                do {
+                    try await self.handshake(connect, via: transport, generation: generation)
+                    handshake.succeed(())
+                } catch {
+                    handshake.fail(error)
+                    transport.close()
+                    return
+                }
+                await withDiscardingTaskGroup { timers in
+                    timers.addTask { await self.runKeepAlive(transport, generation: generation) }
+                    timers.addTask { await self.renewTokenBeforeExpiry(transport, generation: generation) }
+                }
+            }
+            let closeError = await readLoop(transport)
+            group.cancelAll()
+            return closeError
+        }
+        connectionEnded(generation: generation, error: closeError)
+        // The handshake has finished (its child ended with the group): did it connect?
+        try await handshake.value
+    }
+
+    /// CONNECT, CONNACK (within the operation timeout) and re-subscription; then the session is up.
+    private func handshake(_ connect: MQTTConnect, via transport: MQTTClientTransport, generation: Int) async throws {
+        let reply = Reply<MQTTConnAck>()
+        connackReply = (generation, reply)
+        transport.send(.connect(connect))
+        let ack = try await withDeadline(.now + options.operationTimeout, timeout: IoTHubClientError.timedOut(operation: "CONNACK")) {
+            try await reply.value
         }
         let resubscribe: [String]
         switch state.connackReceived(ack, generation: generation) {
         case .connected(let filters):
             resubscribe = filters
         case .refused(let code, let reason):
-            transport.close()
             throw IoTHubClientError.connectionRefused(code: code, reason: reason)
         case .ignore:
-            transport.close()
             throw IoTHubClientError.connectionLost
         }
         connectedAt = .now
         if !resubscribe.isEmpty {
-            do {
-                try await subscribeOnWire(resubscribe, via: transport)
-            } catch {
-                transport.close()
-                throw error
-            }
+            try await subscribeOnWire(resubscribe, via: transport)
         }
-        connectionTasks.append(Task { await self.runKeepAlive(transport, generation: generation) })
-        connectionTasks.append(Task { await self.renewTokenBeforeExpiry(transport, generation: generation) })
-        for waiter in connectedWaiters.values { waiter.resume(returning: transport) }
+        for waiter in connectedWaiters.values { waiter.succeed(transport) }
         connectedWaiters.removeAll()
-        logger.debug("connected", metadata: ["host": "\(host):\(dialPort)", "sessionPresent": "\(ack.sessionPresent)"])
+        firstConnection?.succeed(())
+        firstConnection = nil
+        logger.debug("connected", metadata: ["host": "\(dialHost):\(dialPort)", "sessionPresent": "\(ack.sessionPresent)"])
         if !desiredStreams.isEmpty, state.desiredVersion != nil {
-            Task { await self.resynchroniseDesired() }
+            jobs?.yield { await self.resynchroniseDesired() }
         }
     }
 
-    private func awaitConnAck(generation: Int) async throws -> MQTTConnAck {
-        let deadline = ContinuousClock.now + options.operationTimeout
-        let timer = Task {
-            try? await Task.sleep(until: deadline)
-            if !Task.isCancelled { self.expireConnAck(generation: generation) }
-        }
-        defer { timer.cancel() }
-        return try await withCheckedThrowingContinuation { connackWaiter = $0 }
-    }
-
-    private func expireConnAck(generation: Int) {
-        guard generation == state.generation, let waiter = connackWaiter else { return }
-        connackWaiter = nil
-        waiter.resume(throwing: IoTHubClientError.timedOut(operation: "CONNACK"))
-    }
-
-    /// Reconnects with exponential backoff whenever the connection drops, until closed.
+    /// Connects, and reconnects with exponential backoff whenever the connection drops, until closed.
+    /// A first connection that fails ends the session: ``connect()`` throws its error.
     private func supervise() async {
         var failures = 0
         while !isClosed, !Task.isCancelled {
-            await waitForDisconnect()
-            guard !isClosed else { return }
-            if let connectedAt, ContinuousClock.now - connectedAt > .seconds(30) { failures = 0 }
-            while !isClosed, !Task.isCancelled {
-                let delay = backoff(failures)
-                logger.info("connection lost; reconnecting", metadata: ["delay": "\(delay)"])
-                try? await Task.sleep(for: delay)
-                guard !isClosed, !Task.isCancelled else { return }
-                do {
-                    try await openConnection()
-                    logger.info("reconnected")
-                    break
-                } catch {
-                    failures += 1
-                    logger.warning("reconnect failed: \(error)")
+            do {
+                try await runConnection()
+                // It was up; one that held for 30 s starts the backoff afresh.
+                if let connectedAt, ContinuousClock.now - connectedAt > .seconds(30) { failures = 0 }
+            } catch {
+                if let first = firstConnection {
+                    firstConnection = nil
+                    first.fail(error)
+                    return
                 }
+                logger.warning("reconnect failed: \(error)")
             }
+            guard !isClosed, !Task.isCancelled else { break }
+            let delay = backoff(failures)
             failures += 1
+            logger.info("connection lost; reconnecting", metadata: ["delay": "\(delay)"])
+            try? await Task.sleep(for: delay)
         }
+        firstConnection?.fail(IoTHubClientError.notConnected)
+        firstConnection = nil
     }
 
     private func backoff(_ failures: Int) -> Duration {
@@ -248,38 +294,33 @@ actor HubSession {
         return delay * Double.random(in: 0.8...1.2)
     }
 
-    private func waitForDisconnect() async {
-        guard transport != nil else { return }
-        await withCheckedContinuation { disconnectWaiter = $0 }
-    }
-
-    private func readLoop(_ transport: MQTTClientTransport, generation: Int) async {
-        var closeError: (any Error)?
+    /// Handles what arrives until the connection closes; returns why it closed.
+    private func readLoop(_ transport: MQTTClientTransport) async -> (any Error)? {
         for await event in transport.events {
             switch event {
             case .packet(let packet): handle(packet, from: transport)
-            case .closed(let error): closeError = error
+            case .closed(let error): return error
             }
         }
-        connectionEnded(generation: generation, error: closeError)
+        // Cancelled (the session is ending): the connection goes with it.
+        transport.close()
+        return nil
     }
 
     private func connectionEnded(generation: Int, error: (any Error)?) {
         guard let waiters = state.connectionLost(generation: generation) else { return }
         transport = nil
-        for task in connectionTasks { task.cancel() }
-        connectionTasks.removeAll()
         let failure: IoTHubClientError = error.map { .connectionFailed("\($0)") } ?? .connectionLost
-        connackWaiter?.resume(throwing: failure)
-        connackWaiter = nil
+        if let connack = connackReply, connack.generation == generation {
+            connack.reply.fail(failure)
+            connackReply = nil
+        }
         for id in waiters.acknowledgements {
-            pendingAcks.removeValue(forKey: id)?.resume(throwing: IoTHubClientError.connectionLost)
+            pendingAcks.removeValue(forKey: id)?.fail(IoTHubClientError.connectionLost)
         }
         for rid in waiters.twinRequests {
-            twinWaiters.removeValue(forKey: rid)?.resume(throwing: IoTHubClientError.connectionLost)
+            twinWaiters.removeValue(forKey: rid)?.fail(IoTHubClientError.connectionLost)
         }
-        disconnectWaiter?.resume()
-        disconnectWaiter = nil
         if let error { logger.debug("connection closed: \(error)") }
     }
 
@@ -314,16 +355,12 @@ actor HubSession {
         if let transport, state.isConnected { return transport }
         guard !isClosed else { throw IoTHubClientError.notConnected }
         let id = UUID()
-        let timer = Task {
-            try? await Task.sleep(until: deadline)
-            if !Task.isCancelled { self.expireConnectionWaiter(id, operation: operation) }
+        let reply = Reply<MQTTClientTransport>()
+        connectedWaiters[id] = reply
+        defer { connectedWaiters[id] = nil }
+        return try await withDeadline(deadline, timeout: IoTHubClientError.timedOut(operation: "\(operation) (waiting for a connection)")) {
+            try await reply.value
         }
-        defer { timer.cancel() }
-        return try await withCheckedThrowingContinuation { connectedWaiters[id] = $0 }
-    }
-
-    private func expireConnectionWaiter(_ id: UUID, operation: String) {
-        connectedWaiters.removeValue(forKey: id)?.resume(throwing: IoTHubClientError.timedOut(operation: "\(operation) (waiting for a connection)"))
     }
 
     // MARK: Packets
@@ -331,13 +368,13 @@ actor HubSession {
     private func handle(_ packet: MQTTPacket, from transport: MQTTClientTransport) {
         switch packet {
         case .connack(let ack):
-            connackWaiter?.resume(returning: ack)
-            connackWaiter = nil
+            connackReply?.reply.succeed(ack)
+            connackReply = nil
         case .puback(let id), .unsuback(let id):
-            if state.acknowledgementReceived(id) { pendingAcks.removeValue(forKey: id)?.resume(returning: packet) }
+            if state.acknowledgementReceived(id) { pendingAcks.removeValue(forKey: id)?.succeed(packet) }
         case .suback(let ack):
             if state.acknowledgementReceived(ack.packetId) {
-                pendingAcks.removeValue(forKey: ack.packetId)?.resume(returning: packet)
+                pendingAcks.removeValue(forKey: ack.packetId)?.succeed(packet)
             }
         case .pingresp:
             state.pingResponseReceived()
@@ -363,10 +400,11 @@ actor HubSession {
             }
             let request = MethodRequest(name: name, payload: body.isEmpty ? Data("null".utf8) : body, requestId: rid)
             let handler = methodHandler
-            Task {
+            // A handler may take longer than the connection lasts: it runs as a job of the session.
+            jobs?.yield {
                 let response = await handler?(request)
                     ?? .json(501, ["message": "no handler for method \(name)"])
-                self.sendMethodResponse(response, requestId: rid)
+                await self.sendMethodResponse(response, requestId: rid)
             }
         } else if topic.hasPrefix("$iothub/twin/res/") {
             let segments = topic.split(separator: "/")
@@ -376,7 +414,7 @@ actor HubSession {
             }
             let response: TwinResponse = (status, query["version"].flatMap { Int($0) }, body)
             switch state.twinResponseArrived(rid, response) {
-            case .deliver: twinWaiters.removeValue(forKey: rid)?.resume(returning: response)
+            case .deliver: twinWaiters.removeValue(forKey: rid)?.succeed(response)
             case .stored, .ignored: break
             }
         } else if topic.hasPrefix("$iothub/twin/PATCH/properties/desired/") {
@@ -405,21 +443,21 @@ actor HubSession {
         _ packet: MQTTPacket, id: UInt16, via transport: MQTTClientTransport,
         deadline: ContinuousClock.Instant, operation: String
     ) async throws -> MQTTPacket {
-        let timer = Task {
-            try? await Task.sleep(until: deadline)
-            if !Task.isCancelled { self.expireAck(id, operation: operation) }
+        let reply = Reply<MQTTPacket>()
+        pendingAcks[id] = reply
+        transport.send(packet)
+        do {
+            return try await withDeadline(deadline, timeout: IoTHubClientError.timedOut(operation: operation)) {
+                try await reply.value
+            }
+        } catch {
+            // Timed out or cancelled: the id is free again (a lost connection has freed it already).
+            if pendingAcks[id] === reply {
+                pendingAcks[id] = nil
+                state.acknowledgementAbandoned(id)
+            }
+            throw error
         }
-        defer { timer.cancel() }
-        return try await withCheckedThrowingContinuation { continuation in
-            pendingAcks[id] = continuation
-            transport.send(packet)
-        }
-    }
-
-    private func expireAck(_ id: UInt16, operation: String) {
-        guard let waiter = pendingAcks.removeValue(forKey: id) else { return }
-        state.acknowledgementAbandoned(id)
-        waiter.resume(throwing: IoTHubClientError.timedOut(operation: operation))
     }
 
     /// Publishes at QoS 1 and waits for PUBACK, re-sending (DUP) on a new connection if one drops.
@@ -497,16 +535,12 @@ actor HubSession {
         let deadline = ContinuousClock.now + options.operationTimeout
         try await publish(topic: topic + "?$rid=\(rid)", payload: payload, operation: operation)
         if let early = state.twinWaitStarted(rid) { return early }
-        let timer = Task {
-            try? await Task.sleep(until: deadline)
-            if !Task.isCancelled { self.expireTwin(rid, operation: operation) }
+        let reply = Reply<TwinResponse>()
+        twinWaiters[rid] = reply
+        defer { twinWaiters[rid] = nil }
+        return try await withDeadline(deadline, timeout: IoTHubClientError.timedOut(operation: operation)) {
+            try await reply.value
         }
-        defer { timer.cancel() }
-        return try await withCheckedThrowingContinuation { twinWaiters[rid] = $0 }
-    }
-
-    private func expireTwin(_ rid: String, operation: String) {
-        twinWaiters.removeValue(forKey: rid)?.resume(throwing: IoTHubClientError.timedOut(operation: operation))
     }
 
     func getTwin() async throws -> TwinDocument {
