@@ -133,6 +133,11 @@ final class MQTTSessionHandler: ChannelInboundHandler {
     private func authenticate(_ connect: MQTTConnect, context: ChannelHandlerContext) {
         let core = core
         let promise = context.eventLoop.makePromise(of: HubCore.ConnectDecision.self)
+        // The one unstructured task of the hub: a channel handler lives on the event loop and
+        // cannot await the (async, database-backed) identity check, so the check runs in a task
+        // whose result the loop picks up; it is short and bounded by the connect timeout, which
+        // closes the channel if it takes too long. A per-connection NIOAsyncChannel loop would
+        // make it a plain await (see docs/hub.md).
         promise.completeWithTask { await core.authenticate(connect) }
         promise.futureResult.assumeIsolated().whenSuccess { [self] decision in
             finishConnect(decision, connect: connect, context: context)
@@ -177,6 +182,8 @@ final class MQTTSessionHandler: ChannelInboundHandler {
     private func serveInOrder(context: ChannelHandlerContext, _ work: @escaping @Sendable () async -> Void) {
         let eventLoop = context.eventLoop
         let previous = lastRequest ?? eventLoop.makeSucceededVoidFuture()
+        // A task per request, chained: like authentication above, the handler cannot await the
+        // broker's async work itself; the chain keeps one request of a connection at a time.
         let next = previous.flatMap { eventLoop.makeFutureWithTask(work) }
         lastRequest = next
         next.assumeIsolated().whenComplete { [self] _ in

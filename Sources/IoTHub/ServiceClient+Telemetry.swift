@@ -1,4 +1,4 @@
-import AsyncHTTPClient
+public import AsyncHTTPClient
 public import Foundation
 import NIOCore
 
@@ -17,38 +17,68 @@ extension ServiceClient {
     }
 
     /// New telemetry of the built-in hub as it is stored (Server-Sent Events), each element one
-    /// message as a JSON line; starts with the newest `backlog` stored messages.
-    public func builtInHubTelemetryStream(deviceId: String? = nil, moduleId: String? = nil, backlog: Int = 0) -> AsyncThrowingStream<String, any Error> {
-        AsyncThrowingStream { continuation in
-            let task = Task {
-                do {
-                    var query = ["backlog=\(backlog)"]
-                    if let deviceId { query.append("deviceId=\(PercentEncoding.encode(deviceId))") }
-                    if let moduleId { query.append("moduleId=\(PercentEncoding.encode(moduleId))") }
-                    var request = HTTPClientRequest(url: baseURL + "/edgefactor/telemetry/stream?" + query.joined(separator: "&"))
-                    request.tlsConfiguration = tlsConfiguration
-                    request.headers.add(name: "Authorization", value: try authorizationToken())
-                    request.headers.add(name: "Accept", value: "text/event-stream")
-                    let response = try await options.httpClient.execute(request, timeout: .hours(24 * 365))
-                    guard response.status == .ok else {
-                        let body = try await response.body.collect(upTo: 64 * 1024)
-                        throw Self.parseError(status: Int(response.status.code), body: Data(body.readableBytesView))
-                    }
-                    var pending: [UInt8] = []
-                    for try await chunk in response.body {
-                        pending.append(contentsOf: chunk.readableBytesView)
-                        while let newline = pending.firstIndex(of: UInt8(ascii: "\n")) {
-                            let line = String(decoding: pending[..<newline], as: UTF8.self)
-                            pending.removeSubrange(...newline)
-                            if line.hasPrefix("data: ") { continuation.yield(String(line.dropFirst(6))) }
-                        }
-                    }
-                    continuation.finish()
-                } catch {
-                    continuation.finish(throwing: error)
+    /// message as a JSON line; starts with the newest `backlog` stored messages. The request is
+    /// made by the task that iterates, when it first asks for an element, and ends with it.
+    public func builtInHubTelemetryStream(deviceId: String? = nil, moduleId: String? = nil, backlog: Int = 0) -> BuiltInHubTelemetryStream {
+        var query = ["backlog=\(backlog)"]
+        if let deviceId { query.append("deviceId=\(PercentEncoding.encode(deviceId))") }
+        if let moduleId { query.append("moduleId=\(PercentEncoding.encode(moduleId))") }
+        return BuiltInHubTelemetryStream(client: self, query: query.joined(separator: "&"))
+    }
+}
+
+/// The built-in hub's telemetry as Server-Sent Events: each element is one message as a JSON line.
+public struct BuiltInHubTelemetryStream: AsyncSequence, Sendable {
+    public typealias Element = String
+
+    let client: ServiceClient
+    let query: String
+
+    public func makeAsyncIterator() -> AsyncIterator {
+        AsyncIterator(client: client, query: query)
+    }
+
+    public struct AsyncIterator: AsyncIteratorProtocol {
+        private let client: ServiceClient
+        private let query: String
+        private var body: HTTPClientResponse.Body.AsyncIterator?
+        private var pending: [UInt8] = []
+        private var finished = false
+
+        init(client: ServiceClient, query: String) {
+            self.client = client
+            self.query = query
+        }
+
+        public mutating func next() async throws -> String? {
+            while !finished {
+                if let newline = pending.firstIndex(of: UInt8(ascii: "\n")) {
+                    let line = String(decoding: pending[..<newline], as: UTF8.self)
+                    pending.removeSubrange(...newline)
+                    if line.hasPrefix("data: ") { return String(line.dropFirst(6)) }
+                    continue
                 }
+                if body == nil { body = try await open() }
+                guard let chunk = try await body?.next() else {
+                    finished = true
+                    break
+                }
+                pending.append(contentsOf: chunk.readableBytesView)
             }
-            continuation.onTermination = { _ in task.cancel() }
+            return nil
+        }
+
+        private func open() async throws -> HTTPClientResponse.Body.AsyncIterator {
+            var request = HTTPClientRequest(url: client.baseURL + "/edgefactor/telemetry/stream?" + query)
+            request.tlsConfiguration = client.tlsConfiguration
+            request.headers.add(name: "Authorization", value: try client.authorizationToken())
+            request.headers.add(name: "Accept", value: "text/event-stream")
+            let response = try await client.options.httpClient.execute(request, timeout: .hours(24 * 365))
+            guard response.status == .ok else {
+                let body = try await response.body.collect(upTo: 64 * 1024)
+                throw ServiceClient.parseError(status: Int(response.status.code), body: Data(body.readableBytesView))
+            }
+            return response.body.makeAsyncIterator()
         }
     }
 }

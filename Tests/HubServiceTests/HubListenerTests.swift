@@ -30,7 +30,7 @@ import Testing
         var plain = HubConfiguration.ephemeral()
         plain.bindHost = "0.0.0.0"
         do {
-            try await HubServer.withRunning(plain) { _ in Issue.record("plain MQTT on 0.0.0.0 must be refused") }
+            try await HubServer.withRunning(plain) { _ in _ = Issue.record("plain MQTT on 0.0.0.0 must be refused") }
         } catch let error as HubStartError {
             #expect(error.message.contains("plain (unencrypted) MQTT"))
             #expect(error.message.contains("--allow-insecure-remote"))
