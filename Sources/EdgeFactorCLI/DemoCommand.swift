@@ -98,20 +98,45 @@ struct DemoCommand: AsyncParsableCommand {
             tls: .developmentCA(caDirectory: layout.hub.appendingPathComponent("certs").path), logger: logger.labelled("storage"))
         // Every part serves /healthz, /readyz and /metrics on a free loopback port (in the banner).
         storageConfiguration.metricsEndpoint = Self.freeLoopbackEndpoint
-        try await StorageServer.withRunning(storageConfiguration) { storage in
+        var hubConfiguration = HubConfiguration(dataDirectory: layout.hub, mqttTLSPort: 0, restPort: 0, logger: logger.labelled("hub"))
+        hubConfiguration.metricsEndpoint = Self.freeLoopbackEndpoint
+
+        // One service group runs everything: storage first (it makes the CA the hub then finds),
+        // the hub once storage listens, the applications once both do. A signal shuts them down
+        // in the reverse order: applications, hub, storage.
+        let (storageListening, storageListened) = AsyncStream.makeStream(of: RunningStorageServer.self, bufferingPolicy: .bufferingNewest(1))
+        let (hubListening, hubListened) = AsyncStream.makeStream(of: RunningHubServer.self, bufferingPolicy: .bufferingNewest(1))
+        let group = ServiceGroup(configuration: .init(
+            services: [.init(service: StorageServer(configuration: storageConfiguration) { storageListened.yield($0) })],
+            gracefulShutdownSignals: [.sigterm, .sigint],
+            logger: logger
+        ))
+        try await withThrowingDiscardingTaskGroup { children in
+            children.addTask {
+                defer {
+                    storageListened.finish()
+                    hubListened.finish()
+                }
+                try await group.run()
+            }
+            // Nothing comes when the group ends first (a signal, a port taken): its error, if any, is thrown above.
+            guard let storage = await storageListening.first(where: { _ in true }) else { return }
             if let ca = storage.caCertificatePEM { try StorageTrust.add(certificatesPEM: ca) }
-            var hubConfiguration = HubConfiguration(dataDirectory: layout.hub, mqttTLSPort: 0, restPort: 0, logger: logger.labelled("hub"))
-            hubConfiguration.metricsEndpoint = Self.freeLoopbackEndpoint
-            try await HubServer.withRunning(hubConfiguration) { hub in
-                try await runSystem(layout: layout, storage: storage, hub: hub, classifier: classifier, className: className, logger: logger)
+            await group.addServiceUnlessShutdown(.init(service: HubServer(configuration: hubConfiguration) { hubListened.yield($0) }))
+            guard let hub = await hubListening.first(where: { _ in true }) else { return }
+            let applications = try await makeApplications(
+                layout: layout, storage: storage, hub: hub, classifier: classifier, className: className, logger: logger)
+            for application in applications {
+                await group.addServiceUnlessShutdown(.init(service: application))
             }
         }
         print("demo: stopped; state kept in \(layout.root.path)")
     }
 
-    private func runSystem(
+    /// The agent, the module and the front-end, wired to the running storage and hub.
+    private func makeApplications(
         layout: DemoLayout, storage: RunningStorageServer, hub: RunningHubServer, classifier: ImageClassifier, className: String, logger: Logger
-    ) async throws {
+    ) async throws -> [any Service] {
         let deviceId = "demo-camera", moduleId = "edgefactor"
         // Both return the existing identity on later runs.
         let deviceConnection = try await hub.addDevice(deviceId)
@@ -179,16 +204,7 @@ struct DemoCommand: AsyncParsableCommand {
             banner.print(port: port, metrics: metrics.compactMap { name, port in port.map { (name, $0) } })
         }
 
-        let group = ServiceGroup(configuration: .init(
-            services: [
-                .init(service: agent),
-                .init(service: module),
-                .init(service: frontEndService),
-            ],
-            gracefulShutdownSignals: [.sigterm, .sigint],
-            logger: logger
-        ))
-        try await group.run()
+        return [agent, module, frontEndService]
     }
 }
 
