@@ -1,18 +1,15 @@
-import DevelopmentTLS
-public import Foundation
-import GRDB
+import Foundation
 import Hummingbird
 import HummingbirdCore
 import HummingbirdTLS
-public import IoTHub
+import IoTHub
 import ListenerSafety
-public import Logging
+import Logging
 import MQTT
 import NIOCore
 import NIOPosix
 import NIOSSL
 import Observability
-import PrivateFiles
 public import ServiceLifecycle
 import Synchronization
 
@@ -57,78 +54,10 @@ public struct HubServer: Service {
         let configuration = self.configuration
         let logger = configuration.logger
         let directory = configuration.dataDirectory
-        let insecure = [
-            configuration.mqttPlainPort != nil ? "plain (unencrypted) MQTT" : nil,
-            configuration.restTLS ? nil : "the service REST API over plain HTTP",
-        ].compactMap { $0 }
-        if !insecure.isEmpty, let refusal = BindPolicy.refusal(
-            host: configuration.bindHost, exposing: insecure.joined(separator: " and "), allowed: configuration.allowInsecureRemote
-        ) {
-            throw HubStartError(refusal)
-        }
-        if let endpoint = configuration.metricsEndpoint,
-           let refusal = endpoint.refusal(allowRemote: configuration.allowInsecureRemote, option: "--metrics-address") {
-            throw HubStartError(refusal)
-        }
-        do {
-            try PrivateFiles.createDirectory(directory.path)
-            try PrivateFiles.prepareDatabase(at: directory.appendingPathComponent("hub.sqlite").path)
-        } catch {
-            throw HubStartError("cannot create the data directory \(directory.path): \(error)")
-        }
-        let database: DatabasePool
-        do {
-            database = try HubDatabase.open(at: directory.appendingPathComponent("hub.sqlite"))
-        } catch {
-            throw HubStartError("cannot open the hub database in \(directory.path): \(error)")
-        }
-        let registry = IdentityRegistry(database: database)
-
-        // TLS identity.
-        let caPEM: String
-        let chainPEM: String
-        let keyPEM: String
-        switch configuration.certificate {
-        case .developmentCA:
-            let certificates = try DevelopmentCertificates.loadOrCreate(
-                in: directory.appendingPathComponent("certs"), hostName: configuration.hostName
-            )
-            caPEM = certificates.caCertificatePEM
-            chainPEM = certificates.serverCertificatePEM + certificates.caCertificatePEM
-            keyPEM = certificates.serverKeyPEM
-        case .files(let chainPath, let keyPath):
-            guard let chain = try? String(contentsOfFile: chainPath, encoding: .utf8),
-                  let key = try? String(contentsOfFile: keyPath, encoding: .utf8) else {
-                throw HubStartError("cannot read the certificate chain \(chainPath) or key \(keyPath)")
-            }
-            caPEM = chain
-            chainPEM = chain
-            keyPEM = key
-        }
-        let caFile = directory.appendingPathComponent("certs").appendingPathComponent("ca.pem")
-        if case .files = configuration.certificate {
-            try? PrivateFiles.createDirectory(caFile.deletingLastPathComponent().path)
-            try? caPEM.write(to: caFile, atomically: true, encoding: .utf8)
-        }
-        // TLS 1.2 or later (the Azure Python device SDK speaks exactly 1.2), with a short close.
-        let tlsConfiguration: TLSConfiguration
-        do {
-            tlsConfiguration = try ServerTLSConfiguration.make(chainPEM: chainPEM, keyPEM: keyPEM)
-        } catch {
-            throw HubStartError(error.message)
-        }
-        let sslContext = try NIOSSLContext(configuration: tlsConfiguration)
-
-        // Policy key.
-        let policyKey: String
-        if let key = configuration.policyKey {
-            policyKey = key
-        } else if let stored = try await registry.setting("policyKey") {
-            policyKey = stored
-        } else {
-            policyKey = IdentityRegistry.newKey()
-            try await registry.setSetting("policyKey", policyKey)
-        }
+        try Self.checkBindPolicy(configuration)
+        let (database, registry) = try Self.openDatabase(in: directory)
+        let identity = try Self.loadTLSIdentity(configuration)
+        let policyKey = try await Self.loadPolicyKey(configuration, registry: registry)
 
         let metrics = HubMetrics()
         let broker = HubBroker(registry: registry, metrics: metrics, logger: logger)
@@ -139,26 +68,16 @@ public struct HubServer: Service {
         let core = HubCore(configuration: configuration, registry: registry, broker: broker, telemetry: telemetry, metrics: metrics)
         await telemetry.trim()
 
-        // MQTT listeners.
-        var listeners: [any Channel] = []
-        var tlsPort: Int?
-        var plainPort: Int?
+        let mqtt: MQTTListeners
         do {
-            if let port = configuration.mqttTLSPort {
-                let channel = try await Self.bindMQTT(host: configuration.bindHost, port: port, tls: sslContext, core: core)
-                listeners.append(channel)
-                tlsPort = channel.localAddress?.port
-            }
-            if let port = configuration.mqttPlainPort {
-                let channel = try await Self.bindMQTT(host: configuration.bindHost, port: port, tls: nil, core: core)
-                listeners.append(channel)
-                plainPort = channel.localAddress?.port
-            }
+            mqtt = try await Self.bindMQTTListeners(core: core, tls: identity.sslContext)
         } catch {
-            for listener in listeners { try? await listener.close() }
             telemetry.finish()
-            throw HubStartError("cannot listen for MQTT on \(configuration.bindHost): \(error); is another hub or broker using the port?")
+            throw error
         }
+        let listeners = mqtt.channels
+        let tlsPort = mqtt.tlsPort, plainPort = mqtt.plainPort
+        let caPEM = identity.caPEM, caFile = identity.caFile, tlsConfiguration = identity.tlsConfiguration
 
         // REST API.
         let portBox = Mutex(configuration.restPort)
@@ -248,7 +167,7 @@ public struct HubServer: Service {
     /// The MQTT listeners' receive buffers: 512 bytes to start, up to 64 KiB.
     static let mqttReceiveAllocator = AdaptiveRecvByteBufferAllocator(minimum: 512, initial: 512, maximum: 64 * 1024)
 
-    private static func bindMQTT(host: String, port: Int, tls: NIOSSLContext?, core: HubCore) async throws -> any Channel {
+    static func bindMQTT(host: String, port: Int, tls: NIOSSLContext?, core: HubCore) async throws -> any Channel {
         let maxPacket = core.configuration.maxMessageSize + 16 * 1024
         let maximumConnections = core.configuration.maximumMQTTConnections
         return try await ServerBootstrap(group: MultiThreadedEventLoopGroup.singleton)
