@@ -93,9 +93,9 @@ actor HubSession {
         connectedWaiters.removeAll()
         desiredStreams.finishAll()
         if let transport {
-            transport.send(.disconnect)
+            await transport.send(.disconnect)
             transport.close()
-            try? await transport.channel.closeFuture.get()
+            await transport.closed()
         }
         await endSession()
     }
@@ -165,7 +165,7 @@ actor HubSession {
     }
 
     /// Signs a token and opens TCP (and TLS) to the hub.
-    private func dial() async throws -> (MQTTClientTransport, SharedAccessSignature) {
+    private func dial() async throws -> (MQTTClientConnection, SharedAccessSignature) {
         let tls = try makeTLSContext()
         // Signed before dialling: a signer that fails (the IoT Edge workload API away) leaves no
         // connection behind.
@@ -175,10 +175,10 @@ actor HubSession {
         let host = dialHost
         let isIPAddress = host.contains(":") || host.allSatisfy { $0.isNumber || $0 == "." }
         do {
-            let transport = try await MQTTClientTransport.connect(
+            let connection = try await MQTTClientConnection.connect(
                 host: host, port: dialPort, tls: tls, serverHostname: isIPAddress ? nil : host
             )
-            return (transport, token)
+            return (connection, token)
         } catch {
             throw IoTHubClientError.connectionFailed("\(host):\(dialPort): \(error)")
         }
@@ -191,9 +191,8 @@ actor HubSession {
         guard let deviceId = connectionString.deviceId else {
             throw IoTHubConfigurationError("a device or module client needs a connection string with DeviceId (this one is a service connection string)")
         }
-        let (transport, token) = try await dial()
+        let (connection, token) = try await dial()
         let generation = state.connectStarted()
-        self.transport = transport
         var username = "\(connectionString.hostNameWithoutPort)/\(deviceId)/"
         if let moduleId = connectionString.moduleId { username += "\(moduleId)/" }
         username += "?api-version=2021-04-12&DeviceClientType=\(PercentEncoding.encode(options.productInfo))"
@@ -205,7 +204,27 @@ actor HubSession {
             password: Array(token.token.utf8)
         )
         let handshake = Reply<Void>()
-        let closeError = await withDiscardingTaskGroup { group -> (any Error)? in
+        let closeError: (any Error)?
+        do {
+            closeError = try await connection.run { inbound, transport in
+                self.transport = transport
+                return await serve(inbound, via: transport, connect: connect, generation: generation, handshake: handshake)
+            }
+        } catch {
+            closeError = error
+        }
+        connectionEnded(generation: generation, error: closeError)
+        // The handshake has finished (its child ended with the connection): did it connect?
+        try await handshake.value
+    }
+
+    /// Serves one connection until it closes: the read loop in this task, the handshake, then
+    /// keep-alive and token renewal, as children that end with it. Returns why it closed.
+    private func serve(
+        _ inbound: NIOAsyncChannelInboundStream<MQTTPacket>, via transport: MQTTClientTransport,
+        connect: MQTTConnect, generation: Int, handshake: Reply<Void>
+    ) async -> (any Error)? {
+        await withDiscardingTaskGroup { group -> (any Error)? in
             group.addTask {
                 do {
                     try await self.handshake(connect, via: transport, generation: generation)
@@ -220,20 +239,17 @@ actor HubSession {
                     timers.addTask { await self.renewTokenBeforeExpiry(transport, generation: generation) }
                 }
             }
-            let closeError = await readLoop(transport)
+            let closeError = await readLoop(inbound, from: transport)
             group.cancelAll()
             return closeError
         }
-        connectionEnded(generation: generation, error: closeError)
-        // The handshake has finished (its child ended with the group): did it connect?
-        try await handshake.value
     }
 
     /// CONNECT, CONNACK (within the operation timeout) and re-subscription; then the session is up.
     private func handshake(_ connect: MQTTConnect, via transport: MQTTClientTransport, generation: Int) async throws {
         let reply = Reply<MQTTConnAck>()
         connackReply = (generation, reply)
-        transport.send(.connect(connect))
+        await transport.send(.connect(connect))
         let ack = try await withDeadline(.now + options.operationTimeout, timeout: IoTHubClientError.timedOut(operation: "CONNACK")) {
             try await reply.value
         }
@@ -295,16 +311,13 @@ actor HubSession {
     }
 
     /// Handles what arrives until the connection closes; returns why it closed.
-    private func readLoop(_ transport: MQTTClientTransport) async -> (any Error)? {
-        for await event in transport.events {
-            switch event {
-            case .packet(let packet): handle(packet, from: transport)
-            case .closed(let error): return error
-            }
+    private func readLoop(_ inbound: NIOAsyncChannelInboundStream<MQTTPacket>, from transport: MQTTClientTransport) async -> (any Error)? {
+        do {
+            for try await packet in inbound { await handle(packet, from: transport) }
+            return nil
+        } catch {
+            return error
         }
-        // Cancelled (the session is ending): the connection goes with it.
-        transport.close()
-        return nil
     }
 
     private func connectionEnded(generation: Int, error: (any Error)?) {
@@ -336,7 +349,7 @@ actor HubSession {
                 transport.close()
                 return
             case .sendPingRequest:
-                transport.send(.pingreq)
+                await transport.send(.pingreq)
             }
         }
     }
@@ -347,7 +360,7 @@ actor HubSession {
         try? await Task.sleep(for: lifetime - margin)
         guard generation == state.generation, !Task.isCancelled else { return }
         logger.info("SAS token about to expire; reconnecting with a new one")
-        transport.send(.disconnect)
+        await transport.send(.disconnect)
         transport.close()
     }
 
@@ -365,7 +378,7 @@ actor HubSession {
 
     // MARK: Packets
 
-    private func handle(_ packet: MQTTPacket, from transport: MQTTClientTransport) {
+    private func handle(_ packet: MQTTPacket, from transport: MQTTClientTransport) async {
         switch packet {
         case .connack(let ack):
             connackReply?.reply.succeed(ack)
@@ -379,7 +392,7 @@ actor HubSession {
         case .pingresp:
             state.pingResponseReceived()
         case .publish(let publish):
-            if publish.qos == .atLeastOnce, let id = publish.packetId { transport.send(.puback(packetId: id)) }
+            if publish.qos == .atLeastOnce, let id = publish.packetId { await transport.send(.puback(packetId: id)) }
             dispatch(publish)
         case .connect, .subscribe, .unsubscribe, .pingreq, .disconnect:
             logger.warning("unexpected \(packet.name) from the hub; closing")
@@ -427,14 +440,14 @@ actor HubSession {
 
     /// Method responses go at QoS 0 (IoT Hub accepts it): a response lost with its connection is
     /// not worth re-sending, the caller's method call times out either way.
-    private func sendMethodResponse(_ response: MethodResponse, requestId: String) {
+    private func sendMethodResponse(_ response: MethodResponse, requestId: String) async {
         guard let transport, state.isConnected else {
             logger.warning("connection lost before the response to method request \(requestId) could be sent")
             return
         }
         var payload = ByteBuffer()
         payload.writeBytes(response.payload.isEmpty ? Data("null".utf8) : response.payload)
-        transport.send(.publish(MQTTPublish(
+        await transport.send(.publish(MQTTPublish(
             topic: IoTHubTopic.methodResponse(status: response.status, requestId: requestId), payload: payload
         )))
     }
@@ -445,7 +458,7 @@ actor HubSession {
     ) async throws -> MQTTPacket {
         let reply = Reply<MQTTPacket>()
         pendingAcks[id] = reply
-        transport.send(packet)
+        await transport.send(packet)
         do {
             return try await withDeadline(deadline, timeout: IoTHubClientError.timedOut(operation: operation)) {
                 try await reply.value
