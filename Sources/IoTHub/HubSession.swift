@@ -230,7 +230,8 @@ actor HubSession {
                     try await self.handshake(connect, via: transport, generation: generation)
                     handshake.succeed(())
                 } catch {
-                    handshake.fail(error)
+                    // Cancelled: the connection ended (or the session closed) mid-handshake.
+                    handshake.fail(error is CancellationError ? IoTHubClientError.connectionLost : error)
                     transport.close()
                     return
                 }
