@@ -1,4 +1,5 @@
 import AsyncHTTPClient
+import EdgeFactorSupport
 public import Foundation
 import NIOCore
 
