@@ -288,6 +288,7 @@ let package = Package(
             path: "Tests/TestSupport",
             swiftSettings: strict
         ),
+        .testTarget(name: "EdgeFactorSupportTests", dependencies: ["EdgeFactorSupport"]),
         .testTarget(name: "MQTTTests", dependencies: ["MQTT", "TestSupport", .product(name: "NIOCore", package: "swift-nio")]),
         .testTarget(name: "AzureStorageTests", dependencies: ["AzureStorage", "StorageService", "TestSupport"]),
         .testTarget(name: "ListenerSafetyTests", dependencies: ["ListenerSafety"]),

@@ -1,5 +1,6 @@
 public import AsyncHTTPClient
 import Crypto
+import EdgeFactorSupport
 public import Foundation
 import NIOCore
 
@@ -39,8 +40,8 @@ public final class BlobClient: Sendable {
         var segments = components.percentEncodedPath.split(separator: "/", omittingEmptySubsequences: false).dropFirst().map(String.init)
         let pathStyle = StorageConnectionString.isPathStyle(host: host)
         let account = pathStyle ? (segments.isEmpty ? "" : segments.removeFirst()) : String(host.split(separator: ".").first ?? "")
-        guard !account.isEmpty, segments.count >= 2, let container = PercentEncoding.decodeStrict(segments[0]),
-              let blob = PercentEncoding.decodeStrict(segments.dropFirst().joined(separator: "/")), !blob.isEmpty
+        guard !account.isEmpty, segments.count >= 2, let container = PercentEncoding.decode(segments[0]),
+              let blob = PercentEncoding.decode(segments.dropFirst().joined(separator: "/")), !blob.isEmpty
         else {
             throw StorageConfigurationError("the SAS URL must name a container and a blob: …/container/blob?sv=….")
         }

@@ -1,4 +1,5 @@
 public import AsyncHTTPClient
+import EdgeFactorSupport
 public import Foundation
 
 /// A client for one blob container (Azure Blob REST API), against Azure or the built-in service.

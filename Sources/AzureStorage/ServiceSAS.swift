@@ -1,3 +1,4 @@
+import EdgeFactorSupport
 import Foundation
 
 /// Builds key-signed service SAS tokens (the query string, without `?`), for the clients' `sasToken`

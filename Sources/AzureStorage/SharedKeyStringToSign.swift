@@ -1,3 +1,5 @@
+import EdgeFactorSupport
+
 /// Builds the Shared Key string to sign for Blob and Queue requests (versions 2009-09-19 and
 /// later). Shared by the client, which signs, and the built-in service, which verifies.
 package enum SharedKeyStringToSign {
@@ -67,8 +69,8 @@ package enum SharedKeyStringToSign {
         var parameters: [String: [String]] = [:]
         for pair in query[...].asciiSplit(UInt8(ascii: "&")) {
             let parts = pair.asciiSplit(UInt8(ascii: "="), maxSplits: 1, omittingEmptySubsequences: false)
-            let name = PercentEncoding.decode(parts[0]).lowercased()
-            let value = parts.count > 1 ? PercentEncoding.decode(parts[1]) : ""
+            let name = PercentEncoding.decodeLenient(parts[0]).lowercased()
+            let value = parts.count > 1 ? PercentEncoding.decodeLenient(parts[1]) : ""
             parameters[name, default: []].append(value)
         }
         for name in parameters.keys.sorted(by: { $0.utf8.lexicographicallyPrecedes($1.utf8) }) {

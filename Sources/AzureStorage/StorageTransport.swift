@@ -1,4 +1,5 @@
 import AsyncHTTPClient
+import EdgeFactorSupport
 import Foundation
 import Logging
 import NIOCore

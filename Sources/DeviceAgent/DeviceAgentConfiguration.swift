@@ -10,12 +10,12 @@ public import Vision
 /// security model's limits.
 public struct DeviceAgentConfiguration: Sendable {
     /// The device's IoT Hub connection string (`HostName=…;DeviceId=…;SharedAccessKey=…`).
-    public var hub: IoTHubConnectionString
+    var hub: IoTHubConnectionString
     /// Transport options for the hub (trust roots, plain TCP on loopback, …).
-    public var hubOptions: HubClientOptions
+    var hubOptions: HubClientOptions
     /// How the agent reaches its queues and container: the account's connection string, or a
     /// grant for the device's own resources only (renewed by the front-end through the module).
-    public var storage: StorageAccess
+    var storage: StorageAccess
     /// Where a renewed storage grant is saved (the file the grant was read from); nil: memory only.
     public var storageGrantFile: URL?
     /// The queue requests arrive on. Default: the device's own (`DeviceStorageNames`).
@@ -27,9 +27,9 @@ public struct DeviceAgentConfiguration: Sendable {
     public var responsesContainer: String
 
     /// Shared with the front-end: verifies requests and signs results.
-    public var deviceSecret: SharedSecret
+    var deviceSecret: SharedSecret
     /// The secrets of the modules that may queue requests for this device, by module id.
-    public var moduleSecrets: [String: SharedSecret]
+    var moduleSecrets: [String: SharedSecret]
 
     /// Name of the model the agent starts with (the module's settings name models the same way).
     public var model = DefaultModel.name
@@ -41,8 +41,8 @@ public struct DeviceAgentConfiguration: Sendable {
     public var stateDirectory: URL?
 
     /// The camera, as a `FrameSources.open` URI (a V4L2 device, an image directory, …).
-    public var camera: String
-    public var cameraOptions: FrameSourceOptions
+    var camera: String
+    var cameraOptions: FrameSourceOptions
 
     /// How many requests are watched at once; more stay on the queue.
     public var maxInFlight = 16
@@ -51,17 +51,17 @@ public struct DeviceAgentConfiguration: Sendable {
     /// Deliveries after which a message goes to the dead-letter queue.
     public var maxAttempts = 5
     /// Attempts to store one result before the request goes back on the queue.
-    public var publishAttempts = 8
+    var publishAttempts = 8
     /// Queue polling: the wait after an empty receive starts at the lower bound and doubles up to
     /// the upper bound while the queue stays empty; any message resets it.
     public var pollInterval: ClosedRange<Duration> = .milliseconds(10) ... .milliseconds(250)
     /// How long after the last message the queue is still polled at the lower bound.
-    public var pollBurstWindow: Duration = .seconds(2)
+    var pollBurstWindow: Duration = .seconds(2)
     /// Accept the original `id|class|threshold|key` messages (unsigned; for migration only).
     public var acceptLegacyMessages = false
     /// Lifetime given to legacy messages, which carry none.
-    public var legacyRequestLifetime: Duration = .seconds(60)
-    public var jpegQuality = 85
+    var legacyRequestLifetime: Duration = .seconds(60)
+    var jpegQuality = 85
     /// Where to serve the operator's live preview (MJPEG, the model's best class and each request's
     /// best score drawn on the frames), for aiming the camera; nil for none. Port 0 picks a free port.
     public var previewEndpoint: (host: String, port: Int)?
@@ -69,13 +69,13 @@ public struct DeviceAgentConfiguration: Sendable {
     public var healthEndpoint: (host: String, port: Int)? = ("127.0.0.1", 9464)
     /// How many frames must match a personal object, out of how many recent ones (the threshold
     /// comes with each request).
-    public var matchPolicy = MatchPolicy.standard
+    var matchPolicy = MatchPolicy.standard
     /// What an enrolment keeps as a view (sharpness, distinctness); the views wanted come with the request.
-    public var enrolmentPolicy = TemplateBuilder.Policy.standard
+    var enrolmentPolicy = TemplateBuilder.Policy.standard
     /// Timeouts and connection bound of the health endpoint (probes and scrapes need few connections).
     public var healthListenerLimits = ListenerLimits(maximumConnections: 64)
     /// How long shutdown waits for results being stored before releasing their messages.
-    public var shutdownGracePeriod: Duration = .seconds(10)
+    package var shutdownGracePeriod: Duration = .seconds(10)
 
     public init(
         hub: IoTHubConnectionString, hubOptions: HubClientOptions = .init(), storage: StorageConnectionString,
@@ -106,7 +106,7 @@ public struct DeviceAgentConfiguration: Sendable {
     }
 
     /// Checks the settings that would otherwise fail later, with what to change.
-    public func validate() throws(DeviceAgentError) {
+    func validate() throws(DeviceAgentError) {
         guard hub.deviceId != nil, hub.moduleId == nil else {
             throw .configuration("the hub connection string must name a device (DeviceId=…) and no module")
         }

@@ -1,5 +1,5 @@
 /// Why the device agent cannot start.
-public enum DeviceAgentError: Error, CustomStringConvertible, Sendable {
+enum DeviceAgentError: Error, CustomStringConvertible, Sendable {
     /// A setting is missing or inconsistent; the text says which and how to fix it.
     case configuration(String)
     /// The camera could not be opened.
@@ -7,7 +7,7 @@ public enum DeviceAgentError: Error, CustomStringConvertible, Sendable {
     /// The classifier could not be loaded.
     case classifier(String)
 
-    public var description: String {
+    var description: String {
         switch self {
         case .configuration(let why): "agent configuration: \(why)"
         case .camera(let why): "camera: \(why)"

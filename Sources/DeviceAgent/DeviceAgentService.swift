@@ -87,14 +87,14 @@ public struct DeviceAgentService: Service {
     public func requestQueued() async { await agent.requestQueued() }
 
     /// Stops the agent as a graceful shutdown would (for embedding without signals).
-    public func shutdown() async { await agent.shutdown(grace: agent.configuration.shutdownGracePeriod) }
+    func shutdown() async { await agent.shutdown(grace: agent.configuration.shutdownGracePeriod) }
 
     /// The Prometheus exposition of the agent's metrics.
-    public func metricsText() -> String { metrics.exposition() }
+    package func metricsText() -> String { metrics.exposition() }
 
     /// The port the health endpoint bound, once it is listening (nil without one).
     public var healthPort: Int? { health?.currentPort }
 
     /// The port the live preview bound, once it is listening (nil without one).
-    public func previewPort() async -> Int? { await agent.preview?.port }
+    func previewPort() async -> Int? { await agent.preview?.port }
 }

@@ -1,9 +1,9 @@
 import Verification
 
 /// Why the agent refused a queue message, and what happens to the message.
-public struct RequestRejection: Error, CustomStringConvertible, Sendable {
+struct RequestRejection: Error, CustomStringConvertible, Sendable {
     /// A short, stable label for logs and the `reason` label of the rejected-requests metric.
-    public enum Reason: String, Sendable, CaseIterable {
+    enum Reason: String, Sendable, CaseIterable {
         case malformed, badSignature = "bad-signature", unknownKey = "unknown-key", wrongKind = "wrong-kind"
         case wrongDevice = "wrong-device", invalidField = "invalid-field", expired, notYetValid = "not-yet-valid"
         case replayed, legacyDisabled = "legacy-disabled", tooManyAttempts = "too-many-attempts"
@@ -13,11 +13,11 @@ public struct RequestRejection: Error, CustomStringConvertible, Sendable {
         case otherDevice = "other-device"
     }
 
-    public var reason: Reason
+    var reason: Reason
     /// What was wrong and what to check.
-    public var detail: String
+    var detail: String
 
-    public init(_ reason: Reason, _ detail: String) {
+    init(_ reason: Reason, _ detail: String) {
         self.reason = reason
         self.detail = detail
     }
@@ -38,7 +38,7 @@ public struct RequestRejection: Error, CustomStringConvertible, Sendable {
 
     /// Whether the message goes to the dead-letter queue (kept as evidence for an operator) rather
     /// than being deleted. Expired and replayed messages carry nothing worth keeping.
-    public var deadLetters: Bool {
+    var deadLetters: Bool {
         switch reason {
         case .expired, .replayed, .staleSettings, .otherDevice: false
         default: true
@@ -47,7 +47,7 @@ public struct RequestRejection: Error, CustomStringConvertible, Sendable {
 
     /// Whether the message belongs to another device's agent and must stay on the queue as it is:
     /// neither deleted nor dead-lettered, and its deliveries not counted against it here.
-    public var leavesUntouched: Bool { reason == .otherDevice }
+    var leavesUntouched: Bool { reason == .otherDevice }
 
-    public var description: String { "\(reason.rawValue): \(detail)" }
+    var description: String { "\(reason.rawValue): \(detail)" }
 }

@@ -40,14 +40,14 @@ public struct EdgeModuleConfiguration: Sendable {
         throw .configuration("no IoT Edge environment (IOTEDGE_DEVICEID, IOTEDGE_MODULEID and IOTEDGE_WORKLOADURI, set by the IoT Edge runtime; or EdgeHubConnectionString); outside IoT Edge pass --hub-connection-string instead of --edge")
     }
 
-    public var hub: HubIdentity
+    var hub: HubIdentity
     /// How the module reaches the requests queue: the account's connection string, or a grant
     /// for the device's own queue (renewed by the front-end through `RenewStorageAccess`).
-    public var storage: StorageAccess
+    package var storage: StorageAccess
     /// Where a renewed storage grant is saved (the file the grant was read from); nil: memory only.
     public var storageGrantFile: URL?
     /// Shared with the agent: seals every queue message.
-    public var moduleSecret: SharedSecret
+    var moduleSecret: SharedSecret
     /// Initial settings; the twin's desired properties may change them.
     public var settings = ModuleSettings()
     /// Queue the original unsigned payloads in the original pipe format (migration only; the agent

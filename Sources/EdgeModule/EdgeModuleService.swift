@@ -32,7 +32,7 @@ public struct EdgeModuleService: Service {
     }
 
     /// The module's metrics in Prometheus text format (what `/metrics` serves).
-    public func metricsText() -> String { metrics.registry.emitToString() }
+    func metricsText() -> String { metrics.registry.emitToString() }
 
     /// The port of `/healthz`, `/readyz` and `/metrics` once they listen (it waits while the
     /// module starts); nil without ``EdgeModuleConfiguration/healthEndpoint`` or when the port

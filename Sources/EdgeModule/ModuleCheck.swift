@@ -1,4 +1,4 @@
-public import AzureStorage
+import AzureStorage
 import Foundation
 import IoTHub
 public import Verification

@@ -21,10 +21,10 @@ public struct ModuleSettings: Sendable, Equatable {
     /// The set-up's default model, EfficientNet-Lite0.
     public static let defaultModel = DefaultModel.name
 
-    public init() {}
+    init() {}
 
     /// These settings with the empty names replaced by the device's own queue and container.
-    public func resolved(forDevice deviceId: String) -> ModuleSettings {
+    func resolved(forDevice deviceId: String) -> ModuleSettings {
         var settings = self
         let names = DeviceStorageNames(deviceId: deviceId)
         if settings.requestsQueue.isEmpty { settings.requestsQueue = names.requestsQueue }

@@ -1,6 +1,6 @@
 import Foundation
 import GRDB
-public import Hummingbird
+import Hummingbird
 import ListenerSafety
 public import Logging
 import NIOCore
@@ -16,8 +16,8 @@ public import ServiceLifecycle
 /// Embed it with ``makeApplication(onListening:)`` (a Hummingbird application, itself a
 /// `Service`), or run ``FrontEndService`` in a `ServiceGroup` beside other services.
 public struct FrontEnd: Sendable {
-    public let configuration: FrontEndConfiguration
-    public let database: FrontEndDatabase
+    let configuration: FrontEndConfiguration
+    let database: FrontEndDatabase
     let backend: any VerificationBackend
     let secrets: any DeviceSecretProvider
     let demoCamera: (any DemoCameraControl)?
@@ -55,7 +55,7 @@ public struct FrontEnd: Sendable {
     }
 
     /// The front-end's metrics in Prometheus text format (what `/metrics` serves).
-    public func metricsText() -> String { metrics.registry.emitToString() }
+    func metricsText() -> String { metrics.registry.emitToString() }
 
     /// The port `/healthz`, `/readyz` and `/metrics` listen on, once they do (it waits while the
     /// application starts); nil without ``FrontEndConfiguration/metricsEndpoint`` or when the port
@@ -78,7 +78,7 @@ public struct FrontEnd: Sendable {
     /// - Parameter onListening: called with the bound port once the server listens (useful with port 0).
     /// - Throws: ``FrontEndError/configuration(_:)`` for a non-loopback host serving plain HTTP
     ///   (neither ``FrontEndConfiguration/behindTLS`` nor ``FrontEndConfiguration/allowInsecureRemote``).
-    public func makeApplication(onListening: @escaping @Sendable (Int) async -> Void = { _ in }) async throws -> some ApplicationProtocol {
+    func makeApplication(onListening: @escaping @Sendable (Int) async -> Void = { _ in }) async throws -> some ApplicationProtocol {
         if !configuration.behindTLS, let refusal = BindPolicy.refusal(
             host: configuration.host, exposing: "sign-ins over plain HTTP", allowed: configuration.allowInsecureRemote
         ) {

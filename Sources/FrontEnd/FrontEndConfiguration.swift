@@ -6,29 +6,29 @@ public import Observability
 /// How the front-end listens, protects sessions and runs the second factor.
 public struct FrontEndConfiguration: Sendable {
     /// Address to bind; loopback by default.
-    public var host: String
+    var host: String
     /// Port to bind; 0 picks a free one (reported through `onListening`).
-    public var port: Int
+    var port: Int
     /// Set when browsers reach the front-end over HTTPS (TLS here or at a reverse proxy):
     /// cookies get `Secure` and the `__Host-` prefix, and HSTS is sent.
-    public var behindTLS: Bool
+    var behindTLS: Bool
     /// Take the client address from the last `X-Forwarded-For` hop (only behind a trusted proxy).
-    public var trustForwardedFor: Bool
-    public var throttle: ThrottlePolicy
-    public var verification: VerificationSettings
+    var trustForwardedFor: Bool
+    var throttle: ThrottlePolicy
+    var verification: VerificationSettings
     /// Personal objects: enrolment and the similarity a challenge needs.
-    public var objects: ObjectSettings
+    var objects: ObjectSettings
     /// Sessions end after this long without a request.
-    public var sessionIdleTimeout: TimeInterval
+    var sessionIdleTimeout: TimeInterval
     /// Sessions end this long after they started, whatever happens.
-    public var sessionAbsoluteTimeout: TimeInterval
+    var sessionAbsoluteTimeout: TimeInterval
     /// bcrypt cost for hashes the server creates (12; tests use 4).
-    public var bcryptCost: UInt8
+    var bcryptCost: UInt8
     /// Header, body and idle timeouts and the connection bound of the listener.
-    public var listenerLimits: ListenerLimits
+    var listenerLimits: ListenerLimits
     /// Listen on a non-loopback ``host`` without ``behindTLS``, i.e. sign-ins over plain HTTP.
     /// Off: such a configuration is refused at start.
-    public var allowInsecureRemote: Bool
+    var allowInsecureRemote: Bool
     /// Serve `/healthz`, `/readyz` and `/metrics` here (plain HTTP; off loopback only with
     /// ``allowInsecureRemote``); nil for none. `edgefactor frontend serve` uses 127.0.0.1:9472.
     public var metricsEndpoint: OperatorEndpoint? = nil

@@ -1,3 +1,4 @@
+import EdgeFactorSupport
 import Foundation
 import HTTPTypes
 import Hummingbird

@@ -1,3 +1,4 @@
+import EdgeFactorSupport
 /// IoT Hub MQTT topic names, shared by the clients and the built-in hub.
 public enum IoTHubTopic {
     public static let methodsSubscription = "$iothub/methods/POST/#"

@@ -1,3 +1,4 @@
+import EdgeFactorSupport
 import Foundation
 
 /// How a device or module client signs the SAS tokens it connects with: with the identity's key

@@ -1,4 +1,5 @@
 public import AsyncHTTPClient
+import EdgeFactorSupport
 public import Foundation
 import NIOCore
 

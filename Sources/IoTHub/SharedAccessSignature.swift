@@ -1,3 +1,4 @@
+import EdgeFactorSupport
 public import Foundation
 import Crypto
 

@@ -1,4 +1,5 @@
 import AzureStorage
+import EdgeFactorSupport
 import Foundation
 import HTTPTypes
 import Hummingbird
@@ -37,8 +38,8 @@ struct StorageHTTPRequest: Sendable {
         var query: [String: String] = [:]
         for pair in (rawQuery ?? "")[...].asciiSplit(UInt8(ascii: "&")) {
             let parts = pair.asciiSplit(UInt8(ascii: "="), maxSplits: 1, omittingEmptySubsequences: false)
-            guard let name = PercentEncoding.decodeStrict(parts[0]),
-                  let value = parts.count > 1 ? PercentEncoding.decodeStrict(parts[1]) : ""
+            guard let name = PercentEncoding.decode(parts[0]),
+                  let value = parts.count > 1 ? PercentEncoding.decode(parts[1]) : ""
             else {
                 throw StorageServiceError(400, .invalidQueryParameterValue, "The query string contains an invalid percent-encoding.")
             }
@@ -48,7 +49,7 @@ struct StorageHTTPRequest: Sendable {
         self.query = query
         var decoded: [String] = []
         for segment in rawPath[...].asciiSplit(UInt8(ascii: "/"), omittingEmptySubsequences: false).dropFirst() {
-            guard let text = PercentEncoding.decodeStrict(segment) else {
+            guard let text = PercentEncoding.decode(segment) else {
                 throw StorageServiceError(400, .invalidUri, "The request path contains an invalid percent-encoding or is not UTF-8.")
             }
             decoded.append(text)

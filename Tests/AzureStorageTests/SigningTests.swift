@@ -105,13 +105,4 @@ struct SigningTests {
         }
         #expect(StorageDate.parseRFC1123("Thu, 29 Feb 2024 12:00:00 GMT") == Date(timeIntervalSince1970: 1_709_208_000))
     }
-
-    @Test("percent-encoding keeps unreserved characters and, for blob names, '/'")
-    func percentEncoding() {
-        #expect(PercentEncoding.encode("dir/a b+c ü.json", keepSlash: true) == "dir/a%20b%2Bc%20%C3%BC.json")
-        #expect(PercentEncoding.encode("a/b") == "a%2Fb")
-        #expect(PercentEncoding.decode("a%20b+c%2") == "a b+c%2")
-        #expect(PercentEncoding.decodeStrict("%ZZ") == nil)
-        #expect(PercentEncoding.decodeStrict("%FF") == nil, "not UTF-8")
-    }
 }

@@ -5,14 +5,14 @@ import Foundation
 /// Passwords follow NIST SP 800-63B 5.1.1.2: at least 8 characters, long ones allowed (up to 256),
 /// any characters, checked against a list of commonly used values and against the user name. No
 /// composition rules and no forced rotation.
-public enum AccountPolicy {
+enum AccountPolicy {
     /// Shortest password accepted.
-    public static let minimumPasswordLength = 8
+    static let minimumPasswordLength = 8
     /// Longest password accepted (characters); the hash input is bounded anyway.
-    public static let maximumPasswordLength = 256
+    static let maximumPasswordLength = 256
 
     /// Returns the user name as it will be stored, or throws if it is not acceptable.
-    public static func validUsername(_ name: String) throws(FrontEndError) -> String {
+    static func validUsername(_ name: String) throws(FrontEndError) -> String {
         let trimmed = name.trimmingCharacters(in: .whitespaces)
         guard (1...64).contains(trimmed.count),
               trimmed.unicodeScalars.allSatisfy({ isASCIIAlphanumeric($0) || ".-_@".unicodeScalars.contains($0) })
@@ -21,7 +21,7 @@ public enum AccountPolicy {
     }
 
     /// Throws ``FrontEndError/weakPassword(_:)`` naming the rule a password breaks.
-    public static func checkPassword(_ password: String, username: String) throws(FrontEndError) {
+    static func checkPassword(_ password: String, username: String) throws(FrontEndError) {
         guard password.count >= minimumPasswordLength else {
             throw .weakPassword("use at least \(minimumPasswordLength) characters")
         }
@@ -42,7 +42,7 @@ public enum AccountPolicy {
 
     /// Checks an object class name (1...100 letters, digits, space, `-` `'` `,` `.` `_` `(` `)`), the
     /// same rule the signed request enforces, and returns it trimmed.
-    public static func validClassName(_ name: String) throws(FrontEndError) -> String {
+    static func validClassName(_ name: String) throws(FrontEndError) -> String {
         let trimmed = name.trimmingCharacters(in: .whitespaces)
         guard (1...100).contains(trimmed.count) else {
             throw .invalidClass("\"\(name)\" must have 1 to 100 characters")
@@ -54,13 +54,13 @@ public enum AccountPolicy {
     }
 
     /// Checks a threshold in percent.
-    public static func validThreshold(_ value: Double) throws(FrontEndError) -> Double {
+    static func validThreshold(_ value: Double) throws(FrontEndError) -> Double {
         guard value.isFinite, (1...100).contains(value) else { throw .invalidThreshold(value) }
         return value
     }
 
     /// Checks a device or module id against the hub registry's character set.
-    public static func validDeviceId(_ id: String) throws(FrontEndError) -> String {
+    static func validDeviceId(_ id: String) throws(FrontEndError) -> String {
         let allowed = "-._:@+=,!()$'".unicodeScalars
         guard (1...128).contains(id.count),
               id.unicodeScalars.allSatisfy({ isASCIIAlphanumeric($0) || allowed.contains($0) })

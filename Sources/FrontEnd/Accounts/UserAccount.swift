@@ -1,37 +1,37 @@
-public import Foundation
-public import GRDB
+package import Foundation
+package import GRDB
 
 /// A front-end account: the first factor (a bcrypt hash) and the second factor's policy
 /// (enrolled object classes, threshold, and the device and module that verify them).
-public struct UserAccount: Codable, Sendable, Equatable, FetchableRecord, MutablePersistableRecord {
-    public static let databaseTableName = "account"
+package struct UserAccount: Codable, Sendable, Equatable, FetchableRecord, MutablePersistableRecord {
+    package static let databaseTableName = "account"
 
-    public var id: Int64?
-    public var username: String
+    package var id: Int64?
+    package var username: String
     /// `PasswordHasher`'s encoding; never shown.
     var passwordHash: String
     /// One or more ImageNet-style class names; one is drawn at random per sign-in.
-    public var classes: [String]
+    package var classes: [String]
     /// Minimum confidence, in percent (1...100), that the device must report.
-    public var threshold: Double
-    public var deviceId: String
-    public var moduleId: String?
-    public var createdAt: Date
-    public var updatedAt: Date
-    public var lastLoginAt: Date?
+    package var threshold: Double
+    package var deviceId: String
+    package var moduleId: String?
+    package var createdAt: Date
+    package var updatedAt: Date
+    package var lastLoginAt: Date?
     /// `admin` opens the admin pages (after a sign-in with both factors); `user` otherwise.
-    public var role: AccountRole = .user
+    package var role: AccountRole = .user
 
-    public enum Columns {
-        public static let username = Column(CodingKeys.username)
+    package enum Columns {
+        package static let username = Column(CodingKeys.username)
     }
 
-    public mutating func didInsert(_ inserted: InsertionSuccess) {
+    package mutating func didInsert(_ inserted: InsertionSuccess) {
         id = inserted.rowID
     }
 
     // `classes` is stored as a JSON array in a TEXT column.
-    public init(row: Row) throws {
+    package init(row: Row) throws {
         id = row["id"]
         username = row["username"]
         passwordHash = row["passwordHash"]
@@ -47,7 +47,7 @@ public struct UserAccount: Codable, Sendable, Equatable, FetchableRecord, Mutabl
         role = (row["role"] as String?).flatMap(AccountRole.init(rawValue:)) ?? .user
     }
 
-    public func encode(to container: inout PersistenceContainer) throws {
+    package func encode(to container: inout PersistenceContainer) throws {
         container["id"] = id
         container["username"] = username
         container["passwordHash"] = passwordHash

@@ -1,4 +1,4 @@
-public import Foundation
+package import Foundation
 import GRDB
 
 /// Accounts in SQLite: what `edgefactor users` manages and what the sign-in form checks.
@@ -45,7 +45,7 @@ public struct UserStore: Sendable {
     ///
     /// - Parameter role: `.admin` only from the CLI (`users add --admin`): no page creates an administrator.
     @discardableResult
-    public func add(
+    package func add(
         username: String, password: String, classes: [String], threshold: Double,
         deviceId: String, moduleId: String?, role: AccountRole = .user, now: Date = Date()
     ) async throws -> UserAccount {
@@ -74,7 +74,7 @@ public struct UserStore: Sendable {
 
     /// Applies `changes` to an existing account.
     @discardableResult
-    public func update(username: String, changes: Changes, now: Date = Date()) async throws -> UserAccount {
+    package func update(username: String, changes: Changes, now: Date = Date()) async throws -> UserAccount {
         guard var account = try await find(username) else { throw FrontEndError.userNotFound(username) }
         if let password = changes.password {
             try AccountPolicy.checkPassword(password, username: account.username)
@@ -103,7 +103,7 @@ public struct UserStore: Sendable {
     }
 
     /// Every account, by name.
-    public func list() async throws -> [UserAccount] {
+    package func list() async throws -> [UserAccount] {
         try await database.writer.read { db in
             try UserAccount.order(UserAccount.Columns.username.collating(.nocase)).fetchAll(db)
         }
@@ -119,7 +119,7 @@ public struct UserStore: Sendable {
     }
 
     /// The account named `username` (case-insensitive), if any.
-    public func find(_ username: String) async throws -> UserAccount? {
+    package func find(_ username: String) async throws -> UserAccount? {
         try await database.writer.read { db in
             try UserAccount.filter(UserAccount.Columns.username == username).fetchOne(db)
         }

@@ -2,7 +2,7 @@ import AzureStorage
 import IoTHub
 
 extension AzureVerificationBackend: AdminBackend {
-    public func deviceReports(limit: Int) async throws(VerificationBackendError) -> [DeviceReport] {
+    func deviceReports(limit: Int) async throws(VerificationBackendError) -> [DeviceReport] {
         do {
             let devices = try await hub.listDevices(top: max(1, min(limit, 1000)))
             var reports: [DeviceReport] = []
@@ -18,7 +18,7 @@ extension AzureVerificationBackend: AdminBackend {
         }
     }
 
-    public func deadLetterQueue(forDevice deviceId: String) -> DeadLetterQueue? {
+    func deadLetterQueue(forDevice deviceId: String) -> DeadLetterQueue? {
         storage.map { DeadLetterQueue(account: $0, deviceId: deviceId) }
     }
 }

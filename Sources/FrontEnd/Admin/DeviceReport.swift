@@ -1,37 +1,37 @@
-public import IoTHub
+import IoTHub
 
 /// One device as the admin page shows it: the hub's registry (enabled, connected, last activity),
 /// its modules' connections, and what its agent reports in the device twin (the settings in force,
 /// the model and whether it loaded, whether the camera works).
-public struct DeviceReport: Sendable, Equatable {
+struct DeviceReport: Sendable, Equatable {
     /// A module of the device and whether it is connected.
-    public struct Module: Sendable, Equatable {
-        public var moduleId: String
-        public var connected: Bool
+    struct Module: Sendable, Equatable {
+        var moduleId: String
+        var connected: Bool
     }
 
-    public var deviceId: String
+    var deviceId: String
     /// `enabled` or `disabled` in the registry.
-    public var status: String
+    var status: String
     /// The device's own connection (its agent) is up.
-    public var connected: Bool
-    public var lastActivity: String?
-    public var modules: [Module]
+    var connected: Bool
+    var lastActivity: String?
+    var modules: [Module]
     /// The agent's reported `agentSettings` (nil: no agent has reported, e.g. a device never started).
-    public var model: String?
+    var model: String?
     /// Why the model did not load, when it did not.
-    public var modelError: String?
-    public var requestsQueue: String?
-    public var responsesContainer: String?
+    var modelError: String?
+    var requestsQueue: String?
+    var responsesContainer: String?
     /// The module's settings revision the agent applied, and when.
-    public var settingsRevision: String?
-    public var settingsAppliedAt: String?
+    var settingsRevision: String?
+    var settingsAppliedAt: String?
     /// The agent's camera (nil: not reported).
-    public var cameraWorking: Bool?
-    public var cameraProblem: String?
+    var cameraWorking: Bool?
+    var cameraProblem: String?
 
     /// Reads the registry entries and the twin; fields that are missing or of another type stay nil.
-    public init(identity: DeviceIdentity, twin: Twin?, modules: [ModuleIdentity]) {
+    init(identity: DeviceIdentity, twin: Twin?, modules: [ModuleIdentity]) {
         deviceId = identity.deviceId
         status = identity.status ?? "enabled"
         connected = identity.connectionState == "Connected"
@@ -51,12 +51,12 @@ public struct DeviceReport: Sendable, Equatable {
     }
 
     /// Connected, with a model that loaded and a camera that works (as far as the twin says).
-    public var ready: Bool {
+    var ready: Bool {
         connected && model != nil && modelError == nil && cameraWorking != false
     }
 
     /// What stands between the device and a sign-in, in words (empty when ready).
-    public var problems: [String] {
+    var problems: [String] {
         var problems: [String] = []
         if status != "enabled" { problems.append("disabled in the hub") }
         if !connected { problems.append("its agent is not connected to the hub") }

@@ -1,4 +1,4 @@
-public import AzureStorage
+import AzureStorage
 import Foundation
 
 /// A message of a device agent's dead-letter queue: the queue's own id and time, and the fields
@@ -10,19 +10,19 @@ public struct DeadLetter: Encodable, Sendable, Equatable {
     /// The dead-letter message's id (what requeue takes).
     public var id: String
     /// When it reached the dead-letter queue (ISO 8601).
-    public var insertedOn: String
+    var insertedOn: String
     /// Why the agent gave up (`bad-signature`, `malformed`, `too-many-deliveries`, ...).
     public var reason: String?
     public var detail: String?
     /// The original request message's id.
-    public var messageId: String?
+    var messageId: String?
     /// How often the original was delivered.
     public var dequeueCount: Int?
     public var deadLetteredOn: String?
     /// The original message's text, which requeue puts back (nil: not an agent record, never requeued).
-    public var text: String?
+    var text: String?
 
-    public init(_ message: QueueMessage) {
+    init(_ message: QueueMessage) {
         id = message.messageId
         insertedOn = message.insertedOn.formatted(.iso8601)
         let record = (try? JSONSerialization.jsonObject(with: Data(message.text.utf8))) as? [String: Any]

@@ -16,12 +16,12 @@ public struct DeadLetterQueue: Sendable {
     }
 
     /// At most this many are listed (a queue peek returns at most 32).
-    public static let peekLimit = 32
+    static let peekLimit = 32
 
-    public let deadLetters: QueueClient
-    public let requests: QueueClient
+    let deadLetters: QueueClient
+    let requests: QueueClient
 
-    public init(deadLetters: QueueClient, requests: QueueClient) {
+    init(deadLetters: QueueClient, requests: QueueClient) {
         self.deadLetters = deadLetters
         self.requests = requests
     }

@@ -1,6 +1,6 @@
 public import AzureStorage
 public import Foundation
-public import Verification
+import Verification
 
 /// What each part of an edge box may do in storage, and nothing more: the module may add to the
 /// device's requests queue; the agent may take, update and delete messages there, add to its

@@ -40,7 +40,7 @@ public enum FrontEndCheck {
                 ? "register it: `edgefactor hub devices add \(box.deviceId)`"
                 : "check --hub-connection-string (a policy with registry read and service connect) and --hub-ca-file")]
         }
-        var checks: [SystemCheck] = [.pass(name, "secret \(secret.fingerprint), registered, \(identity.connectionState ?? "state unknown")")]
+        let checks: [SystemCheck] = [.pass(name, "secret \(secret.fingerprint), registered, \(identity.connectionState ?? "state unknown")")]
         let agent: [String: JSONValue]
         do { agent = try await hub.getTwin(deviceId: box.deviceId).properties?.reported ?? [:] } catch {
             return checks + [.fail("\(name) secrets", "cannot read its twin: \(error)", fix: "check that the hub's policy may read twins")]

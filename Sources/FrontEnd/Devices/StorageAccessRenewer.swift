@@ -1,5 +1,5 @@
 public import AzureStorage
-public import Foundation
+package import Foundation
 public import Logging
 public import ServiceLifecycle
 import Verification
@@ -12,10 +12,10 @@ import Verification
 public struct StorageAccessRenewer: Service {
     /// How often grants are renewed and how long they last.
     public struct Settings: Sendable, Equatable {
-        public var interval: Duration
-        public var lifetime: Duration
-        public var retryInterval: Duration
-        public var methodTimeout: Duration
+        var interval: Duration
+        var lifetime: Duration
+        var retryInterval: Duration
+        var methodTimeout: Duration
 
         public init(interval: Duration = .seconds(6 * 3600), lifetime: Duration = .seconds(7 * 86400), retryInterval: Duration = .seconds(300), methodTimeout: Duration = .seconds(30)) {
             self.interval = interval
@@ -27,9 +27,9 @@ public struct StorageAccessRenewer: Service {
 
     /// One edge box: the device and the module that answers its direct methods.
     public struct Device: Sendable, Hashable {
-        public var deviceId: String
-        public var moduleId: String?
-        public init(deviceId: String, moduleId: String?) {
+        var deviceId: String
+        var moduleId: String?
+        package init(deviceId: String, moduleId: String?) {
             self.deviceId = deviceId
             self.moduleId = moduleId
         }
@@ -72,7 +72,7 @@ public struct StorageAccessRenewer: Service {
 
     /// Renews every device's grants once; returns how many devices could not be renewed.
     @discardableResult
-    public func renewAll() async -> Int {
+    func renewAll() async -> Int {
         let boxes: [Device]
         do { boxes = try await devices() } catch {
             logger.error("cannot list the devices whose storage grants to renew", metadata: ["error": "\(error)"])
@@ -93,7 +93,7 @@ public struct StorageAccessRenewer: Service {
 
     /// Issues and sends `device`'s new grants; returns when they end.
     /// - Throws: ``StorageAccessRenewalError`` saying what failed.
-    public func renew(_ device: Device, now: Date = Date()) async throws(StorageAccessRenewalError) -> Date {
+    package func renew(_ device: Device, now: Date = Date()) async throws(StorageAccessRenewalError) -> Date {
         guard let secret = secrets.secret(forDevice: device.deviceId) else {
             throw StorageAccessRenewalError("no secret provisioned for device \(device.deviceId)")
         }
@@ -124,7 +124,7 @@ public struct StorageAccessRenewer: Service {
 }
 
 /// A device's storage grants could not be renewed.
-public struct StorageAccessRenewalError: Error, CustomStringConvertible, Sendable {
-    public var description: String
+package struct StorageAccessRenewalError: Error, CustomStringConvertible, Sendable {
+    package var description: String
     init(_ description: String) { self.description = description }
 }

@@ -1,5 +1,5 @@
 /// Where one enrolment of a personal object stands, from the person's point of view.
-public enum EnrolmentPhase: String, Codable, Sendable, CaseIterable {
+package enum EnrolmentPhase: String, Codable, Sendable, CaseIterable {
     /// `EnrollObject` is on its way to the device.
     case sending
     /// The device accepted and is capturing views.
@@ -28,5 +28,5 @@ public enum EnrolmentPhase: String, Codable, Sendable, CaseIterable {
     case unavailable
 
     /// Whether nothing more will happen.
-    public var isTerminal: Bool { self != .sending && self != .capturing }
+    var isTerminal: Bool { self != .sending && self != .capturing }
 }

@@ -2,17 +2,17 @@ public import Verification
 
 /// What is known of one enrolment: its phase, the device's latest progress, and how it ended.
 public struct EnrolmentStatus: Sendable, Equatable {
-    public var phase: EnrolmentPhase
+    package var phase: EnrolmentPhase
     /// The device's latest sealed progress (views accepted, hint, last refusal), once validated.
     public var progress: EnrolmentProgress?
     /// Why it failed or was refused, in words for the person.
-    public var reason: String?
+    package var reason: String?
     /// The stored object (enrolled only).
-    public var object: PersonalObject?
+    package var object: PersonalObject?
     /// The enrolment's quality figures, when the device reported them.
-    public var quality: TemplateQuality?
+    var quality: TemplateQuality?
 
-    public init(phase: EnrolmentPhase, progress: EnrolmentProgress? = nil, reason: String? = nil, object: PersonalObject? = nil, quality: TemplateQuality? = nil) {
+    init(phase: EnrolmentPhase, progress: EnrolmentProgress? = nil, reason: String? = nil, object: PersonalObject? = nil, quality: TemplateQuality? = nil) {
         self.phase = phase
         self.progress = progress
         self.reason = reason

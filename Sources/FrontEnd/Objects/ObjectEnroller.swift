@@ -61,7 +61,7 @@ public struct ObjectEnroller: Sendable {
     ///
     /// - Returns: nil when the device's module queued it, else why not.
     @discardableResult
-    public func sendRemoval(of object: PersonalObject) async -> String? {
+    package func sendRemoval(of object: PersonalObject) async -> String? {
         guard let secret = secrets.secret(forDevice: object.deviceId) else { return "no secret provisioned for device \(object.deviceId)" }
         do {
             let removal = try TemplateRemoval.make(deviceId: object.deviceId, moduleId: object.moduleId, accountRef: object.accountRef, templateId: object.templateId)

@@ -11,13 +11,13 @@ public struct ObjectSettings: Sendable, Equatable {
     /// How long the device captures for an enrolment, in seconds (2–60).
     public var captureSeconds: Double
     /// How long `EnrollObject` and `RemoveObject` may take to be answered.
-    public var methodTimeout: Duration
+    var methodTimeout: Duration
     /// Extra time after the enrolment's expiry to wait for a result already on its way.
-    public var resultGrace: TimeInterval
-    public var initialPollInterval: Duration
-    public var maximumPollInterval: Duration
+    var resultGrace: TimeInterval
+    var initialPollInterval: Duration
+    var maximumPollInterval: Duration
     /// Largest thumbnail accepted.
-    public var maximumThumbnailSize: Int
+    var maximumThumbnailSize: Int
 
     public init(
         threshold: Double = 72, views: Int = 5, captureSeconds: Double = 12, methodTimeout: Duration = .seconds(30),

@@ -1,11 +1,11 @@
-public import Foundation
+import Foundation
 import GRDB
 
 /// The personal objects of every account, in the front-end's SQLite database: what "Your objects"
 /// and `edgefactor users objects` manage, and what the sign-in challenge draws from.
 public struct ObjectStore: Sendable {
     /// Most objects one account may have (the device keeps at most as many per account).
-    public static let maximumPerAccount = 20
+    static let maximumPerAccount = 20
 
     let database: FrontEndDatabase
 
@@ -18,7 +18,7 @@ public struct ObjectStore: Sendable {
     ///
     /// - Throws: ``FrontEndError/invalidObjectName(_:)``, ``FrontEndError/objectExists(_:)`` or
     ///   ``FrontEndError/objectLimit(_:)``.
-    public func checkCanAdd(username: String, name: String) async throws -> String {
+    func checkCanAdd(username: String, name: String) async throws -> String {
         let name = try Self.validName(name)
         try await database.writer.read { db in try Self.checkRoom(db, username: username, name: name, except: nil) }
         return name
@@ -26,7 +26,7 @@ public struct ObjectStore: Sendable {
 
     /// Stores a newly enrolled object (its name validated, the account's cap enforced).
     @discardableResult
-    public func add(_ object: PersonalObject) async throws -> PersonalObject {
+    func add(_ object: PersonalObject) async throws -> PersonalObject {
         var object = object
         object.name = try Self.validName(object.name)
         let candidate = object
@@ -43,7 +43,7 @@ public struct ObjectStore: Sendable {
 
     /// Renames `username`'s object `templateId`.
     @discardableResult
-    public func rename(templateId: String, username: String, to newName: String, now: Date = Date()) async throws -> PersonalObject {
+    func rename(templateId: String, username: String, to newName: String, now: Date = Date()) async throws -> PersonalObject {
         let name = try Self.validName(newName)
         return try await database.writer.write { db in
             guard var object = try Self.owned(db, templateId: templateId, username: username) else {
@@ -60,7 +60,7 @@ public struct ObjectStore: Sendable {
     /// Deletes `username`'s object `templateId` at once (it is never challenged again) and returns
     /// it, so that the caller can ask the device to erase the template too.
     @discardableResult
-    public func remove(templateId: String, username: String) async throws -> PersonalObject {
+    package func remove(templateId: String, username: String) async throws -> PersonalObject {
         try await database.writer.write { db in
             guard let object = try Self.owned(db, templateId: templateId, username: username) else {
                 throw FrontEndError.objectNotFound(templateId)
@@ -71,7 +71,7 @@ public struct ObjectStore: Sendable {
     }
 
     /// `username`'s objects, oldest first; only those on `deviceId` when given.
-    public func list(username: String, deviceId: String? = nil) async throws -> [PersonalObject] {
+    package func list(username: String, deviceId: String? = nil) async throws -> [PersonalObject] {
         try await database.writer.read { db in
             var request = PersonalObject.filter(PersonalObject.Columns.username == username)
             if let deviceId { request = request.filter(PersonalObject.Columns.deviceId == deviceId) }
@@ -80,20 +80,20 @@ public struct ObjectStore: Sendable {
     }
 
     /// Every account's objects, by account then age (administrators' listing).
-    public func listAll() async throws -> [PersonalObject] {
+    package func listAll() async throws -> [PersonalObject] {
         try await database.writer.read { db in
             try PersonalObject.order(PersonalObject.Columns.username.collating(.nocase), PersonalObject.Columns.createdAt, Column("id")).fetchAll(db)
         }
     }
 
     /// `username`'s object `templateId`, if it exists and is theirs.
-    public func find(templateId: String, username: String) async throws -> PersonalObject? {
+    func find(templateId: String, username: String) async throws -> PersonalObject? {
         try await database.writer.read { db in try Self.owned(db, templateId: templateId, username: username) }
     }
 
     /// An object's name: the rule of class names in a signed request (1–100 letters, digits,
     /// spaces and `-` `'` `,` `.` `_` `(` `)`), trimmed.
-    public static func validName(_ name: String) throws(FrontEndError) -> String {
+    static func validName(_ name: String) throws(FrontEndError) -> String {
         do {
             return try AccountPolicy.validClassName(name)
         } catch {

@@ -1,37 +1,37 @@
-public import Foundation
-public import GRDB
-public import Verification
+package import Foundation
+package import GRDB
+package import Verification
 
 /// A person's own object, enrolled at their device: the template stays on the device; the
 /// front-end keeps its id, the person's name for it, a thumbnail and the enrolment's quality figures.
-public struct PersonalObject: Codable, Sendable, Equatable, FetchableRecord, MutablePersistableRecord {
-    public static let databaseTableName = "personalObject"
+package struct PersonalObject: Codable, Sendable, Equatable, FetchableRecord, MutablePersistableRecord {
+    package static let databaseTableName = "personalObject"
 
-    public var id: Int64?
+    package var id: Int64?
     /// The device's id for the template (32 lowercase hex digits), unique.
-    public var templateId: String
+    package var templateId: String
     /// The account the object belongs to.
-    public var username: String
+    package var username: String
     /// The device holding the template; only that device can verify it.
-    public var deviceId: String
-    public var moduleId: String?
+    package var deviceId: String
+    package var moduleId: String?
     /// The person's name for it ("blue mug"), used in the challenge.
-    public var name: String
+    package var name: String
     /// A small JPEG of the object as the device saw it at enrolment.
-    public var thumbnail: Data
-    public var quality: TemplateQuality
-    public var createdAt: Date
-    public var updatedAt: Date
+    package var thumbnail: Data
+    package var quality: TemplateQuality
+    package var createdAt: Date
+    package var updatedAt: Date
 
-    public enum Columns {
-        public static let templateId = Column("templateId")
-        public static let username = Column("username")
-        public static let deviceId = Column("deviceId")
-        public static let name = Column("name")
-        public static let createdAt = Column("createdAt")
+    package enum Columns {
+        package static let templateId = Column("templateId")
+        package static let username = Column("username")
+        package static let deviceId = Column("deviceId")
+        package static let name = Column("name")
+        package static let createdAt = Column("createdAt")
     }
 
-    public init(
+    package init(
         templateId: String, username: String, deviceId: String, moduleId: String?, name: String, thumbnail: Data,
         quality: TemplateQuality, now: Date = Date()
     ) {
@@ -46,12 +46,12 @@ public struct PersonalObject: Codable, Sendable, Equatable, FetchableRecord, Mut
         self.updatedAt = now
     }
 
-    public mutating func didInsert(_ inserted: InsertionSuccess) {
+    package mutating func didInsert(_ inserted: InsertionSuccess) {
         id = inserted.rowID
     }
 
     // `quality` is stored as JSON in a TEXT column.
-    public init(row: Row) throws {
+    package init(row: Row) throws {
         id = row["id"]
         templateId = row["templateId"]
         username = row["username"]
@@ -65,7 +65,7 @@ public struct PersonalObject: Codable, Sendable, Equatable, FetchableRecord, Mut
         updatedAt = row["updatedAt"]
     }
 
-    public func encode(to container: inout PersistenceContainer) throws {
+    package func encode(to container: inout PersistenceContainer) throws {
         container["id"] = id
         container["templateId"] = templateId
         container["username"] = username
@@ -81,5 +81,5 @@ public struct PersonalObject: Codable, Sendable, Equatable, FetchableRecord, Mut
     }
 
     /// The opaque account id the device binds this object's template to.
-    public var accountRef: String { AccountReference.make(username: username) }
+    package var accountRef: String { AccountReference.make(username: username) }
 }

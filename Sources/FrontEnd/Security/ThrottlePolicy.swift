@@ -3,17 +3,17 @@ public import Foundation
 /// How failed sign-ins slow an attacker down (NIST SP 800-63B 5.2.2, OWASP ASVS 2.2.1).
 public struct ThrottlePolicy: Sendable, Equatable {
     /// Failures per account name before waits start.
-    public var accountFreeFailures: Int
+    var accountFreeFailures: Int
     /// Consecutive failures that lock an account name; at most 100 as 800-63B requires.
-    public var lockoutAfter: Int
+    var lockoutAfter: Int
     /// Failures per client address before waits start (higher: many people may share one address).
-    public var addressFreeFailures: Int
+    var addressFreeFailures: Int
     /// The first wait; each further failure doubles it.
-    public var baseDelay: TimeInterval
+    var baseDelay: TimeInterval
     /// The longest wait.
-    public var maximumDelay: TimeInterval
+    var maximumDelay: TimeInterval
     /// Addresses remembered at once (least recently failed are forgotten first).
-    public var addressCapacity: Int
+    var addressCapacity: Int
 
     /// - Precondition: none; out-of-range values are clamped (lockout to 1...100).
     public init(

@@ -1,12 +1,12 @@
-public import Foundation
-public import GRDB
+package import Foundation
+package import GRDB
 
 /// One line of the audit log: who did what, when, from where, and how it ended.
-public struct AuditEvent: Codable, Sendable, Equatable, FetchableRecord, MutablePersistableRecord {
-    public static let databaseTableName = "auditEvent"
+package struct AuditEvent: Codable, Sendable, Equatable, FetchableRecord, MutablePersistableRecord {
+    package static let databaseTableName = "auditEvent"
 
     /// What happened.
-    public enum Kind: String, Codable, Sendable, CaseIterable {
+    package enum Kind: String, Codable, Sendable, CaseIterable {
         case passwordAccepted = "password-accepted"
         case passwordRejected = "password-rejected"
         case throttled
@@ -23,23 +23,23 @@ public struct AuditEvent: Codable, Sendable, Equatable, FetchableRecord, Mutable
         case adminAction = "admin-action"
     }
 
-    public var id: Int64?
-    public var at: Date
-    public var kind: Kind
-    public var username: String?
-    public var address: String?
-    public var requestId: String?
-    public var deviceId: String?
-    public var className: String?
+    package var id: Int64?
+    package var at: Date
+    package var kind: Kind
+    package var username: String?
+    package var address: String?
+    package var requestId: String?
+    package var deviceId: String?
+    package var className: String?
     /// Percent, when the device reported one.
-    public var confidence: Double?
+    package var confidence: Double?
     /// `ok`, `failed`, `found`, `not-found`, `device-offline`, `timed-out`, `locked`, ...
-    public var outcome: String
-    public var detail: String?
+    package var outcome: String
+    package var detail: String?
     /// The administrator who acted, for ``Kind/adminAction`` (nil otherwise).
-    public var actor: String?
+    package var actor: String?
 
-    public init(
+    package init(
         at: Date = Date(), kind: Kind, username: String?, address: String? = nil, requestId: String? = nil,
         deviceId: String? = nil, className: String? = nil, confidence: Double? = nil, outcome: String, detail: String? = nil,
         actor: String? = nil
@@ -57,7 +57,7 @@ public struct AuditEvent: Codable, Sendable, Equatable, FetchableRecord, Mutable
         self.detail = detail
     }
 
-    public mutating func didInsert(_ inserted: InsertionSuccess) {
+    package mutating func didInsert(_ inserted: InsertionSuccess) {
         id = inserted.rowID
     }
 }
@@ -78,7 +78,7 @@ public struct AuditLog: Sendable {
     /// Not cancellable: a shutdown cancelling the request must not drop the record of a sign-in
     /// already decided, so the write is GRDB's callback form (which cancellation does not reach),
     /// awaited in the caller's task.
-    public func record(_ event: AuditEvent) async throws {
+    package func record(_ event: AuditEvent) async throws {
         var event = event
         // Bound free-text fields: they may echo what a client typed.
         event.username = event.username.map { String($0.prefix(64)) }
@@ -94,7 +94,7 @@ public struct AuditLog: Sendable {
     }
 
     /// The most recent events first, optionally only one user's, at most `limit`.
-    public func recent(username: String? = nil, since: Date? = nil, limit: Int = 100) async throws -> [AuditEvent] {
+    package func recent(username: String? = nil, since: Date? = nil, limit: Int = 100) async throws -> [AuditEvent] {
         try await database.writer.read { db in
             var request = AuditEvent.all()
             if let username { request = request.filter(Column("username").collating(.nocase) == username) }

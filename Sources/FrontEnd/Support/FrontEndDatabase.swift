@@ -1,5 +1,5 @@
 import Foundation
-public import GRDB
+import GRDB
 import PrivateFiles
 
 /// The front-end's SQLite database: accounts, their personal objects, the account throttle and the
@@ -9,7 +9,7 @@ import PrivateFiles
 /// can read and write while the server runs.
 public struct FrontEndDatabase: Sendable {
     /// The GRDB connection pool; every store in the front-end shares it.
-    public let writer: any DatabaseWriter
+    let writer: any DatabaseWriter
 
     /// Opens (creating if needed) the database at `path` and brings its schema up to date.
     ///
@@ -31,7 +31,7 @@ public struct FrontEndDatabase: Sendable {
     }
 
     /// An in-memory database, for tests and throw-away demos.
-    public static func inMemory() throws(FrontEndError) -> FrontEndDatabase {
+    static func inMemory() throws(FrontEndError) -> FrontEndDatabase {
         do {
             let queue = try DatabaseQueue()
             try migrator.migrate(queue)

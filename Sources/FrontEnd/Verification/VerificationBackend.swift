@@ -47,19 +47,19 @@ public protocol VerificationBackend: Sendable {
 }
 
 extension VerificationBackend {
-    public var responsesContainerName: String? { nil }
-    public var readsDeviceContainers: Bool { false }
-    public func isDeviceConnected(_ deviceId: String) async -> Bool? { nil }
-    public func dependencyReadiness() async -> (hub: Bool?, storage: Bool?) { (nil, nil) }
+    var responsesContainerName: String? { nil }
+    var readsDeviceContainers: Bool { false }
+    func isDeviceConnected(_ deviceId: String) async -> Bool? { nil }
+    func dependencyReadiness() async -> (hub: Bool?, storage: Bool?) { (nil, nil) }
 
     /// Where `deviceId`'s results are read unless the module names another container: the
     /// device's own container, or nil for the backend's shared one.
-    public func homeContainer(forDevice deviceId: String) -> String? {
+    func homeContainer(forDevice deviceId: String) -> String? {
         readsDeviceContainers ? DeviceStorageNames(deviceId: deviceId).responsesContainer : nil
     }
 
     /// Backends that know only `ProcessRequest` refuse any other method.
-    public func invokeMethod(name: String, deviceId: String, moduleId: String?, payload: Data, timeout: Duration) async throws(VerificationBackendError) -> DeviceAnswer {
+    func invokeMethod(name: String, deviceId: String, moduleId: String?, payload: Data, timeout: Duration) async throws(VerificationBackendError) -> DeviceAnswer {
         guard name == "ProcessRequest" else {
             throw .unavailable("this backend cannot invoke \(name.prefix(64)); use AzureVerificationBackend")
         }
@@ -67,7 +67,7 @@ extension VerificationBackend {
     }
 
     /// Backends that know only their responses container refuse any other.
-    public func readBlob(named name: String, container: String?, maximumSize: Int) async throws(VerificationBackendError) -> Data? {
+    func readBlob(named name: String, container: String?, maximumSize: Int) async throws(VerificationBackendError) -> Data? {
         guard container == nil else {
             throw .unavailable("this backend reads only its responses container, not \(container?.prefix(63) ?? "")")
         }
@@ -77,9 +77,9 @@ extension VerificationBackend {
 
 /// A device's reply to a direct method: its status (200 means accepted) and JSON payload.
 public struct DeviceAnswer: Sendable, Equatable {
-    public var status: Int
-    public var payload: Data
-    public init(status: Int, payload: Data) {
+    var status: Int
+    var payload: Data
+    init(status: Int, payload: Data) {
         self.status = status
         self.payload = payload
     }

@@ -1,5 +1,5 @@
 /// Where one second-factor verification stands, from the user's point of view.
-public enum VerificationPhase: String, Codable, Sendable, CaseIterable {
+enum VerificationPhase: String, Codable, Sendable, CaseIterable {
     /// `ProcessRequest` is on its way to the device.
     case sending
     /// The device accepted the request and is looking for the object.
@@ -38,7 +38,7 @@ public enum VerificationPhase: String, Codable, Sendable, CaseIterable {
     case objectRemoved = "object-removed"
 
     /// Whether nothing more will happen.
-    public var isTerminal: Bool { self != .sending && self != .looking }
+    var isTerminal: Bool { self != .sending && self != .looking }
 
     /// Whether the device's answer decided it (found, not found, or a result not accepted), rather
     /// than the way to the device failing or running out.

@@ -232,15 +232,15 @@ struct VerificationWorker: Service {
 /// Timings of the verification flow.
 public struct VerificationSettings: Sendable, Equatable {
     /// How long a request is valid (NIST: short); the device gives up at expiry.
-    public var requestLifetime: Duration
+    var requestLifetime: Duration
     /// How long `ProcessRequest` may take to be answered.
-    public var methodTimeout: Duration
+    var methodTimeout: Duration
     /// Extra time after expiry to wait for a result already on its way.
-    public var resultGrace: TimeInterval
-    public var initialPollInterval: Duration
-    public var maximumPollInterval: Duration
+    var resultGrace: TimeInterval
+    var initialPollInterval: Duration
+    var maximumPollInterval: Duration
     /// Largest evidence image accepted.
-    public var maximumImageSize: Int
+    var maximumImageSize: Int
 
     public init(
         requestLifetime: Duration = .seconds(60), methodTimeout: Duration = .seconds(30), resultGrace: TimeInterval = 5,
