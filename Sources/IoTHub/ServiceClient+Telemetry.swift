@@ -1,4 +1,4 @@
-public import AsyncHTTPClient
+import AsyncHTTPClient
 import EdgeFactorSupport
 public import Foundation
 import NIOCore

@@ -39,8 +39,9 @@ package final class HTTPRequestMetrics: Sendable {
         let counter = counters.withLock { counters in
             if let counter = counters[key] { return counter }
             let counter = registry.makeCounter(
-                name: requestsName, labels: [("operation", operation), ("status", String(status))],
-                help: "HTTP requests answered, by operation and status code.")
+                descriptor: MetricNameDescriptor(
+                    metricName: requestsName, unitName: "", helpText: "HTTP requests answered, by operation and status code."),
+                labels: [("operation", operation), ("status", String(status))])
             counters[key] = counter
             return counter
         }
@@ -48,8 +49,9 @@ package final class HTTPRequestMetrics: Sendable {
         let histogram = histograms.withLock { histograms in
             if let histogram = histograms[operation] { return histogram }
             let histogram = registry.makeDurationHistogram(
-                name: durationName, labels: [("operation", operation)], buckets: Self.buckets,
-                help: "Time from a request's head to its response being ready, by operation.")
+                descriptor: MetricNameDescriptor(
+                    metricName: durationName, unitName: "", helpText: "Time from a request's head to its response being ready, by operation."),
+                labels: [("operation", operation)], buckets: Self.buckets)
             histograms[operation] = histogram
             return histogram
         }

@@ -1,4 +1,4 @@
-package import ServiceLifecycle
+import ServiceLifecycle
 
 /// An ``OperatorServer`` as a member of its server's `ServiceGroup`, so that it starts and stops
 /// with the server. A port that cannot be bound leaves it waiting for the graceful shutdown:

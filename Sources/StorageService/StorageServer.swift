@@ -1,8 +1,8 @@
-public import AzureStorage
-public import Foundation
+import AzureStorage
+import Foundation
 import Hummingbird
 import ListenerSafety
-public import Logging
+import Logging
 import NIOCore
 import Observability
 import PrivateFiles

@@ -43,7 +43,7 @@ struct ListenerLimitTests {
         defer { try? FileManager.default.removeItem(atPath: directory) }
         do {
             try await StorageServer.withRunning(StorageServerConfiguration(dataDirectory: directory, host: "0.0.0.0", blobPort: 0, queuePort: 0)) { _ in
-                Issue.record("0.0.0.0 with the development key must be refused")
+                _ = Issue.record("0.0.0.0 with the development key must be refused")
             }
         } catch let error as StorageServerError {
             #expect(error.message.contains("development account key"))

@@ -23,7 +23,7 @@ struct StorageServerTests {
             do {
                 try await StorageServer.withRunning(StorageServerConfiguration(
                     dataDirectory: first.directory + "-second", blobPort: first.server.blobPort, queuePort: 0
-                )) { _ in Issue.record("binding a port in use must fail") }
+                )) { _ in _ = Issue.record("binding a port in use must fail") }
             } catch let error as StorageServerError {
                 #expect(error.message.contains("cannot listen"))
             }
@@ -38,7 +38,7 @@ struct StorageServerTests {
         defer { try? FileManager.default.removeItem(atPath: file) }
         do {
             try await StorageServer.withRunning(StorageServerConfiguration(dataDirectory: file, blobPort: 0, queuePort: 0)) { _ in
-                Issue.record("a file as data directory must fail")
+                _ = Issue.record("a file as data directory must fail")
             }
         } catch let error as StorageServerError {
             #expect(error.message.contains("data directory"))

@@ -1,4 +1,4 @@
-package import EdgeFactorSupport
+import EdgeFactorSupport
 package import Foundation
 import Synchronization
 
