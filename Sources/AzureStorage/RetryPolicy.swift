@@ -1,3 +1,4 @@
+import EdgeFactorSupport
 /// When and how often a failed request is tried again, and how long one call may take.
 ///
 /// Retries happen on transport failures and timeouts, and on 408, 429, 500, 502, 503
@@ -39,10 +40,8 @@ public struct RetryPolicy: Sendable, Hashable {
         [408, 429, 500, 502, 503, 504].contains(status)
     }
 
-    /// The random wait before retry number `retry` (1-based).
+    /// The random wait before retry number `retry` (1-based): full jitter under the doubling ceiling.
     func delay(beforeRetry retry: Int) -> Duration {
-        let base = baseDelay.inSeconds, cap = maximumDelay.inSeconds
-        let ceiling = min(cap, base * Double(1 << min(retry - 1, 20)))
-        return .milliseconds(Int64(Double.random(in: 0...ceiling) * 1000))
+        Backoff(initial: baseDelay, maximum: maximumDelay).fullJitter(attempt: retry - 1)
     }
 }

@@ -1,3 +1,4 @@
+import EdgeFactorSupport
 import Foundation
 import IoTHub
 import Logging

@@ -1,4 +1,5 @@
 import AzureStorage
+import EdgeFactorSupport
 import Foundation
 import IoTHub
 public import Logging

@@ -280,12 +280,12 @@ actor HubSession {
     /// Connects, and reconnects with exponential backoff whenever the connection drops, until closed.
     /// A first connection that fails ends the session: ``connect()`` throws its error.
     private func supervise() async {
-        var failures = 0
+        var backoff = Backoff(initial: options.initialReconnectDelay, maximum: options.maximumReconnectDelay)
         while !isClosed, !Task.isCancelled {
             do {
                 try await runConnection()
                 // It was up; one that held for 30 s starts the backoff afresh.
-                if let connectedAt, ContinuousClock.now - connectedAt > .seconds(30) { failures = 0 }
+                if let connectedAt, ContinuousClock.now - connectedAt > .seconds(30) { backoff.reset() }
             } catch {
                 if let first = firstConnection {
                     firstConnection = nil
@@ -295,20 +295,12 @@ actor HubSession {
                 logger.warning("reconnect failed: \(error)")
             }
             guard !isClosed, !Task.isCancelled else { break }
-            let delay = backoff(failures)
-            failures += 1
+            let delay = backoff.next()
             logger.info("connection lost; reconnecting", metadata: ["delay": "\(delay)"])
             try? await Task.sleep(for: delay)
         }
         firstConnection?.fail(IoTHubClientError.notConnected)
         firstConnection = nil
-    }
-
-    private func backoff(_ failures: Int) -> Duration {
-        let initial = options.initialReconnectDelay
-        let factor = 1 << min(failures, 16)
-        let delay = min(initial * factor, options.maximumReconnectDelay)
-        return delay * Double.random(in: 0.8...1.2)
     }
 
     /// Handles what arrives until the connection closes; returns why it closed.
