@@ -91,260 +91,30 @@ struct ServiceAPI: Sendable {
         return router
     }
 
-    // MARK: Methods
+    // MARK: Helpers
 
-    private func invokeMethod(_ request: Request, _ context: BasicRequestContext, moduleId: String?) async throws -> Response {
-        let deviceId = try device(context)
-        let body = try await request.body.collect(upTo: 256 * 1024)
-        // Scanned, not parsed into objects: this is the hot path of method calls, and `payload` is
-        // passed on byte for byte.
-        let bytes = body.readableBytesView
-        guard let members = RawJSON.objectMembers(bytes),
-              let nameRange = members["methodName"],
-              let name = RawJSON.string(Self.slice(bytes, nameRange)), !name.isEmpty
-        else {
-            throw HubError.badRequest("body must be {\"methodName\": \"...\", \"payload\": ..., \"responseTimeoutInSeconds\": n}")
-        }
-        guard name.utf8.count <= 100, !name.contains("/") else { throw HubError.badRequest("method name must be 1-100 characters without '/'") }
-        let responseTimeout = Self.seconds(members["responseTimeoutInSeconds"].map { Self.slice(bytes, $0) }, default: 30, range: 5...300)
-        let connectTimeout = Self.seconds(members["connectTimeoutInSeconds"].map { Self.slice(bytes, $0) }, default: 0, range: 0...300)
-        let payload = members["payload"].map { body.getSlice(at: body.readerIndex + $0.lowerBound, length: $0.count) ?? ByteBuffer(string: "null") }
-            ?? ByteBuffer(string: "null")
-        guard payload.readableBytes <= 128 * 1024 else { throw HubError.tooLarge("method payloads are limited to 128 KiB") }
-        let clientId = moduleId.map { "\(deviceId)/\($0)" } ?? deviceId
-        // A connected identity exists; only an offline one needs the registry (404001 vs 404103).
-        if !core.broker.isConnected(clientId), try await core.registry.identity(deviceId: deviceId, moduleId: moduleId) == nil {
-            throw moduleId.map { HubError.moduleNotFound(deviceId, $0) } ?? HubError.deviceNotFound(deviceId)
-        }
-        let outcome = await core.broker.invokeMethod(
-            clientId: clientId, name: name, payload: payload,
-            responseTimeout: .seconds(responseTimeout), connectTimeout: .seconds(connectTimeout)
-        )
-        switch outcome {
-        case .offline:
-            throw HubError.notOnline(clientId)
-        case .timeout:
-            throw HubError.timeout(clientId, responseTimeout)
-        case .response(let status, let payload):
-            var result = ByteBuffer(string: "{\"status\":\(status),\"payload\":")
-            if payload.readableBytes == 0 || !RawJSON.isValid(payload.readableBytesView) {
-                result.writeString("null")
-            } else {
-                var payload = payload
-                result.writeBuffer(&payload)
-            }
-            result.writeString("}")
-            return Response(status: .ok, headers: [.contentType: "application/json; charset=utf-8"], body: .init(byteBuffer: result))
-        }
-    }
-
-    private static func slice(_ bytes: ByteBufferView, _ range: Range<Int>) -> ByteBufferView {
-        bytes[(bytes.startIndex + range.lowerBound)..<(bytes.startIndex + range.upperBound)]
-    }
-
-    private static func seconds(_ value: ByteBufferView?, default fallback: Int, range: ClosedRange<Int>) -> Int {
-        // A JSON `true` counts as 1 (then the minimum), as an NSNumber read it. Clamped as a
-        // Double first: 1e300 does not fit an Int.
-        guard let value, let seconds = RawJSON.number(value), !seconds.isNaN else { return fallback }
-        return Int(min(max(seconds, Double(range.lowerBound)), Double(range.upperBound)))
-    }
-
-    // MARK: Registry
-
-    private func putIdentity(_ request: Request, _ context: BasicRequestContext, moduleId: String?) async throws -> Response {
-        let deviceId = try device(context)
-        let body = try await request.body.collect(upTo: 64 * 1024)
-        let object = (try? JSONDecoder().decode([String: JSONValue].self, from: Data(body.readableBytesView))) ?? [:]
-        let keys = object["authentication"]?["symmetricKey"]
-        func key(_ name: String) -> String? {
-            if case .string(let value)? = keys?[name], !value.isEmpty { return value }
-            return nil
-        }
-        if case .string(let type)? = object["authentication"]?["type"], type != "sas" {
-            throw HubError.badRequest("only authentication type \"sas\" (symmetric keys) is supported, not \(type)")
-        }
-        var enabled = true
-        if case .string(let status)? = object["status"] { enabled = status.lowercased() != "disabled" }
-        let identity = try await core.registry.put(
-            deviceId: deviceId, moduleId: moduleId, primaryKey: key("primaryKey"), secondaryKey: key("secondaryKey"),
-            enabled: enabled, ifMatch: Self.ifMatch(request)
-        )
-        if !enabled { core.broker.disconnect(deviceId: deviceId, moduleId: moduleId) }
-        return try json(moduleId == nil ? deviceJSON(identity) : moduleJSON(identity))
-    }
-
-    private func deleteIdentity(_ request: Request, _ context: BasicRequestContext, moduleId: String?) async throws -> Response {
-        let deviceId = try device(context)
-        guard try await core.registry.delete(deviceId: deviceId, moduleId: moduleId) else {
-            throw moduleId.map { HubError.moduleNotFound(deviceId, $0) } ?? HubError.deviceNotFound(deviceId)
-        }
-        core.broker.disconnect(deviceId: deviceId, moduleId: moduleId)
-        return Response(status: .noContent)
-    }
-
-    private static func ifMatch(_ request: Request) -> String? {
+    static func ifMatch(_ request: Request) -> String? {
         guard var value = request.headers[.ifMatch] else { return nil }
         if value.hasPrefix("W/") { value.removeFirst(2) }
         if value.count >= 2, value.hasPrefix("\""), value.hasSuffix("\"") { value = String(value.dropFirst().dropLast()) }
         return value
     }
 
-    private func connectionState(_ identity: HubIdentity) -> String {
+    func connectionState(_ identity: HubIdentity) -> String {
         core.broker.isConnected(identity.clientId) ? "Connected" : "Disconnected"
     }
 
-    private func deviceJSON(_ identity: HubIdentity) -> [String: JSONValue] {
-        [
-            "deviceId": .string(identity.deviceId),
-            "generationId": .string(identity.generationId),
-            "etag": .string(identity.etag),
-            "status": .string(identity.enabled ? "enabled" : "disabled"),
-            "connectionState": .string(connectionState(identity)),
-            "cloudToDeviceMessageCount": .int(0),
-            "authentication": authenticationJSON(identity),
-            "capabilities": .object(["iotEdge": .bool(false)]),
-        ]
-    }
-
-    private func moduleJSON(_ identity: HubIdentity) -> [String: JSONValue] {
-        [
-            "moduleId": .string(identity.moduleId ?? ""),
-            "deviceId": .string(identity.deviceId),
-            "generationId": .string(identity.generationId),
-            "etag": .string(identity.etag),
-            "connectionState": .string(connectionState(identity)),
-            "cloudToDeviceMessageCount": .int(0),
-            "authentication": authenticationJSON(identity),
-        ]
-    }
-
-    private func authenticationJSON(_ identity: HubIdentity) -> JSONValue {
-        .object([
-            "type": .string("sas"),
-            "symmetricKey": .object(["primaryKey": .string(identity.primaryKey), "secondaryKey": .string(identity.secondaryKey)]),
-        ])
-    }
-
-    // MARK: Twins
-
-    private func twinJSON(_ twin: TwinState, deviceId: String, moduleId: String?, identity: HubIdentity) -> [String: JSONValue] {
-        var object: [String: JSONValue] = [
-            "deviceId": .string(deviceId),
-            "etag": .string("\(twin.version)"),
-            "version": .int(Int64(twin.version)),
-            "status": .string(identity.enabled ? "enabled" : "disabled"),
-            "connectionState": .string(connectionState(identity)),
-            "authenticationType": .string("sas"),
-            "tags": .object(twin.tags),
-            "properties": .object(["desired": .object(twin.desiredWithVersion), "reported": .object(twin.reportedWithVersion)]),
-        ]
-        if let moduleId { object["moduleId"] = .string(moduleId) }
-        return object
-    }
-
-    private func twinResponse(_ context: BasicRequestContext) async throws -> Response {
-        let deviceId = try device(context)
-        let moduleId = context.parameters.get("moduleId").map { PercentEncoding.decode($0) ?? $0 }
-        guard let identity = try await core.registry.identity(deviceId: deviceId, moduleId: moduleId),
-              let twin = try await core.registry.twin(deviceId: deviceId, moduleId: moduleId)
-        else { throw moduleId.map { HubError.moduleNotFound(deviceId, $0) } ?? HubError.deviceNotFound(deviceId) }
-        return try json(twinJSON(twin, deviceId: deviceId, moduleId: moduleId, identity: identity))
-    }
-
-    private func updateTwin(_ request: Request, _ context: BasicRequestContext, replace: Bool) async throws -> Response {
-        let deviceId = try device(context)
-        let moduleId = context.parameters.get("moduleId").map { PercentEncoding.decode($0) ?? $0 }
-        let body = try await request.body.collect(upTo: 64 * 1024)
-        guard let object = try? JSONDecoder().decode([String: JSONValue].self, from: Data(body.readableBytesView)) else {
-            throw HubError.badRequest("twin patch must be a JSON object such as {\"properties\":{\"desired\":{...}}}")
-        }
-        guard let identity = try await core.registry.identity(deviceId: deviceId, moduleId: moduleId) else {
-            throw moduleId.map { HubError.moduleNotFound(deviceId, $0) } ?? HubError.deviceNotFound(deviceId)
-        }
-        if let ifMatch = Self.ifMatch(request), ifMatch != "*",
-           let current = try await core.registry.twin(deviceId: deviceId, moduleId: moduleId), ifMatch != "\(current.version)" {
-            throw HubError.preconditionFailed("twin etag \(ifMatch) does not match the current \(current.version)")
-        }
-        var desired: [String: JSONValue]?
-        if case .object(let members)? = object["properties"]?["desired"] { desired = members }
-        var tags: [String: JSONValue]?
-        if case .object(let members)? = object["tags"] { tags = members }
-        let twin = try await core.updateTwin(deviceId: deviceId, moduleId: moduleId, desired: desired, tags: tags, replace: replace)
-        return try json(twinJSON(twin, deviceId: deviceId, moduleId: moduleId, identity: identity))
-    }
-
-    // MARK: Telemetry stream
-
-    private func telemetryStream(_ request: Request) -> Response {
-        let query = request.uri.queryParameters
-        let deviceId = query.get("deviceId").map { String($0) }
-        let moduleId = query.get("moduleId").map { String($0) }
-        let after = query.get("after", as: Int64.self) ?? request.headers[HTTPField.Name("Last-Event-ID")!].flatMap { Int64($0) }
-        let backlog = min(max(query.get("backlog", as: Int.self) ?? 0, 0), 10_000)
-        let telemetry = core.telemetry
-        let body = ResponseBody { writer in
-            // Subscribe first, then read the backlog, so nothing falls between the two.
-            let live = telemetry.subscribe(deviceId: deviceId, moduleId: moduleId)
-            var lastId = after ?? 0
-            if after != nil || backlog > 0 {
-                let old = try await telemetry.messages(deviceId: deviceId, moduleId: moduleId, afterId: after, limit: after != nil ? 10_000 : backlog)
-                for record in old {
-                    try await writer.write(Self.event(record))
-                    lastId = record.id
-                }
-            }
-            try await writer.write(ByteBuffer(string: ": connected\n\n"))
-            // One sequence of stored messages and heartbeats (nil), ended when the hub closes `live`.
-            let (events, eventSink) = AsyncStream.makeStream(of: StoredTelemetry?.self)
-            // Both feeders are children of this response: they end with it, whichever way it ends.
-            try await withThrowingTaskGroup(of: Void.self) { group in
-                group.addTask {
-                    for await record in live { eventSink.yield(record) }
-                    eventSink.finish()
-                }
-                group.addTask {
-                    while !Task.isCancelled {
-                        try? await Task.sleep(for: .seconds(15))
-                        eventSink.yield(nil)
-                    }
-                }
-                defer { group.cancelAll() }
-                for await item in events {
-                    if let record = item {
-                        guard record.id > lastId else { continue }
-                        lastId = record.id
-                        try await writer.write(Self.event(record))
-                    } else {
-                        try await writer.write(ByteBuffer(string: ": keep-alive\n\n"))
-                    }
-                }
-            }
-            try await writer.finish(nil)
-        }
-        return Response(
-            status: .ok,
-            headers: [.contentType: "text/event-stream", .cacheControl: "no-cache"],
-            body: body
-        )
-    }
-
-    private static func event(_ record: StoredTelemetry) -> ByteBuffer {
-        ByteBuffer(string: "id: \(record.id)\nevent: telemetry\ndata: \(record.jsonLine)\n\n")
-    }
-
-    // MARK: Helpers
-
-    private func device(_ context: BasicRequestContext) throws -> String {
+    func device(_ context: BasicRequestContext) throws -> String {
         let raw = try context.parameters.require("deviceId")
         return PercentEncoding.decode(raw) ?? raw
     }
 
-    private func module(_ context: BasicRequestContext) throws -> String {
+    func module(_ context: BasicRequestContext) throws -> String {
         let raw = try context.parameters.require("moduleId")
         return PercentEncoding.decode(raw) ?? raw
     }
 
-    private func json<T: Encodable>(_ value: T) throws -> Response {
+    func json<T: Encodable>(_ value: T) throws -> Response {
         let data = try JSONEncoder.sorted.encode(value)
         return Response(status: .ok, headers: [.contentType: "application/json; charset=utf-8"], body: .init(byteBuffer: ByteBuffer(bytes: data)))
     }
