@@ -1,4 +1,5 @@
 import Foundation
+import IoTHub
 import PrivateFiles
 import Verification
 
@@ -36,14 +37,14 @@ struct AppliedSettings: Codable, Sendable, Equatable {
     }
 
     /// The device twin's reported-properties patch for these settings.
-    var reportedPatch: Data {
-        var entry: [String: Any] = [
-            "requestsQueue": requestsQueue, "responsesContainer": responsesContainer, "model": model,
-            "drainingQueues": drainingQueues, "modelError": modelError ?? NSNull(),
-            "revision": revision ?? NSNull(), "moduleId": moduleId ?? NSNull(),
+    var reportedPatch: [String: JSONValue] {
+        var entry: [String: JSONValue] = [
+            "requestsQueue": .string(requestsQueue), "responsesContainer": .string(responsesContainer), "model": .string(model),
+            "drainingQueues": .array(drainingQueues.map { .string($0) }), "modelError": modelError.map { .string($0) } ?? .null,
+            "revision": revision.map { .int(Int64($0)) } ?? .null, "moduleId": moduleId.map { .string($0) } ?? .null,
         ]
-        if let appliedAt { entry["appliedAt"] = appliedAt.formatted(.iso8601) }
-        return (try? JSONSerialization.data(withJSONObject: ["agentSettings": entry], options: [.sortedKeys])) ?? Data("{}".utf8)
+        if let appliedAt { entry["appliedAt"] = .string(appliedAt.formatted(.iso8601)) }
+        return ["agentSettings": .object(entry)]
     }
 
     /// The settings stored in `directory`, or nil when there are none.

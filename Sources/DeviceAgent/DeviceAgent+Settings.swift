@@ -1,5 +1,6 @@
 import AzureStorage
 import Foundation
+import IoTHub
 import Verification
 import Vision
 
@@ -153,13 +154,13 @@ extension DeviceAgent {
     /// The device twin's reported properties: the settings in force, and the fingerprints of the
     /// secrets this agent holds, so that `edgefactor check frontend` can compare them with the
     /// front-end's and the module's without any secret leaving its machine.
-    var reportedState: Data {
-        var patch = ((try? JSONSerialization.jsonObject(with: applied.reportedPatch)) as? [String: Any]) ?? [:]
-        patch["camera"] = ["working": cameraWorking, "problem": cameraProblem ?? NSNull()] as [String: Any]
-        patch["secrets"] = [
-            "device": configuration.deviceSecret.fingerprint,
-            "modules": configuration.moduleSecrets.mapValues(\.fingerprint),
-        ]
-        return (try? JSONSerialization.data(withJSONObject: patch, options: [.sortedKeys])) ?? applied.reportedPatch
+    var reportedState: [String: JSONValue] {
+        var patch = applied.reportedPatch
+        patch["camera"] = .object(["working": .bool(cameraWorking), "problem": cameraProblem.map { .string($0) } ?? .null])
+        patch["secrets"] = .object([
+            "device": .string(configuration.deviceSecret.fingerprint),
+            "modules": .object(configuration.moduleSecrets.mapValues { .string($0.fingerprint) }),
+        ])
+        return patch
     }
 }

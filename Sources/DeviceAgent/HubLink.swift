@@ -20,7 +20,7 @@ actor HubLink {
     private let backlogBell = Doorbell()
     /// The latest reported-properties patch not yet accepted by the hub (each one is complete, so
     /// only the newest matters).
-    private var pendingReport: Data?
+    private var pendingReport: [String: JSONValue]?
     private(set) var isConnected = false
 
     init(connectionString: IoTHubConnectionString, options: HubClientOptions, logger: Logger, metrics: AgentMetrics) {
@@ -75,7 +75,7 @@ actor HubLink {
 
     /// Reports `patch` in the device twin's reported properties, now or once the hub is back;
     /// returns at once. A newer patch replaces one not yet sent.
-    func report(_ patch: Data) async {
+    func report(_ patch: [String: JSONValue]) async {
         pendingReport = patch
         backlogBell.ring()
     }

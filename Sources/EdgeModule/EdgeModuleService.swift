@@ -166,7 +166,7 @@ actor ModuleConnection {
             }
         }
         for await patch in updates {
-            await apply(Self.object(patch), client: client)
+            await apply(patch, client: client)
         }
     }
 
@@ -215,16 +215,15 @@ actor ModuleConnection {
     /// the settings it must use (it may have started with other ones).
     private func syncTwin(_ client: ModuleClient) async throws {
         let twin = try await client.getTwin()
-        var desired = Self.object(twin.desired)
-        desired["$version"] = twin.desiredVersion
+        var desired = twin.desired
+        desired["$version"] = .int(Int64(twin.desiredVersion))
         await apply(desired, client: client, announceAlways: true)
         _ = try await client.updateReportedProperties(handler.settings.reportedSnapshot)
         // Only a fingerprint: `edgefactor check frontend` compares it with the agent's.
-        let fingerprint = try JSONSerialization.data(withJSONObject: ["secret": configuration.moduleSecret.fingerprint])
-        _ = try await client.updateReportedProperties(fingerprint)
+        _ = try await client.updateReportedProperties(["secret": .string(configuration.moduleSecret.fingerprint)])
     }
 
-    private func apply(_ desired: [String: Any], client: ModuleClient, announceAlways: Bool = false) async {
+    private func apply(_ desired: [String: JSONValue], client: ModuleClient, announceAlways: Bool = false) async {
         var settings = handler.settings
         let before = settings
         var acks = settings.apply(desired: desired)
@@ -232,11 +231,11 @@ actor ModuleConnection {
             // A grant covers the device's own queue only: moving elsewhere needs a grant for it.
             acks.removeAll { $0.key == "requestsQueue" }
             acks.append(.init(
-                key: "requestsQueue", value: before.requestsQueue, accepted: false,
+                key: "requestsQueue", value: .string(before.requestsQueue), accepted: false,
                 description: "the module's storage grant does not cover queue \(settings.requestsQueue); kept \(before.requestsQueue) (issue a grant for the new queue, or give the module the account's connection string)"))
             settings.requestsQueue = before.requestsQueue
         }
-        let version = (desired["$version"] as? NSNumber)?.intValue
+        let version = desired["$version"]?.intValue
         if announceAlways || !settings.sameAgentSettings(as: before) {
             if let version {
                 await courier.send(settings, revision: version)
@@ -254,9 +253,5 @@ actor ModuleConnection {
         } catch {
             logger.warning("cannot report applied settings", metadata: ["error": "\(error)"])
         }
-    }
-
-    private static func object(_ data: Data) -> [String: Any] {
-        ((try? JSONSerialization.jsonObject(with: data)) as? [String: Any]) ?? [:]
     }
 }

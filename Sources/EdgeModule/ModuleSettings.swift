@@ -1,5 +1,6 @@
 import EdgeFactorSupport
 import Foundation
+import IoTHub
 import Verification
 
 /// The module's settings that the twin's desired properties can change at run time. The module
@@ -36,49 +37,49 @@ public struct ModuleSettings: Sendable, Equatable {
     /// acknowledgement shape: `{"value": …, "ac": 200|400, "av": version, "ad": "…"}`.
     struct Acknowledgement: Sendable {
         var key: String
-        var value: any Sendable
+        var value: JSONValue
         var accepted: Bool
         var description: String
     }
 
     /// Applies the known keys of a desired-properties document or patch; unknown keys (and `$…`
     /// metadata) are ignored. Returns one acknowledgement per known key present.
-    mutating func apply(desired: [String: Any]) -> [Acknowledgement] {
+    mutating func apply(desired: [String: JSONValue]) -> [Acknowledgement] {
         var acks: [Acknowledgement] = []
         func number(_ key: String) -> Double? {
-            (desired[key] as? NSNumber).map(\.doubleValue) ?? (desired[key] as? String).flatMap(Double.init)
+            desired[key]?.numberValue ?? desired[key]?.stringValue.flatMap(Double.init)
         }
         if desired["defaultThreshold"] != nil {
             if let value = number("defaultThreshold"), value.isFinite, (1...100).contains(value) {
                 defaultThreshold = value
-                acks.append(.init(key: "defaultThreshold", value: value, accepted: true, description: "applied"))
+                acks.append(.init(key: "defaultThreshold", value: .double(value), accepted: true, description: "applied"))
             } else {
-                acks.append(.init(key: "defaultThreshold", value: defaultThreshold, accepted: false, description: "must be a number from 1 to 100; kept \(defaultThreshold)"))
+                acks.append(.init(key: "defaultThreshold", value: .double(defaultThreshold), accepted: false, description: "must be a number from 1 to 100; kept \(defaultThreshold)"))
             }
         }
         if desired["requestLifetimeSeconds"] != nil {
             if let value = number("requestLifetimeSeconds"), value.isFinite, (1...VerificationRequest.maximumLifetime).contains(value) {
                 requestLifetime = value
-                acks.append(.init(key: "requestLifetimeSeconds", value: value, accepted: true, description: "applied"))
+                acks.append(.init(key: "requestLifetimeSeconds", value: .double(value), accepted: true, description: "applied"))
             } else {
-                acks.append(.init(key: "requestLifetimeSeconds", value: requestLifetime, accepted: false, description: "must be 1 to \(Int(VerificationRequest.maximumLifetime)) seconds; kept \(requestLifetime)"))
+                acks.append(.init(key: "requestLifetimeSeconds", value: .double(requestLifetime), accepted: false, description: "must be 1 to \(Int(VerificationRequest.maximumLifetime)) seconds; kept \(requestLifetime)"))
             }
         }
         for (key, keyPath) in [("requestsQueue", \ModuleSettings.requestsQueue), ("responsesContainer", \ModuleSettings.responsesContainer)] {
             guard desired[key] != nil else { continue }
-            if let value = desired[key] as? String, AgentSettings.isValidStorageName(value) {
+            if let value = desired[key]?.stringValue, AgentSettings.isValidStorageName(value) {
                 self[keyPath: keyPath] = value
-                acks.append(.init(key: key, value: value, accepted: true, description: "applied"))
+                acks.append(.init(key: key, value: .string(value), accepted: true, description: "applied"))
             } else {
-                acks.append(.init(key: key, value: self[keyPath: keyPath], accepted: false, description: "must be 3–63 lowercase letters, digits and single hyphens; kept \(self[keyPath: keyPath])"))
+                acks.append(.init(key: key, value: .string(self[keyPath: keyPath]), accepted: false, description: "must be 3–63 lowercase letters, digits and single hyphens; kept \(self[keyPath: keyPath])"))
             }
         }
         if desired["model"] != nil {
-            if let value = desired["model"] as? String, AgentSettings.isValidModelName(value) {
+            if let value = desired["model"]?.stringValue, AgentSettings.isValidModelName(value) {
                 model = value
-                acks.append(.init(key: "model", value: value, accepted: true, description: "applied"))
+                acks.append(.init(key: "model", value: .string(value), accepted: true, description: "applied"))
             } else {
-                acks.append(.init(key: "model", value: model, accepted: false, description: "must be 1–100 letters, digits, '-', '_' or '.', not starting with '.'; kept \(model)"))
+                acks.append(.init(key: "model", value: .string(model), accepted: false, description: "must be 1–100 letters, digits, '-', '_' or '.', not starting with '.'; kept \(model)"))
             }
         }
         return acks
@@ -90,27 +91,26 @@ public struct ModuleSettings: Sendable, Equatable {
     }
 
     /// The reported-properties patch for a set of acknowledgements at desired version `version`.
-    static func reportedPatch(_ acks: [Acknowledgement], version: Int?) -> Data {
-        var patch: [String: Any] = [:]
+    static func reportedPatch(_ acks: [Acknowledgement], version: Int?) -> [String: JSONValue] {
+        var patch: [String: JSONValue] = [:]
         for ack in acks {
-            var entry: [String: Any] = ["value": ack.value, "ac": ack.accepted ? 200 : 400, "ad": ack.description]
-            if let version { entry["av"] = version }
-            patch[ack.key] = entry
+            var entry: [String: JSONValue] = ["value": ack.value, "ac": .int(ack.accepted ? 200 : 400), "ad": .string(ack.description)]
+            if let version { entry["av"] = .int(Int64(version)) }
+            patch[ack.key] = .object(entry)
         }
-        return (try? JSONSerialization.data(withJSONObject: patch, options: [.sortedKeys])) ?? Data("{}".utf8)
+        return patch
     }
 
     /// The full settings as a reported-properties patch (sent once after connecting).
-    var reportedSnapshot: Data {
-        let patch: [String: Any] = [
-            "settings": [
-                "defaultThreshold": defaultThreshold,
-                "requestLifetimeSeconds": requestLifetime,
-                "requestsQueue": requestsQueue,
-                "responsesContainer": responsesContainer,
-                "model": model,
-            ]
+    var reportedSnapshot: [String: JSONValue] {
+        [
+            "settings": .object([
+                "defaultThreshold": .double(defaultThreshold),
+                "requestLifetimeSeconds": .double(requestLifetime),
+                "requestsQueue": .string(requestsQueue),
+                "responsesContainer": .string(responsesContainer),
+                "model": .string(model),
+            ])
         ]
-        return (try? JSONSerialization.data(withJSONObject: patch, options: [.sortedKeys])) ?? Data("{}".utf8)
     }
 }

@@ -115,14 +115,13 @@ actor SettingsCourier {
     private func report(_ delivery: Delivery, error: String?) async {
         guard let reporter else { return }
         let settings = delivery.settings
-        let entry: [String: Any] = [
-            "revision": settings.revision, "requestsQueue": settings.requestsQueue,
-            "responsesContainer": settings.responsesContainer, "model": settings.model,
-            "delivered": error == nil, "queues": delivery.queues,
-            "error": error.map { "storage did not take the settings (\($0)); retrying" } ?? NSNull(),
+        let entry: [String: JSONValue] = [
+            "revision": .int(Int64(settings.revision)), "requestsQueue": .string(settings.requestsQueue),
+            "responsesContainer": .string(settings.responsesContainer), "model": .string(settings.model),
+            "delivered": .bool(error == nil), "queues": .array(delivery.queues.map { .string($0) }),
+            "error": error.map { .string("storage did not take the settings (\($0)); retrying") } ?? .null,
         ]
-        guard let patch = try? JSONSerialization.data(withJSONObject: ["agentSettings": entry], options: [.sortedKeys]) else { return }
-        do { _ = try await reporter.updateReportedProperties(patch) } catch {
+        do { _ = try await reporter.updateReportedProperties(["agentSettings": .object(entry)]) } catch {
             logger.warning("cannot report the agent settings' delivery", metadata: ["error": "\(error)"])
         }
     }

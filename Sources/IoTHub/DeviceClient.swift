@@ -44,10 +44,10 @@ public actor DeviceClient {
     public func getTwin() async throws -> TwinDocument { try await session.getTwin() }
 
     /// Merges `patch` (a JSON object; `null` members delete) into the reported properties; returns the new version.
-    public func updateReportedProperties(_ patch: Data) async throws -> Int {
+    public func updateReportedProperties(_ patch: [String: JSONValue]) async throws -> Int {
         try await session.updateReportedProperties(patch)
     }
 
     /// Desired-property patches as they arrive (JSON objects including `$version`).
-    public func desiredPropertyUpdates() async -> AsyncStream<Data> { await session.desiredPropertyUpdates() }
+    public func desiredPropertyUpdates() async -> AsyncStream<[String: JSONValue]> { await session.desiredPropertyUpdates() }
 }

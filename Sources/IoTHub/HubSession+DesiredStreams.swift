@@ -6,13 +6,13 @@ extension HubSession {
     /// consumer drops removes itself synchronously in `onTermination`, without a task hopping
     /// back onto the actor.
     final class DesiredStreams: Sendable {
-        private let table = Mutex<[UUID: AsyncStream<Data>.Continuation]>([:])
+        private let table = Mutex<[UUID: AsyncStream<[String: JSONValue]>.Continuation]>([:])
 
         var isEmpty: Bool { table.withLock { $0.isEmpty } }
 
         /// A new stream; it leaves the table when its consumer stops or ``finishAll()`` ends it.
-        func makeStream() -> AsyncStream<Data> {
-            let (stream, continuation) = AsyncStream.makeStream(of: Data.self, bufferingPolicy: .bufferingNewest(256))
+        func makeStream() -> AsyncStream<[String: JSONValue]> {
+            let (stream, continuation) = AsyncStream.makeStream(of: [String: JSONValue].self, bufferingPolicy: .bufferingNewest(256))
             let id = UUID()
             continuation.onTermination = { [weak self] _ in
                 _ = self?.table.withLock { $0.removeValue(forKey: id) }
@@ -21,7 +21,7 @@ extension HubSession {
             return stream
         }
 
-        func yield(_ patch: Data) {
+        func yield(_ patch: [String: JSONValue]) {
             // Yielded outside the lock: a terminating stream's onTermination takes it again.
             let continuations = table.withLock { Array($0.values) }
             for continuation in continuations { continuation.yield(patch) }

@@ -424,8 +424,12 @@ actor HubSession {
             case .stored, .ignored: break
             }
         } else if topic.hasPrefix("$iothub/twin/PATCH/properties/desired/") {
+            guard let patch = JSONValue.object(from: body) else {
+                logger.warning("ignoring a desired-properties patch that is not a JSON object")
+                return
+            }
             if let version = query["version"].flatMap({ Int($0) }) { state.desiredVersion = version }
-            desiredStreams.yield(body)
+            desiredStreams.yield(patch)
         } else {
             logger.debug("ignoring message on \(topic)")
         }
@@ -559,11 +563,9 @@ actor HubSession {
         return twin
     }
 
-    func updateReportedProperties(_ patch: Data) async throws -> Int {
-        guard (try? JSONSerialization.jsonObject(with: patch)) is [String: Any] else {
-            throw IoTHubConfigurationError("a reported-properties patch must be a JSON object")
-        }
-        let response = try await twinRequest(topic: IoTHubTopic.reportedPatch, body: patch, operation: "reported properties PATCH")
+    func updateReportedProperties(_ patch: [String: JSONValue]) async throws -> Int {
+        let response = try await twinRequest(
+            topic: IoTHubTopic.reportedPatch, body: JSONValue.data(of: patch), operation: "reported properties PATCH")
         guard (200..<300).contains(response.status) else {
             throw IoTHubClientError.twinRequestFailed(status: response.status, body: String(decoding: response.body, as: UTF8.self))
         }
@@ -571,7 +573,7 @@ actor HubSession {
         return version
     }
 
-    func desiredPropertyUpdates() async -> AsyncStream<Data> {
+    func desiredPropertyUpdates() async -> AsyncStream<[String: JSONValue]> {
         let stream = desiredStreams.makeStream()
         do {
             try await ensureSubscribed(IoTHubTopic.desiredPatchSubscription)

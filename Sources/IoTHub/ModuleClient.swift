@@ -85,9 +85,9 @@ public actor ModuleClient {
 
     public func getTwin() async throws -> TwinDocument { try await session.getTwin() }
 
-    public func updateReportedProperties(_ patch: Data) async throws -> Int {
+    public func updateReportedProperties(_ patch: [String: JSONValue]) async throws -> Int {
         try await session.updateReportedProperties(patch)
     }
 
-    public func desiredPropertyUpdates() async -> AsyncStream<Data> { await session.desiredPropertyUpdates() }
+    public func desiredPropertyUpdates() async -> AsyncStream<[String: JSONValue]> { await session.desiredPropertyUpdates() }
 }

@@ -1,4 +1,5 @@
 import Foundation
+import IoTHub
 import Testing
 
 @testable import EdgeModule
@@ -14,13 +15,11 @@ import Testing
         let text = try String(contentsOf: Self.manifest, encoding: .utf8)
             // The deployment tools substitute ${…} from the environment; use a valid device id.
             .replacingOccurrences(of: "${EDGEFACTOR_DEVICE_ID}", with: "camera-01")
-        let document = try #require(try JSONSerialization.jsonObject(with: Data(text.utf8)) as? [String: Any])
-        let content = try #require(document["modulesContent"] as? [String: Any])
-        let desired = try #require((content["edgefactor"] as? [String: Any])?["properties.desired"] as? [String: Any])
+        let document = try #require(JSONValue.object(from: Data(text.utf8)))
+        let desired = try #require(document["modulesContent"]?["edgefactor"]?["properties.desired"]?.objectValue)
 
         // Every setting the module reports is one it applies from the twin.
-        let snapshot = try #require(try JSONSerialization.jsonObject(with: ModuleSettings().reportedSnapshot) as? [String: Any])
-        let known = Set(try #require(snapshot["settings"] as? [String: Any]).keys)
+        let known = Set(try #require(ModuleSettings().reportedSnapshot["settings"]?.objectValue).keys)
         #expect(Set(desired.keys) == known)
 
         var settings = ModuleSettings()

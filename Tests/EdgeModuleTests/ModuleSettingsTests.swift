@@ -21,10 +21,10 @@ import Verification
         #expect(acks.filter { !$0.accepted }.map(\.key) == ["requestsQueue"])
 
         let patch = ModuleSettings.reportedPatch(acks, version: 7)
-        let object = try #require(try JSONSerialization.jsonObject(with: patch) as? [String: [String: Any]])
-        #expect(object["requestsQueue"]?["ac"] as? Int == 400)
-        #expect(object["defaultThreshold"]?["ac"] as? Int == 200)
-        #expect(object["defaultThreshold"]?["av"] as? Int == 7)
+        #expect(patch["requestsQueue"]?["ac"] == 400)
+        #expect(patch["defaultThreshold"]?["ac"] == 200)
+        #expect(patch["defaultThreshold"]?["av"] == 7)
+        #expect(patch["defaultThreshold"]?["value"] == 85.0)
     }
 
     @Test func outOfRangeNumbersAreRefused() {

@@ -72,9 +72,8 @@ import TestSupport
             try await client.connect()
             let twin = try await client.getTwin()
             #expect(twin.desiredVersion == 1 && twin.reportedVersion == 1)
-            #expect(try await client.updateReportedProperties(Data(#"{"fw":"1.0","nested":{"a":1,"b":2}}"#.utf8)) == 2)
-            #expect(try await client.updateReportedProperties(Data(#"{"nested":{"a":null}}"#.utf8)) == 3)
-            await #expect(throws: IoTHubConfigurationError.self) { _ = try await client.updateReportedProperties(Data("[1]".utf8)) }
+            #expect(try await client.updateReportedProperties(["fw": .string("1.0"), "nested": .object(["a": .int(1), "b": .int(2)])]) == 2)
+            #expect(try await client.updateReportedProperties(["nested": .object(["a": .null])]) == 3)
 
             let service = hub.serviceClient()
             let serviceTwin = try await service.getTwin(deviceId: "d1")
@@ -85,8 +84,7 @@ import TestSupport
             #expect(updated.desiredVersion == 2)
             var iterator = updates.makeAsyncIterator()
             let patch = try #require(await iterator.next())
-            let object = try JSONDecoder().decode([String: JSONValue].self, from: patch)
-            #expect(object == ["interval": .int(5), "$version": .int(2)])
+            #expect(patch == ["interval": .int(5), "$version": .int(2)])
             #expect(try await client.getTwin().decodeDesired(as: [String: JSONValue].self)["interval"] == .int(5))
             await client.close()
         }

@@ -69,7 +69,7 @@ import Testing
                     options: HubClientOptions(trustRootsPEM: hub.caCertificatePEM))
                 await module.onMethod { _ in .json(200, ["ok": true]) }
                 try await module.connect()
-                _ = try await module.updateReportedProperties(Data(#"{"reached":true}"#.utf8))
+                _ = try await module.updateReportedProperties(["reached": .bool(true)])
                 #expect(try await ping(hub, deviceId: "edge-port", moduleId: connectionString.moduleId ?? "") == 200)
                 await module.close()
             }
