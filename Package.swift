@@ -14,7 +14,8 @@ let strict: [SwiftSetting] = [
 
 let package = Package(
     name: "EdgeFactor",
-    platforms: [.macOS(.v14)],
+    // macOS 15: swift-configuration's minimum (the CLI reads its settings through it).
+    platforms: [.macOS(.v15)],
     products: [
         .executable(name: "edgefactor", targets: ["EdgeFactorCLI"]),
         .executable(name: "edgefactor-bench", targets: ["Benchmarks"]),
@@ -40,6 +41,7 @@ let package = Package(
         .package(url: "https://github.com/hummingbird-project/hummingbird-auth.git", from: "2.0.0"),
         .package(url: "https://github.com/hummingbird-project/swift-mustache.git", from: "2.0.0"),
         .package(url: "https://github.com/groue/GRDB.swift.git", from: "7.0.0"),
+        .package(url: "https://github.com/apple/swift-configuration", from: "1.4.0"),
     ],
     targets: [
         // MARK: Foundations
@@ -246,12 +248,19 @@ let package = Package(
         ),
 
         // MARK: Wiring
+        // The CLI's settings: flags, then EDGEFACTOR_* (and the other historical) variables, then a
+        // JSON file, read once per command (docs/configuration.md). A library so that tests import it.
+        .target(
+            name: "CLISettings",
+            dependencies: [.product(name: "Configuration", package: "swift-configuration")],
+            swiftSettings: strict
+        ),
         .executableTarget(
             name: "EdgeFactorCLI",
             dependencies: [
                 "EdgeFactorSupport",
                 "AzureStorage", "IoTHub", "Vision", "Verification", "PrivateFiles", "ListenerSafety", "Observability",
-                "StorageService", "HubService", "EdgeModule", "DeviceAgent", "FrontEnd",
+                "StorageService", "HubService", "EdgeModule", "DeviceAgent", "FrontEnd", "CLISettings",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
@@ -320,6 +329,7 @@ let package = Package(
                 .product(name: "Logging", package: "swift-log"),
             ]
         ),
+        .testTarget(name: "CLISettingsTests", dependencies: ["CLISettings"]),
         .testTarget(name: "VisionTests", dependencies: ["Vision", "TestSupport"]),
         .testTarget(name: "VerificationTests", dependencies: ["Verification", "TestSupport"]),
         .testTarget(

@@ -105,6 +105,8 @@ struct AgentCommand: AsyncParsableCommand {
 
     @OptionGroup var logging: EdgeLogOptions
 
+    @OptionGroup var config: ConfigOption
+
     func validate() throws {
         for (name, option) in [(requestsQueue, "--requests-queue"), (deadLetterQueue, "--dead-letter-queue"), (responsesContainer, "--responses-container")] {
             if let name, !AgentSettings.isValidStorageName(name) {
@@ -160,7 +162,8 @@ struct AgentCommand: AsyncParsableCommand {
     /// The agent's configuration from these options, and the model given with --model (nil: the
     /// configured one, loaded by the agent). Shared with `edgefactor check agent`.
     func configuration(logger: Logger) async throws -> (DeviceAgentConfiguration, ImageClassifier?) {
-        let store = connections.secrets
+        let settings = try await config.settings(connections.settingFlags)
+        let store = connections.secrets(settings)
         let deviceSecret = try deviceSecretFile.map { try SharedSecret(contentsOf: URL(fileURLWithPath: $0)) }
             ?? store.read(.init(deviceId: connections.deviceId, moduleId: nil))
         var moduleSecrets: [String: SharedSecret] = [:]
@@ -171,9 +174,9 @@ struct AgentCommand: AsyncParsableCommand {
         }
         if moduleSecrets.isEmpty { moduleSecrets = try store.moduleSecrets(of: connections.deviceId) }
 
-        var (hub, hubOptions) = try await connections.hub(moduleId: nil)
+        var (hub, hubOptions) = try await connections.hub(moduleId: nil, settings: settings)
         hubOptions.logger = logger
-        let storage = try connections.storageAccess(for: .init(deviceId: connections.deviceId))
+        let storage = try connections.storageAccess(for: .init(deviceId: connections.deviceId), settings: settings)
         var configuration = DeviceAgentConfiguration(
             hub: hub, hubOptions: hubOptions, access: storage.access, deviceSecret: deviceSecret,
             moduleSecrets: moduleSecrets, camera: camera,
@@ -192,7 +195,7 @@ struct AgentCommand: AsyncParsableCommand {
         configuration.previewEndpoint = try Self.endpoint(previewAddress, option: "--preview-address")
         configuration.healthListenerLimits = ListenerLimits(
             headerTimeout: .seconds(healthHeaderTimeout), idleTimeout: .seconds(healthIdleTimeout), maximumConnections: healthMaxConnections)
-        let home = VisionHome.directory()
+        let home = VisionHome.directory(home: settings.home)
         configuration.modelsDirectory = URL(fileURLWithPath: modelsDir ?? home + "/models", isDirectory: true)
         configuration.stateDirectory = URL(fileURLWithPath: stateDir ?? home + "/agent/" + connections.deviceId, isDirectory: true)
         var classifier: ImageClassifier?

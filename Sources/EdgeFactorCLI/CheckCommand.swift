@@ -77,14 +77,16 @@ struct CheckFrontend: AsyncParsableCommand {
 
     @OptionGroup var store: FrontendDatabaseOptions
     @OptionGroup var devices: DeviceReachOptions
+    @OptionGroup var config: ConfigOption
 
     func run() async throws {
         let checks: [SystemCheck]
         do {
-            let database = try store.open()
+            let settings = try await config.settings(devices.settingFlags)
+            let database = try store.open(settings)
             let boxes = try await UserStore(database: database).devices()
-            let hub = try HubTarget.serviceClient(connectionString: devices.hubConnectionString, caFile: devices.hubCaFile, dataDir: devices.hubDataDir)
-            checks = await FrontEndCheck.run(hub: hub, storage: try devices.storage(), secrets: devices.secrets, devices: boxes)
+            let hub = try HubTarget.serviceClient(settings, caFile: devices.hubCaFile, dataDir: devices.hubDataDir)
+            checks = await FrontEndCheck.run(hub: hub, storage: try devices.storage(settings), secrets: devices.secrets(settings), devices: boxes)
         } catch {
             try CheckCommand.configurationFailure(error, part: "front-end")
         }

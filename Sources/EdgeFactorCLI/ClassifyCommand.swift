@@ -27,6 +27,7 @@ struct ClassifyCommand: AsyncParsableCommand {
 
     @OptionGroup var model: ClassifierOptions
     @OptionGroup var source: SourceOptions
+    @OptionGroup var config: ConfigOption
 
     @Option(help: "Classes to print per frame.")
     var topk = 5
@@ -52,7 +53,8 @@ struct ClassifyCommand: AsyncParsableCommand {
     }
 
     func run() async throws {
-        let classifier = try model.makeClassifier()
+        let settings = try await config.settings(model.settingFlags)
+        let classifier = try model.makeClassifier(settings)
         let modelName = URL(fileURLWithPath: classifier.configuration.modelPath).deletingPathExtension().lastPathComponent
         if !quiet {
             print("model: \(modelName) (\(classifier.configuration.modelPath), sha256 \(classifier.identity.shortDigest)…; \(classifier.input) -> \(classifier.output), \(classifier.labels.count) classes)")

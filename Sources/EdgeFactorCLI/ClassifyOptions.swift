@@ -1,4 +1,5 @@
 import ArgumentParser
+import CLISettings
 import Foundation
 import Vision
 
@@ -59,6 +60,9 @@ struct ClassifierOptions: ParsableArguments {
     @Option(help: "Path of libonnxruntime.so (default: EDGEFACTOR_ORT_LIBRARY, $EDGEFACTOR_HOME/runtime, system).")
     var runtimeLibrary: String?
 
+    /// `--runtime-library`, as a setting.
+    var settingFlags: SettingFlags { [.runtimeLibrary: runtimeLibrary] }
+
     func validate() throws {
         guard threads >= 0 else { throw ValidationError("--threads must be 0 or more.") }
         guard ExecutionProvider(provider) != nil else { throw ValidationError("--provider must be cpu, cuda[:N] or tensorrt[:N].") }
@@ -80,15 +84,17 @@ struct ClassifierOptions: ParsableArguments {
         return values.count == 3 ? values : nil
     }
 
-    func makeClassifier() throws -> ImageClassifier {
+    /// The classifier: models named by name are in the settings' home's `models`; the runtime is
+    /// the settings' (the option, EDGEFACTOR_ORT_LIBRARY or the configuration file), else searched.
+    func makeClassifier(_ settings: EdgeFactorSettings) throws -> ImageClassifier {
         var configuration: ClassifierConfiguration
         if let model, ModelDirectory.isModelName(model) {
-            configuration = try ModelDirectory.standard().configuration(for: model)
+            configuration = try ModelDirectory.standard(home: settings.home).configuration(for: model)
             if let labels { configuration.labelsPath = labels }
         } else if let model {
             configuration = ClassifierConfiguration(modelPath: model, labelsPath: labels)
         } else {
-            configuration = try ClassifierConfiguration.defaultModel()
+            configuration = try ClassifierConfiguration.defaultModel(home: settings.home)
             if let labels { configuration.labelsPath = labels }
         }
         configuration.inputName = inputBlob
@@ -97,7 +103,7 @@ struct ClassifierOptions: ParsableArguments {
         configuration.outputActivation = OutputActivation(rawValue: activation) ?? .automatic
         configuration.session = SessionOptions(threads: threads, optimization: GraphOptimization(rawValue: optimization) ?? .all,
                                                provider: ExecutionProvider(provider) ?? .cpu)
-        configuration.runtimeLibrary = runtimeLibrary
+        configuration.runtimeLibrary = settings.runtimeLibrary
         let classifier = try ImageClassifier(configuration: configuration)
         var preprocessing = classifier.preprocessing
         var changed = false

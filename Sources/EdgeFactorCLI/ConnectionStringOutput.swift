@@ -1,4 +1,5 @@
 import ArgumentParser
+import CLISettings
 import Foundation
 import HubService
 import IoTHub
@@ -20,8 +21,8 @@ struct ConnectionStringOutput: ParsableArguments {
 
     /// `connectionString` with the port added where the client dials: on `GatewayHostName` when
     /// there is one, else on `HostName`.
-    func finish(_ connectionString: IoTHubConnectionString, target: HubTarget) -> IoTHubConnectionString {
-        guard let port = mqttPort ?? target.localMQTTPort(), port != 8883 else { return connectionString }
+    func finish(_ connectionString: IoTHubConnectionString, target: HubTarget, settings: EdgeFactorSettings) -> IoTHubConnectionString {
+        guard let port = mqttPort ?? target.localMQTTPort(settings), port != 8883 else { return connectionString }
         var result = connectionString
         if let gateway = result.gatewayHostNameWithoutPort {
             result.gatewayHostName = "\(gateway):\(port)"
@@ -34,10 +35,10 @@ struct ConnectionStringOutput: ParsableArguments {
 
 extension HubTarget {
     /// The MQTT-over-TLS port of the local hub described by hub.json, when the admin verbs talk to
-    /// it (no service connection string given); `nil` otherwise.
-    func localMQTTPort() -> Int? {
-        guard connectionString == nil, ProcessInfo.processInfo.environment["IOTHUB_CONNECTION_STRING"] == nil else { return nil }
-        let directory = dataDir.map { URL(fileURLWithPath: $0) } ?? HubConfiguration.defaultDataDirectory
+    /// it (no service connection string given: no option, variable or file entry); `nil` otherwise.
+    func localMQTTPort(_ settings: EdgeFactorSettings) -> Int? {
+        guard settings.serviceConnectionString == nil else { return nil }
+        let directory = dataDir.map { URL(fileURLWithPath: $0) } ?? HubConfiguration.defaultDataDirectory(home: settings.home)
         return (try? HubDescription.read(from: directory))?.mqttTLSPort
     }
 }

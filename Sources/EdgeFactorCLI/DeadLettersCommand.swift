@@ -1,5 +1,6 @@
 import ArgumentParser
 import AzureStorage
+import CLISettings
 import Foundation
 import FrontEnd
 import Verification
@@ -44,11 +45,12 @@ struct DeadLettersCommand: AsyncParsableCommand {
         /// The requests queue's name: the option, else the device's own.
         var requestsQueueName: String { requestsQueue ?? DeviceStorageNames(deviceId: deviceId).requestsQueue }
 
-        func storage() throws -> StorageConnectionString { try StorageOption.resolve(storageConnectionString, caFile: storageCaFile) }
+        /// `--storage-connection-string` and `--storage-ca-file`, as settings.
+        var settingFlags: SettingFlags { StorageOption.flags(connectionString: storageConnectionString, caFile: storageCaFile) }
 
         /// The two queues, through the front-end's `DeadLetterQueue` (the admin page uses it too).
-        func queue() throws -> DeadLetterQueue {
-            DeadLetterQueue(account: try storage(), deviceId: deviceId, deadLetterQueue: deadLetterQueue, requestsQueue: requestsQueue)
+        func queue(_ settings: EdgeFactorSettings) throws -> DeadLetterQueue {
+            DeadLetterQueue(account: try StorageOption.resolve(settings), deviceId: deviceId, deadLetterQueue: deadLetterQueue, requestsQueue: requestsQueue)
         }
     }
 
@@ -56,9 +58,11 @@ struct DeadLettersCommand: AsyncParsableCommand {
         static let configuration = CommandConfiguration(abstract: "Show dead-lettered requests (up to 32, the most a queue peek returns), oldest first.")
         @OptionGroup var queues: Queues
         @Flag(help: "One JSON object per line: id (to requeue), the agent's record, and the original text.") var json = false
+        @OptionGroup var config: ConfigOption
 
         func run() async throws {
-            guard let (letters, total) = try await queues.queue().list() else {
+            let settings = try await config.settings(queues.settingFlags)
+            guard let (letters, total) = try await queues.queue(settings).list() else {
                 if !json { print("no dead-letter queue \(queues.deadLetterQueueName): the agent has not dead-lettered anything") }
                 return
             }
@@ -87,13 +91,15 @@ struct DeadLettersCommand: AsyncParsableCommand {
         @Argument(help: "Ids from `dead-letters list` (the dead-letter message's id, or the original message's).") var ids: [String] = []
         @Flag(help: "Requeue every dead-lettered request.") var all = false
         @OptionGroup var queues: Queues
+        @OptionGroup var config: ConfigOption
 
         func validate() throws {
             guard all != !ids.isEmpty else { throw ValidationError("name the ids to requeue, or pass --all (not both)") }
         }
 
         func run() async throws {
-            let result = try await queues.queue().requeue(ids: all ? nil : Set(ids))
+            let settings = try await config.settings(queues.settingFlags)
+            let result = try await queues.queue(settings).requeue(ids: all ? nil : Set(ids))
             for id in result.notRecords { FileHandle.standardError.write(Data("\(id): not an agent record, left in place\n".utf8)) }
             for letter in result.moved { print("requeued \(letter.id) (\(letter.reason ?? "?")) on \(queues.requestsQueueName)") }
             if !result.missing.isEmpty {

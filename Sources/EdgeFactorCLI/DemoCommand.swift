@@ -61,6 +61,8 @@ struct DemoCommand: AsyncParsableCommand {
     @Option(help: "Log format: text or json (one JSON object per line), on standard error.")
     var logFormat = "text"
 
+    @OptionGroup var config: ConfigOption
+
     func validate() throws {
         guard Logger.Level(rawValue: logLevel) != nil else {
             throw ValidationError("--log-level must be one of trace, debug, info, notice, warning, error, critical")
@@ -72,13 +74,14 @@ struct DemoCommand: AsyncParsableCommand {
 
     func run() async throws {
         let logger = EdgeLogOptions.bootstrap(label: "edgefactor.demo", level: Logger.Level(rawValue: logLevel) ?? .notice, json: logFormat == "json")
-        let layout = DemoLayout(dataDir: dataDir)
+        let settings = try await config.settings()
+        let layout = DemoLayout(dataDir: dataDir, home: settings.home)
         try layout.create()
 
         // The model first: without it there is nothing to demonstrate.
         let classifier: ImageClassifier
         do {
-            classifier = try ImageClassifier(configuration: ClassifierConfiguration.defaultModel())
+            classifier = try ImageClassifier(configuration: ClassifierConfiguration.defaultModel(home: settings.home))
         } catch {
             throw ValidationError("cannot load the default model: \(error)\nRun scripts/setup.sh, which installs ONNX Runtime and converts the model.")
         }

@@ -8,10 +8,10 @@ struct DemoLayout {
     /// The demo's own state.
     let root: URL
 
-    init(dataDir: String?) {
-        let environment = ProcessInfo.processInfo.environment["EDGEFACTOR_HOME"].flatMap { $0.isEmpty ? nil : $0 }
-        home = URL(fileURLWithPath: environment ?? "var", isDirectory: true)
-        root = dataDir.map { URL(fileURLWithPath: $0, isDirectory: true) } ?? home.appendingPathComponent("demo", isDirectory: true)
+    /// `home`: the settings' (EDGEFACTOR_HOME), nil for `./var`.
+    init(dataDir: String?, home: String?) {
+        self.home = URL(fileURLWithPath: home ?? "var", isDirectory: true)
+        root = dataDir.map { URL(fileURLWithPath: $0, isDirectory: true) } ?? self.home.appendingPathComponent("demo", isDirectory: true)
     }
 
     var storage: URL { root.appendingPathComponent("storage", isDirectory: true) }

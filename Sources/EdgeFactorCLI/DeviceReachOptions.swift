@@ -1,5 +1,6 @@
 import ArgumentParser
 import AzureStorage
+import CLISettings
 import Foundation
 import FrontEnd
 import Logging
@@ -35,25 +36,34 @@ struct DeviceReachOptions: ParsableArguments {
         }
     }
 
-    /// The storage account: the option, else $AZURE_STORAGE_CONNECTION_STRING, else the built-in
-    /// storage's development account.
-    func storage() throws -> StorageConnectionString { try StorageOption.resolve(storageConnectionString, caFile: storageCaFile) }
+    /// `--hub-connection-string`, `--storage-connection-string` and `--storage-ca-file`, as settings.
+    var settingFlags: SettingFlags {
+        StorageOption.flags(connectionString: storageConnectionString, caFile: storageCaFile)
+            .merging([.serviceConnectionString: hubConnectionString]) { option, _ in option }
+    }
+
+    /// The storage account: the option, else $AZURE_STORAGE_CONNECTION_STRING, else the
+    /// configuration file's, else the built-in storage's development account.
+    func storage(_ settings: EdgeFactorSettings) throws -> StorageConnectionString { try StorageOption.resolve(settings) }
 
     /// The hub's service API and the results container, as the front-end reaches them.
-    func backend() throws -> AzureVerificationBackend {
-        let hub = try HubTarget.serviceClient(connectionString: hubConnectionString, caFile: hubCaFile, dataDir: hubDataDir, dataDirOption: "--hub-data-dir", connectionOption: "--hub-connection-string")
-        let storage = try storage()
+    func backend(_ settings: EdgeFactorSettings) throws -> AzureVerificationBackend {
+        let hub = try HubTarget.serviceClient(settings, caFile: hubCaFile, dataDir: hubDataDir, dataDirOption: "--hub-data-dir", connectionOption: "--hub-connection-string")
+        let storage = try storage(settings)
         guard let container else { return AzureVerificationBackend(hub: hub, storage: storage) }
         return AzureVerificationBackend(hub: hub, container: BlobContainerClient(connectionString: storage, containerName: container), storage: storage)
     }
 
-    var secrets: Verification.SecretsStore { Verification.SecretsStore(directory: secretsDir) }
+    /// `--secrets-dir`, else the settings' home's `secrets`.
+    func secrets(_ settings: EdgeFactorSettings) -> Verification.SecretsStore {
+        Verification.SecretsStore(directory: secretsDir, home: settings.home)
+    }
 
     /// The enroller the front-end uses, over these connections.
-    func enroller(objects: ObjectStore, settings: ObjectSettings = ObjectSettings()) throws -> ObjectEnroller {
-        let backend = try backend()
+    func enroller(_ config: EdgeFactorSettings, objects: ObjectStore, settings: ObjectSettings = ObjectSettings()) throws -> ObjectEnroller {
+        let backend = try backend(config)
         var logger = Logger(label: "edgefactor.users")
         logger.logLevel = .warning
-        return ObjectEnroller(backend: backend, secrets: secrets, objects: objects, settings: settings, logger: logger)
+        return ObjectEnroller(backend: backend, secrets: secrets(config), objects: objects, settings: settings, logger: logger)
     }
 }

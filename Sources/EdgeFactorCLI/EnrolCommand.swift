@@ -44,6 +44,7 @@ struct EnrolCommand: AsyncParsableCommand {
 
     @OptionGroup var model: ClassifierOptions
     @OptionGroup var source: SourceOptions
+    @OptionGroup var config: ConfigOption
 
     @Flag(help: "Print only the result.")
     var quiet = false
@@ -57,7 +58,8 @@ struct EnrolCommand: AsyncParsableCommand {
     }
 
     func run() async throws {
-        let classifier = try model.makeClassifier()
+        let settings = try await config.settings(model.settingFlags)
+        let classifier = try model.makeClassifier(settings)
         guard classifier.hasEmbedding else {
             throw ValidationError("model \(classifier.identity.fileName) has no embedding output: name one with --embedding-output")
         }

@@ -10,6 +10,7 @@ struct FrontendAuditCommand: AsyncParsableCommand {
     )
 
     @OptionGroup var store: FrontendDatabaseOptions
+    @OptionGroup var config: ConfigOption
 
     @Option(help: "Only this user's events.")
     var user: String?
@@ -24,8 +25,9 @@ struct FrontendAuditCommand: AsyncParsableCommand {
     var json = false
 
     func run() async throws {
+        let settings = try await config.settings()
         let since = minutes.map { Date().addingTimeInterval(-Double($0) * 60) }
-        let events = try await AuditLog(database: store.open()).recent(username: user, since: since, limit: limit)
+        let events = try await AuditLog(database: store.open(settings)).recent(username: user, since: since, limit: limit)
         if json {
             let encoder = JSONEncoder()
             // Milliseconds: several events of one sign-in fall within the same second.

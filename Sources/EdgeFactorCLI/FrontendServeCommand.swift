@@ -64,6 +64,8 @@ struct FrontendServeCommand: AsyncParsableCommand {
 
     @OptionGroup var logging: EdgeLogOptions
 
+    @OptionGroup var config: ConfigOption
+
     @Option(help: "How often the devices' storage grants are renewed (e.g. 6h; 'off' for never).")
     var storageGrantRenewal = "6h"
 
@@ -90,8 +92,9 @@ struct FrontendServeCommand: AsyncParsableCommand {
 
     func run() async throws {
         let logger = logging.bootstrap(label: "edgefactor.frontend")
-        let backend = try devices.backend()
-        let storage = try devices.storage()
+        let settings = try await config.settings(devices.settingFlags)
+        let backend = try devices.backend(settings)
+        let storage = try devices.storage(settings)
         if let container = devices.container {
             // The devices create it too; creating it here lets the first poll get a clean 404.
             do { try await BlobContainerClient(connectionString: storage, containerName: container).create() } catch {
@@ -108,11 +111,12 @@ struct FrontendServeCommand: AsyncParsableCommand {
         )
         configuration.metricsEndpoint = try OperatorOptions.endpoint(metricsAddress, option: "--metrics-address", allowRemote: listener.allowInsecureRemote)
         configuration.accessLog = accessLog
-        let database = try store.open()
-        let renewer = try storageRenewer(backend: backend, storage: storage, database: database, logger: logger)
+        let database = try store.open(settings)
+        let secrets = devices.secrets(settings)
+        let renewer = try storageRenewer(backend: backend, storage: storage, secrets: secrets, database: database, logger: logger)
         let frontEnd = FrontEnd(
             configuration: configuration, database: database,
-            backend: backend, secrets: devices.secrets, storageRenewer: renewer, logger: logger
+            backend: backend, secrets: secrets, storageRenewer: renewer, logger: logger
         )
         let host = self.host, behindTLS = behindTls, metricsHost = configuration.metricsEndpoint?.host ?? ""
         let service = FrontEndService(frontEnd) { port in
@@ -129,7 +133,9 @@ struct FrontendServeCommand: AsyncParsableCommand {
     }
 
     /// The renewer of the devices' storage grants, unless turned off or the account has no key.
-    private func storageRenewer(backend: AzureVerificationBackend, storage: StorageConnectionString, database: FrontEndDatabase, logger: Logger) throws -> StorageAccessRenewer? {
+    private func storageRenewer(
+        backend: AzureVerificationBackend, storage: StorageConnectionString, secrets: SecretsStore, database: FrontEndDatabase, logger: Logger
+    ) throws -> StorageAccessRenewer? {
         guard storageGrantRenewal.lowercased() != "off" else { return nil }
         guard storage.sharedKey != nil else {
             logger.notice("the storage connection string has no account key: the devices' storage grants are not renewed from here")
@@ -140,7 +146,7 @@ struct FrontendServeCommand: AsyncParsableCommand {
             lifetime: try EdgeConnectionOptions.duration(storageGrantLifetime, option: "--storage-grant-lifetime"))
         let users = UserStore(database: database)
         return StorageAccessRenewer(
-            backend: backend, account: storage, secrets: devices.secrets, devices: { try await users.devices() },
+            backend: backend, account: storage, secrets: secrets, devices: { try await users.devices() },
             settings: settings, logger: logger)
     }
 }

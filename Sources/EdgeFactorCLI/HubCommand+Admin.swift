@@ -1,4 +1,5 @@
 import ArgumentParser
+import CLISettings
 import Foundation
 import HubService
 import IoTHub
@@ -15,21 +16,25 @@ struct HubTarget: ParsableArguments {
     @Option(help: "Data directory of the local hub (default: $EDGEFACTOR_HOME/hub, else ./var/hub, else /var/lib/edgefactor/hub: the first with a hub.json).")
     var dataDir: String?
 
-    func serviceClient() throws -> ServiceClient {
-        try Self.serviceClient(connectionString: connectionString, caFile: caFile, dataDir: dataDir)
+    /// `--connection-string`, as a setting.
+    var settingFlags: SettingFlags { [.serviceConnectionString: connectionString] }
+
+    func serviceClient(_ settings: EdgeFactorSettings) throws -> ServiceClient {
+        try Self.serviceClient(settings, caFile: caFile, dataDir: dataDir)
     }
 
-    /// A service client from an explicit connection string (or `$IOTHUB_CONNECTION_STRING`), else
-    /// from the local hub's hub.json; shared by the admin verbs and the front-end.
+    /// A service client from the settings' service connection string (the command's option, else
+    /// `$IOTHUB_CONNECTION_STRING`, else the configuration file's), else from the local hub's
+    /// hub.json; shared by the admin verbs and the front-end.
     static func serviceClient(
-        connectionString: String?, caFile: String?, dataDir: String?,
+        _ settings: EdgeFactorSettings, caFile: String?, dataDir: String?,
         dataDirOption: String = "--data-dir", connectionOption: String = "--connection-string"
     ) throws -> ServiceClient {
-        var text = connectionString ?? ProcessInfo.processInfo.environment["IOTHUB_CONNECTION_STRING"]
+        var text = settings.serviceConnectionString
         var options = ServiceClientOptions()
         var caPath = caFile
         if text == nil {
-            let description = try LocalHub.description(dataDir: dataDir, option: dataDirOption, connectionOption: connectionOption)
+            let description = try LocalHub.description(dataDir: dataDir, home: settings.home, option: dataDirOption, connectionOption: connectionOption)
             text = description.serviceConnectionString
             caPath = caPath ?? description.caCertificateFile
             if description.restScheme == "http" {
@@ -62,14 +67,16 @@ struct HubDevicesCommand: AsyncParsableCommand {
         @Argument(help: "Device id.") var deviceId: String
         @OptionGroup var output: ConnectionStringOutput
         @OptionGroup var target: HubTarget
+        @OptionGroup var config: ConfigOption
 
         func run() async throws {
-            let service = try target.serviceClient()
+            let settings = try await config.settings(target.settingFlags)
+            let service = try target.serviceClient(settings)
             let device = try await service.createDevice(deviceId)
             guard let connectionString = service.connectionString(for: device, gatewayHostName: output.gatewayHostName) else {
                 throw ValidationError("the hub returned no key for \(deviceId)")
             }
-            print(output.finish(connectionString, target: target).stringValue)
+            print(output.finish(connectionString, target: target, settings: settings).stringValue)
         }
     }
 
@@ -77,9 +84,11 @@ struct HubDevicesCommand: AsyncParsableCommand {
         static let configuration = CommandConfiguration(abstract: "List devices with their status and connection state.")
         @Flag(help: "One JSON object per line (deviceId, status, connectionState, lastActivityTime; never the keys).") var json = false
         @OptionGroup var target: HubTarget
+        @OptionGroup var config: ConfigOption
 
         func run() async throws {
-            let devices = try await target.serviceClient().listDevices()
+            let settings = try await config.settings(target.settingFlags)
+            let devices = try await target.serviceClient(settings).listDevices()
             for device in devices {
                 if json {
                     print(try JSONArgument.text(IdentityLine(device), compact: true))
@@ -94,9 +103,11 @@ struct HubDevicesCommand: AsyncParsableCommand {
         static let configuration = CommandConfiguration(abstract: "Remove a device and its modules (its connections are closed).")
         @Argument(help: "Device id.") var deviceId: String
         @OptionGroup var target: HubTarget
+        @OptionGroup var config: ConfigOption
 
         func run() async throws {
-            try await target.serviceClient().deleteDevice(deviceId)
+            let settings = try await config.settings(target.settingFlags)
+            try await target.serviceClient(settings).deleteDevice(deviceId)
         }
     }
 }
@@ -114,14 +125,16 @@ struct HubModulesCommand: AsyncParsableCommand {
         @Argument(help: "Module id.") var moduleId: String
         @OptionGroup var output: ConnectionStringOutput
         @OptionGroup var target: HubTarget
+        @OptionGroup var config: ConfigOption
 
         func run() async throws {
-            let service = try target.serviceClient()
+            let settings = try await config.settings(target.settingFlags)
+            let service = try target.serviceClient(settings)
             let module = try await service.createModule(deviceId: deviceId, moduleId: moduleId)
             guard let connectionString = service.connectionString(for: module, gatewayHostName: output.gatewayHostName) else {
                 throw ValidationError("the hub returned no key for \(deviceId)/\(moduleId)")
             }
-            print(output.finish(connectionString, target: target).stringValue)
+            print(output.finish(connectionString, target: target, settings: settings).stringValue)
         }
     }
 
@@ -130,9 +143,11 @@ struct HubModulesCommand: AsyncParsableCommand {
         @Argument(help: "Device id.") var deviceId: String
         @Flag(help: "One JSON object per line (deviceId, moduleId, connectionState, lastActivityTime; never the keys).") var json = false
         @OptionGroup var target: HubTarget
+        @OptionGroup var config: ConfigOption
 
         func run() async throws {
-            for module in try await target.serviceClient().listModules(deviceId: deviceId) {
+            let settings = try await config.settings(target.settingFlags)
+            for module in try await target.serviceClient(settings).listModules(deviceId: deviceId) {
                 if json {
                     print(try JSONArgument.text(IdentityLine(module), compact: true))
                 } else {
@@ -147,9 +162,11 @@ struct HubModulesCommand: AsyncParsableCommand {
         @Argument(help: "Device id.") var deviceId: String
         @Argument(help: "Module id.") var moduleId: String
         @OptionGroup var target: HubTarget
+        @OptionGroup var config: ConfigOption
 
         func run() async throws {
-            try await target.serviceClient().deleteModule(deviceId: deviceId, moduleId: moduleId)
+            let settings = try await config.settings(target.settingFlags)
+            try await target.serviceClient(settings).deleteModule(deviceId: deviceId, moduleId: moduleId)
         }
     }
 }
@@ -166,13 +183,15 @@ struct HubConnectionStringCommand: AsyncParsableCommand {
     @Flag(help: "Print the service connection string instead.") var service = false
     @OptionGroup var output: ConnectionStringOutput
     @OptionGroup var target: HubTarget
+    @OptionGroup var config: ConfigOption
 
     func validate() throws {
         guard service || deviceId != nil else { throw ValidationError("give a device id (and a module id), or --service.") }
     }
 
     func run() async throws {
-        let client = try target.serviceClient()
+        let settings = try await config.settings(target.settingFlags)
+        let client = try target.serviceClient(settings)
         if service {
             print(client.connectionString.stringValue)
             return
@@ -185,6 +204,6 @@ struct HubConnectionStringCommand: AsyncParsableCommand {
             connectionString = client.connectionString(for: try await client.getDevice(deviceId), gatewayHostName: output.gatewayHostName)
         }
         guard let connectionString else { throw ValidationError("the identity has no symmetric key") }
-        print(output.finish(connectionString, target: target).stringValue)
+        print(output.finish(connectionString, target: target, settings: settings).stringValue)
     }
 }

@@ -18,9 +18,11 @@ struct HubTelemetryCommand: AsyncParsableCommand {
     @Option(help: "How many recent messages to print first.") var limit = 20
     @Flag(help: "Keep printing new messages until interrupted.") var follow = false
     @OptionGroup var target: HubTarget
+    @OptionGroup var config: ConfigOption
 
     func run() async throws {
-        let client = try target.serviceClient()
+        let settings = try await config.settings(target.settingFlags)
+        let client = try target.serviceClient(settings)
         if follow {
             for try await line in client.builtInHubTelemetryStream(deviceId: deviceId, moduleId: moduleId, backlog: limit) {
                 // Unbuffered, so a pipe sees each message at once.

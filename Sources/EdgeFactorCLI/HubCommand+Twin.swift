@@ -15,9 +15,11 @@ struct HubTwinCommand: AsyncParsableCommand {
         @Argument(help: "Device id.") var deviceId: String
         @Argument(help: "Module id (omit for the device's own twin).") var moduleId: String?
         @OptionGroup var target: HubTarget
+        @OptionGroup var config: ConfigOption
 
         func run() async throws {
-            let twin = try await target.serviceClient().getTwin(deviceId: deviceId, moduleId: moduleId)
+            let settings = try await config.settings(target.settingFlags)
+            let twin = try await target.serviceClient(settings).getTwin(deviceId: deviceId, moduleId: moduleId)
             print(try JSONArgument.text(twin))
         }
     }
@@ -38,19 +40,21 @@ struct HubTwinCommand: AsyncParsableCommand {
         @Option(help: ArgumentHelp("Tags to merge, a JSON object (or @file).", valueName: "json")) var tags: String?
         @Option(help: ArgumentHelp("Apply the change only if the twin still has this etag (default: whatever it is).", valueName: "etag")) var etag = "*"
         @OptionGroup var target: HubTarget
+        @OptionGroup var config: ConfigOption
 
         func validate() throws {
             guard desired != nil || tags != nil else { throw ValidationError("give --desired, --tags or both") }
         }
 
         func run() async throws {
+            let settings = try await config.settings(target.settingFlags)
             var parts: [String] = []
             if let tags { parts.append("\"tags\":" + String(decoding: try JSONArgument.parse(tags, option: "--tags"), as: UTF8.self)) }
             if let desired {
                 parts.append("\"properties\":{\"desired\":" + String(decoding: try JSONArgument.parse(desired, option: "--desired"), as: UTF8.self) + "}")
             }
             let patch = Data(("{" + parts.joined(separator: ",") + "}").utf8)
-            let twin = try await target.serviceClient().updateTwin(deviceId: deviceId, moduleId: moduleId, patch: patch, etag: etag)
+            let twin = try await target.serviceClient(settings).updateTwin(deviceId: deviceId, moduleId: moduleId, patch: patch, etag: etag)
             print(try JSONArgument.text(twin))
         }
     }

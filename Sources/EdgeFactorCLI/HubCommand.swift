@@ -80,6 +80,8 @@ struct HubRunCommand: AsyncParsableCommand {
 
     @OptionGroup var logging: EdgeLogOptions
 
+    @OptionGroup var config: ConfigOption
+
     func validate() throws {
         _ = try OperatorOptions.endpoint(metricsAddress, option: "--metrics-address", allowRemote: listener.allowInsecureRemote)
         for port in [mqttPort, restPort] + [mqttPlainPort].compactMap({ $0 }) where !(0...65535).contains(port) {
@@ -98,8 +100,9 @@ struct HubRunCommand: AsyncParsableCommand {
 
     func run() async throws {
         let logger = logging.bootstrap(label: "edgefactor.hub")
+        let settings = try await config.settings()
         var configuration = HubConfiguration(
-            dataDirectory: dataDir.map { URL(fileURLWithPath: $0) } ?? HubConfiguration.defaultDataDirectory,
+            dataDirectory: dataDir.map { URL(fileURLWithPath: $0) } ?? HubConfiguration.defaultDataDirectory(home: settings.home),
             hostName: hostName, bindHost: bind, mqttTLSPort: mqttPort, mqttPlainPort: mqttPlainPort,
             restPort: restPort, restTLS: !restPlainHTTP, policyName: policyName,
             telemetryMaxMessages: telemetryMaxMessages, telemetryMaxAge: .seconds(telemetryMaxAgeHours * 3600),

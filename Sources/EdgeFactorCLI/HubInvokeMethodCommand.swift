@@ -21,6 +21,7 @@ struct HubInvokeMethodCommand: AsyncParsableCommand {
     @Option(help: "Seconds the hub waits for the answer (5-300).") var timeout = 30
     @Option(help: "Seconds the hub waits for an offline device or module to connect (0-300).") var connectTimeout = 0
     @OptionGroup var target: HubTarget
+    @OptionGroup var config: ConfigOption
 
     func validate() throws {
         guard (5...300).contains(timeout) else { throw ValidationError("--timeout must be 5 to 300 seconds (IoT Hub's range)") }
@@ -28,8 +29,9 @@ struct HubInvokeMethodCommand: AsyncParsableCommand {
     }
 
     func run() async throws {
+        let settings = try await config.settings(target.settingFlags)
         let body = try JSONArgument.parse(payload, option: "--payload", object: false)
-        let answer = try await target.serviceClient().invokeMethod(
+        let answer = try await target.serviceClient(settings).invokeMethod(
             deviceId: deviceId, moduleId: moduleId, methodName: methodName, payload: body,
             responseTimeout: .seconds(timeout), connectTimeout: .seconds(connectTimeout)
         )

@@ -7,21 +7,21 @@ import HubService
 /// the front-end, the module and the agent).
 enum LocalHub {
     /// Where a hub started without `--data-dir` keeps its data, then the deployment guide's
-    /// folder: `$EDGEFACTOR_HOME/hub` (else `./var/hub`), then `/var/lib/edgefactor/hub`.
-    static var searchedDirectories: [URL] {
-        var directories = [HubConfiguration.defaultDataDirectory.standardizedFileURL]
+    /// folder: `<home>/hub` (home: EDGEFACTOR_HOME, else `./var`), then `/var/lib/edgefactor/hub`.
+    static func searchedDirectories(home: String?) -> [URL] {
+        var directories = [HubConfiguration.defaultDataDirectory(home: home).standardizedFileURL]
         let deployed = URL(fileURLWithPath: "/var/lib/edgefactor/hub", isDirectory: true)
         if !directories.contains(deployed) { directories.append(deployed) }
         return directories
     }
 
-    /// The hub described by `dataDir`'s hub.json, else by the first of ``searchedDirectories``
-    /// that has one. The error names every folder tried and the ways out (`option` and
+    /// The hub described by `dataDir`'s hub.json, else by the first of
+    /// ``searchedDirectories(home:)`` that has one. The error names every folder tried and the ways out (`option` and
     /// `connectionOption` are the calling command's names for a data directory and a connection string).
     static func description(
-        dataDir: String?, option: String = "--data-dir", connectionOption: String = "--connection-string"
+        dataDir: String?, home: String?, option: String = "--data-dir", connectionOption: String = "--connection-string"
     ) throws -> HubDescription {
-        let directories = dataDir.map { [URL(fileURLWithPath: $0, isDirectory: true)] } ?? searchedDirectories
+        let directories = dataDir.map { [URL(fileURLWithPath: $0, isDirectory: true)] } ?? searchedDirectories(home: home)
         var problems: [String] = []
         for directory in directories {
             let file = directory.appendingPathComponent(HubDescription.fileName)

@@ -38,6 +38,7 @@ struct MatchCommand: AsyncParsableCommand {
 
     @OptionGroup var model: ClassifierOptions
     @OptionGroup var source: SourceOptions
+    @OptionGroup var config: ConfigOption
 
     @Flag(help: "Print only the decision.")
     var quiet = false
@@ -62,8 +63,9 @@ struct MatchCommand: AsyncParsableCommand {
     }
 
     private func match() async throws {
+        let settings = try await config.settings(model.settingFlags)
         let template = try ObjectTemplate(contentsOf: URL(fileURLWithPath: self.template))
-        let classifier = try model.makeClassifier()
+        let classifier = try model.makeClassifier(settings)
         try template.checkCompatible(with: classifier.identity)
         var tracker = MatchTracker(policy: MatchPolicy(threshold: threshold, requiredFrames: requiredFrames, window: window))
         var options = source.frameSourceOptions

@@ -1,5 +1,6 @@
 import ArgumentParser
 import AzureStorage
+import CLISettings
 import Foundation
 import HubService
 import IoTHub
@@ -37,23 +38,29 @@ struct EdgeConnectionOptions: ParsableArguments {
     @Option(help: "The storage grant to use instead of the account key (default: the secrets store's, when `edgefactor secrets grant` wrote one and no connection string is given). Renewals are saved to it.")
     var storageGrant: String?
 
-    var environment: [String: String] { ProcessInfo.processInfo.environment }
+    /// `--hub-connection-string`, `--storage-connection-string` and `--storage-ca-file`, as settings.
+    var settingFlags: SettingFlags {
+        StorageOption.flags(connectionString: storageConnectionString, caFile: storageCaFile)
+            .merging([.identityConnectionString: hubConnectionString]) { option, _ in option }
+    }
 
-    func storage() throws -> StorageConnectionString { try StorageOption.resolve(storageConnectionString, caFile: storageCaFile) }
+    func storage(_ settings: EdgeFactorSettings) throws -> StorageConnectionString { try StorageOption.resolve(settings) }
 
-    var secrets: SecretsStore { SecretsStore(directory: secretsDir) }
+    /// `--secrets-dir`, else the settings' home's `secrets`.
+    func secrets(_ settings: EdgeFactorSettings) -> SecretsStore { SecretsStore(directory: secretsDir, home: settings.home) }
 
-    /// How `identity` reaches storage: `--storage-grant`; else a connection string (the option or
-    /// $AZURE_STORAGE_CONNECTION_STRING); else the grant in the secrets store, if there is one; else
-    /// the built-in storage's development account. Returns the grant's file, where renewals go.
-    func storageAccess(for identity: SecretsStore.Identity) throws -> (access: StorageAccess, grantFile: URL?) {
-        try StorageOption.trust(caFile: storageCaFile)
+    /// How `identity` reaches storage: `--storage-grant`; else a connection string (the option,
+    /// $AZURE_STORAGE_CONNECTION_STRING or the configuration file's); else the grant in the secrets
+    /// store, if there is one; else the built-in storage's development account. Returns the grant's
+    /// file, where renewals go.
+    func storageAccess(for identity: SecretsStore.Identity, settings: EdgeFactorSettings) throws -> (access: StorageAccess, grantFile: URL?) {
+        try StorageOption.trust(settings)
         var file = storageGrant.map { URL(fileURLWithPath: $0) }
-        if file == nil, storageConnectionString == nil, environment["AZURE_STORAGE_CONNECTION_STRING"] == nil {
-            let stored = try secrets.grantFile(for: identity)
+        if file == nil, settings.storageConnectionString == nil {
+            let stored = try secrets(settings).grantFile(for: identity)
             if FileManager.default.fileExists(atPath: stored.path) { file = stored }
         }
-        guard let file else { return (.account(try storage()), nil) }
+        guard let file else { return (.account(try storage(settings)), nil) }
         do {
             return (try RenewableStorageAccess.load(grantFile: file).current, file)
         } catch {
@@ -63,11 +70,13 @@ struct EdgeConnectionOptions: ParsableArguments {
 
     /// The hub identity and client options for `deviceId`, or for its module `moduleId` when one
     /// is given (the module; the agent connects as the device and passes nil).
-    func hub(moduleId: String?) async throws -> (IoTHubConnectionString, HubClientOptions) {
+    /// The connection string: `--hub-connection-string`, else `--hub-connection-string-file`,
+    /// else `$EDGEFACTOR_HUB_CONNECTION_STRING`, else the configuration file's.
+    func hub(moduleId: String?, settings: EdgeFactorSettings) async throws -> (IoTHubConnectionString, HubClientOptions) {
         let module = moduleId != nil
         var options = HubClientOptions()
         if let hubCaFile { options.trustRootsPEM = try Self.readPEM(hubCaFile) }
-        if let text = try hubConnectionString ?? connectionStringFromFile() ?? environment["EDGEFACTOR_HUB_CONNECTION_STRING"] {
+        if let text = try hubConnectionString ?? connectionStringFromFile() ?? settings.identityConnectionString {
             let connectionString: IoTHubConnectionString
             do { connectionString = try IoTHubConnectionString(text) } catch {
                 throw ValidationError("invalid hub connection string: \(error)")
@@ -80,7 +89,7 @@ struct EdgeConnectionOptions: ParsableArguments {
             return (connectionString, options)
         }
         // The built-in hub: look the identity up (registering it if new) through its service API.
-        let description = try LocalHub.description(dataDir: hubDataDir, option: "--hub-data-dir", connectionOption: "--hub-connection-string")
+        let description = try LocalHub.description(dataDir: hubDataDir, home: settings.home, option: "--hub-data-dir", connectionOption: "--hub-connection-string")
         var serviceOptions = ServiceClientOptions(trustRootsPEM: try Self.readPEM(description.caCertificateFile))
         if description.restScheme == "http" {
             serviceOptions.baseURL = URL(string: "http://\(description.bindHost):\(description.restPort)")
@@ -121,9 +130,10 @@ struct EdgeConnectionOptions: ParsableArguments {
         return (connectionString, options)
     }
 
-    /// Whether a connection string was given (option, file or `$EDGEFACTOR_HUB_CONNECTION_STRING`).
-    var hasHubConnectionString: Bool {
-        hubConnectionString != nil || hubConnectionStringFile != nil || environment["EDGEFACTOR_HUB_CONNECTION_STRING"] != nil
+    /// Whether a connection string was given (option, file, `$EDGEFACTOR_HUB_CONNECTION_STRING` or
+    /// the configuration file).
+    func hasHubConnectionString(_ settings: EdgeFactorSettings) -> Bool {
+        hubConnectionStringFile != nil || settings.identityConnectionString != nil
     }
 
     /// The text of `--hub-connection-string-file`, trimmed; nil without the option.

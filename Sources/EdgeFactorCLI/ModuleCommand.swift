@@ -66,6 +66,8 @@ struct ModuleCommand: AsyncParsableCommand {
 
     @OptionGroup var logging: EdgeLogOptions
 
+    @OptionGroup var config: ConfigOption
+
     func run() async throws {
         let logger = logging.bootstrap(label: "edgefactor.module")
         let configuration = try await configuration(logger: logger)
@@ -76,8 +78,10 @@ struct ModuleCommand: AsyncParsableCommand {
 
     /// The module's configuration from these options. Shared with `edgefactor check module`.
     func configuration(logger: Logger) async throws -> EdgeModuleConfiguration {
-        let environment = ProcessInfo.processInfo.environment
-        let underEdge = edge || (!connections.hasHubConnectionString
+        let settings = try await config.settings(connections.settingFlags)
+        // The IoT Edge runtime's variables, passed on as they are.
+        let environment = settings.iotEdgeEnvironment
+        let underEdge = edge || (!connections.hasHubConnectionString(settings)
             && (IoTEdgeEnvironment.isPresent(in: environment) || environment["EdgeHubConnectionString"] != nil))
         // Under IoT Edge the runtime names the module: its secret and grant are filed under those ids.
         let identity: SecretsStore.Identity
@@ -95,18 +99,18 @@ struct ModuleCommand: AsyncParsableCommand {
         if let moduleSecretFile {
             secret = try SharedSecret(contentsOf: URL(fileURLWithPath: moduleSecretFile))
         } else {
-            secret = try connections.secrets.read(identity)
+            secret = try connections.secrets(settings).read(identity)
         }
         let hub: EdgeModuleConfiguration.HubIdentity
         if underEdge {
             hub = .edgeEnvironment
         } else {
-            let (connectionString, options) = try await connections.hub(moduleId: moduleId)
+            let (connectionString, options) = try await connections.hub(moduleId: moduleId, settings: settings)
             var clientOptions = options
             clientOptions.logger = logger
             hub = .connectionString(connectionString, clientOptions)
         }
-        let storage = try connections.storageAccess(for: identity)
+        let storage = try connections.storageAccess(for: identity, settings: settings)
         var configuration = EdgeModuleConfiguration(hub: hub, access: storage.access, moduleSecret: secret)
         configuration.edgeOptions.logger = logger
         configuration.storageGrantFile = storage.grantFile

@@ -1,4 +1,5 @@
 import ArgumentParser
+import CLISettings
 import Foundation
 import Verification
 
@@ -30,20 +31,22 @@ struct SecretsTarget: ParsableArguments {
     @Option(help: "Folder of the secrets store (default: $EDGEFACTOR_HOME/secrets, else var/secrets).")
     var secretsDir: String?
 
-    var store: SecretsStore { SecretsStore(directory: secretsDir) }
+    /// `--secrets-dir`, else the settings' home's `secrets`.
+    func store(_ settings: EdgeFactorSettings) -> SecretsStore { SecretsStore(directory: secretsDir, home: settings.home) }
     var identity: SecretsStore.Identity { .init(deviceId: device, moduleId: module) }
 }
 
-struct SecretsNew: ParsableCommand {
+struct SecretsNew: AsyncParsableCommand {
     static let configuration = CommandConfiguration(commandName: "new", abstract: "Create a secret (refuses to replace one unless --rotate).")
 
     @OptionGroup var target: SecretsTarget
+    @OptionGroup var config: ConfigOption
 
     @Flag(help: "Replace an existing secret; every holder must then get the new one.")
     var rotate = false
 
-    func run() throws {
-        let store = target.store
+    func run() async throws {
+        let store = target.store(try await config.settings())
         if try store.exists(target.identity), !rotate {
             throw SecretsError("a secret for \(target.identity) already exists: pass --rotate to replace it (then re-provision every holder)")
         }
@@ -53,14 +56,16 @@ struct SecretsNew: ParsableCommand {
     }
 }
 
-struct SecretsList: ParsableCommand {
+struct SecretsList: AsyncParsableCommand {
     static let configuration = CommandConfiguration(commandName: "list", abstract: "List stored secrets by fingerprint (never the secret).")
 
     @Option(help: "Folder of the secrets store (default: $EDGEFACTOR_HOME/secrets, else var/secrets).")
     var secretsDir: String?
 
-    func run() throws {
-        let store = SecretsStore(directory: secretsDir)
+    @OptionGroup var config: ConfigOption
+
+    func run() async throws {
+        let store = SecretsStore(directory: secretsDir, home: try await config.settings().home)
         let entries = store.list()
         if entries.isEmpty {
             print("no secrets in \(store.root.path): create one with `edgefactor secrets new --device ID [--module ID]`")
@@ -73,30 +78,32 @@ struct SecretsList: ParsableCommand {
     }
 }
 
-struct SecretsShow: ParsableCommand {
+struct SecretsShow: AsyncParsableCommand {
     static let configuration = CommandConfiguration(commandName: "show", abstract: "Print a secret's fingerprint, or with --reveal the secret itself.")
 
     @OptionGroup var target: SecretsTarget
+    @OptionGroup var config: ConfigOption
 
     @Flag(help: "Print the base64 secret (to copy it to another machine over a secure channel).")
     var reveal = false
 
-    func run() throws {
-        let secret = try target.store.read(target.identity)
+    func run() async throws {
+        let secret = try target.store(try await config.settings()).read(target.identity)
         print(reveal ? secret.base64 : secret.fingerprint)
     }
 }
 
-struct SecretsImport: ParsableCommand {
+struct SecretsImport: AsyncParsableCommand {
     static let configuration = CommandConfiguration(commandName: "import", abstract: "Store a secret made elsewhere (base64 read from standard input).")
 
     @OptionGroup var target: SecretsTarget
+    @OptionGroup var config: ConfigOption
 
     @Flag(help: "Replace an existing secret.")
     var rotate = false
 
-    func run() throws {
-        let store = target.store
+    func run() async throws {
+        let store = target.store(try await config.settings())
         if try store.exists(target.identity), !rotate {
             throw SecretsError("a secret for \(target.identity) already exists: pass --rotate to replace it")
         }
@@ -107,13 +114,14 @@ struct SecretsImport: ParsableCommand {
     }
 }
 
-struct SecretsDelete: ParsableCommand {
+struct SecretsDelete: AsyncParsableCommand {
     static let configuration = CommandConfiguration(commandName: "delete", abstract: "Delete a secret.")
 
     @OptionGroup var target: SecretsTarget
+    @OptionGroup var config: ConfigOption
 
-    func run() throws {
-        try target.store.delete(target.identity)
+    func run() async throws {
+        try target.store(try await config.settings()).delete(target.identity)
         print("deleted \(target.identity) secret")
     }
 }

@@ -1,5 +1,6 @@
 import ArgumentParser
 import AzureStorage
+import CLISettings
 import Foundation
 import FrontEnd
 import Verification
@@ -39,13 +40,16 @@ struct SecretsGrant: AsyncParsableCommand {
     @Option(help: "Folder of the secrets store (default: $EDGEFACTOR_HOME/secrets, else var/secrets).")
     var secretsDir: String?
 
+    @OptionGroup var config: ConfigOption
+
     func run() async throws {
         let duration = try EdgeConnectionOptions.duration(lifetime, option: "--lifetime")
         guard duration >= .seconds(3600) else { throw ValidationError("--lifetime must be at least 1h") }
-        let account = try Self.account(storageConnectionString, caFile: storageCaFile)
+        let settings = try await config.settings(StorageOption.flags(connectionString: storageConnectionString, caFile: storageCaFile))
+        let account = try Self.account(settings)
         let policy = try await DeviceStorageGrants.prepare(for: device, account: account)
         let grants = try DeviceStorageGrants.issue(for: device, account: account, lifetime: duration, policy: policy)
-        let store = SecretsStore(directory: secretsDir)
+        let store = SecretsStore(directory: secretsDir, home: settings.home)
         let agent = SecretsStore.Identity(deviceId: device)
         let moduleIdentity = SecretsStore.Identity(deviceId: device, moduleId: module)
         try store.writeGrant(try grants.agent.jsonData(), for: agent)
@@ -57,9 +61,9 @@ struct SecretsGrant: AsyncParsableCommand {
     }
 
     /// The storage account, with its key: the option, else $AZURE_STORAGE_CONNECTION_STRING, else
-    /// the built-in storage's development account.
-    static func account(_ option: String?, caFile: String?) throws -> StorageConnectionString {
-        let account = try StorageOption.resolve(option, caFile: caFile)
+    /// the configuration file's, else the built-in storage's development account.
+    static func account(_ settings: EdgeFactorSettings) throws -> StorageConnectionString {
+        let account = try StorageOption.resolve(settings)
         guard account.sharedKey != nil else {
             throw ValidationError("the storage connection string has no AccountKey: grants are signed with the account key, so run this where it is")
         }
@@ -84,8 +88,11 @@ struct SecretsRevoke: AsyncParsableCommand {
     @Option(help: StorageOption.caFileHelp)
     var storageCaFile: String?
 
+    @OptionGroup var config: ConfigOption
+
     func run() async throws {
-        let account = try SecretsGrant.account(storageConnectionString, caFile: storageCaFile)
+        let settings = try await config.settings(StorageOption.flags(connectionString: storageConnectionString, caFile: storageCaFile))
+        let account = try SecretsGrant.account(settings)
         try await DeviceStorageGrants.revoke(for: device, account: account)
         print("revoked every storage grant of \(device); issue new ones with `edgefactor secrets grant --device \(device)`")
     }

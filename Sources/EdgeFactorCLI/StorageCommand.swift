@@ -69,6 +69,8 @@ struct StorageCommand: AsyncParsableCommand {
 
     @OptionGroup var logging: EdgeLogOptions
 
+    @OptionGroup var config: ConfigOption
+
     func validate() throws {
         for port in [blobPort, queuePort] where !(0...65535).contains(port) {
             throw ValidationError("ports must be 0…65535 (got \(port)).")
@@ -83,11 +85,12 @@ struct StorageCommand: AsyncParsableCommand {
         _ = try OperatorOptions.endpoint(metricsAddress, option: "--metrics-address", allowRemote: listener.allowInsecureRemote)
     }
 
-    /// The TLS set-up the options ask for; nil for plain HTTP.
-    var tlsSource: StorageTLS? {
+    /// The TLS set-up the options ask for; nil for plain HTTP. The development CA defaults to the
+    /// hub's, under `home`.
+    func tlsSource(home: String?) -> StorageTLS? {
         if let certificate, let privateKey { return .files(certificateChain: certificate, privateKey: privateKey) }
         guard tls || caDir != nil else { return nil }
-        return .developmentCA(caDirectory: caDir ?? HubConfiguration.defaultDataDirectory.appendingPathComponent("certs").path)
+        return .developmentCA(caDirectory: caDir ?? HubConfiguration.defaultDataDirectory(home: home).appendingPathComponent("certs").path)
     }
 
     func run() async throws {
@@ -100,13 +103,14 @@ struct StorageCommand: AsyncParsableCommand {
             }
         }
         let logger = logging.bootstrap(label: "edgefactor.storage")
-        let directory = dataDir ?? Self.defaultDataDirectory()
+        let settings = try await config.settings()
+        let directory = dataDir ?? Self.defaultDataDirectory(home: settings.home)
         var configuration = StorageServerConfiguration(
             dataDirectory: directory, host: host, blobPort: blobPort, queuePort: queuePort,
             accounts: parsedAccounts.isEmpty ? [.development] : parsedAccounts,
             maximumBlobSize: maxBlobSizeMib * 1024 * 1024,
             listenerLimits: listener.limits, allowInsecureRemote: listener.allowInsecureRemote,
-            hostName: hostName, tls: tlsSource, logger: logger
+            hostName: hostName, tls: tlsSource(home: settings.home), logger: logger
         )
         configuration.metricsEndpoint = try OperatorOptions.endpoint(metricsAddress, option: "--metrics-address", allowRemote: listener.allowInsecureRemote)
         configuration.accessLog = accessLog
@@ -137,10 +141,9 @@ struct StorageCommand: AsyncParsableCommand {
         }
     }
 
-    static func defaultDataDirectory() -> String {
-        if let home = ProcessInfo.processInfo.environment["EDGEFACTOR_HOME"], !home.isEmpty {
-            return home + "/storage"
-        }
+    /// `<home>/storage`, else `./var/storage` (as an absolute path).
+    static func defaultDataDirectory(home: String?) -> String {
+        if let home { return home + "/storage" }
         return FileManager.default.currentDirectoryPath + "/var/storage"
     }
 

@@ -44,6 +44,7 @@ struct UsersObjectsAddCommand: AsyncParsableCommand {
 
     @OptionGroup var store: FrontendDatabaseOptions
     @OptionGroup var reach: DeviceReachOptions
+    @OptionGroup var config: ConfigOption
 
     func validate() throws {
         guard EnrolmentRequest.viewRange.contains(views) else { throw ValidationError("--views must be 3 to 12") }
@@ -51,13 +52,14 @@ struct UsersObjectsAddCommand: AsyncParsableCommand {
     }
 
     func run() async throws {
-        let database = try store.open()
+        let settings = try await config.settings(reach.settingFlags)
+        let database = try store.open(settings)
         guard let account = try await UserStore(database: database).find(username) else { throw FrontEndError.userNotFound(username) }
         let objects = ObjectStore(database: database)
-        var settings = ObjectSettings()
-        settings.views = views
-        settings.captureSeconds = seconds
-        let enroller = try reach.enroller(objects: objects, settings: settings)
+        var objectSettings = ObjectSettings()
+        objectSettings.views = views
+        objectSettings.captureSeconds = seconds
+        let enroller = try reach.enroller(settings, objects: objects, settings: objectSettings)
         let request = try await enroller.prepare(username: account.username, deviceId: account.deviceId, moduleId: account.moduleId, name: name)
         print("enrolling \"\(request.objectName)\" for \(account.username) on \(account.deviceId): turn it slowly in front of the camera (\(Int(seconds)) s)")
         let status = await enroller.run(request, username: account.username) { status in
@@ -84,12 +86,14 @@ struct UsersObjectsListCommand: AsyncParsableCommand {
     var username: String?
 
     @OptionGroup var store: FrontendDatabaseOptions
+    @OptionGroup var config: ConfigOption
 
     @Flag(help: "One JSON object per line.")
     var json = false
 
     func run() async throws {
-        let objects = ObjectStore(database: try store.open())
+        let settings = try await config.settings()
+        let objects = ObjectStore(database: try store.open(settings))
         let list: [PersonalObject]
         if let username { list = try await objects.list(username: username) } else { list = try await objects.listAll() }
         if json {
@@ -145,9 +149,11 @@ struct UsersObjectsRemoveCommand: AsyncParsableCommand {
 
     @OptionGroup var store: FrontendDatabaseOptions
     @OptionGroup var reach: DeviceReachOptions
+    @OptionGroup var config: ConfigOption
 
     func run() async throws {
-        let database = try store.open()
+        let settings = try await config.settings(reach.settingFlags)
+        let database = try store.open(settings)
         let objects = ObjectStore(database: database)
         let object = try await objects.remove(templateId: templateId, username: username)
         try await AuditLog(database: database).record(AuditEvent(
@@ -156,7 +162,7 @@ struct UsersObjectsRemoveCommand: AsyncParsableCommand {
         print("removed \(object.templateId) \"\(object.name)\" of \(object.username)")
         let problem: String?
         do {
-            problem = try await reach.enroller(objects: objects).sendRemoval(of: object)
+            problem = try await reach.enroller(settings, objects: objects).sendRemoval(of: object)
         } catch {
             problem = "\(error)"
         }

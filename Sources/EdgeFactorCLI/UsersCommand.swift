@@ -52,6 +52,7 @@ struct UsersAddCommand: AsyncParsableCommand {
 
     @OptionGroup var factor: UsersFactorOptions
     @OptionGroup var store: FrontendDatabaseOptions
+    @OptionGroup var config: ConfigOption
 
     @Flag(help: "Read the password from the first line of standard input.")
     var passwordStdin = false
@@ -65,17 +66,18 @@ struct UsersAddCommand: AsyncParsableCommand {
     }
 
     func run() async throws {
-        let users = UserStore(database: try store.open(), classCatalogue: try factor.catalogue())
+        let settings = try await config.settings()
+        let users = UserStore(database: try store.open(settings), classCatalogue: try factor.catalogue())
         let password = try PasswordInput.read(fromStdin: passwordStdin, confirm: true)
         let account = try await users.add(
             username: username, password: password, classes: factor.classes, threshold: factor.threshold ?? 70,
             deviceId: factor.device ?? "", moduleId: factor.module, role: admin ? .admin : .user
         )
-        try await AuditLog(database: store.open()).record(
+        try await AuditLog(database: store.open(settings)).record(
             AuditEvent(kind: .accountChanged, username: account.username, deviceId: account.deviceId, outcome: "added",
                        detail: admin ? "administrator, by CLI" : "by CLI")
         )
-        print("added \(admin ? "administrator " : "")\(account.username): \(account.classes.joined(separator: "; ")) at \(account.threshold) % on \(account.deviceId)\(account.moduleId.map { "/\($0)" } ?? "") (in \(store.path))")
+        print("added \(admin ? "administrator " : "")\(account.username): \(account.classes.joined(separator: "; ")) at \(account.threshold) % on \(account.deviceId)\(account.moduleId.map { "/\($0)" } ?? "") (in \(store.path(settings)))")
     }
 }
 
@@ -83,12 +85,14 @@ struct UsersListCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(commandName: "list", abstract: "List accounts.")
 
     @OptionGroup var store: FrontendDatabaseOptions
+    @OptionGroup var config: ConfigOption
 
     @Flag(help: "One JSON object per line.")
     var json = false
 
     func run() async throws {
-        let database = try store.open()
+        let settings = try await config.settings()
+        let database = try store.open(settings)
         let users = UserStore(database: database)
         let accounts = try await users.list()
         let throttle = LoginFailures(database: database)
@@ -132,6 +136,7 @@ struct UsersSetCommand: AsyncParsableCommand {
 
     @OptionGroup var factor: UsersFactorOptions
     @OptionGroup var store: FrontendDatabaseOptions
+    @OptionGroup var config: ConfigOption
 
     @Flag(help: "Set a new password (prompted, or read with --password-stdin). Also unlocks.")
     var password = false
@@ -157,7 +162,8 @@ struct UsersSetCommand: AsyncParsableCommand {
     }
 
     func run() async throws {
-        let database = try store.open()
+        let settings = try await config.settings()
+        let database = try store.open(settings)
         let users = UserStore(database: database, classCatalogue: factor.classes.isEmpty ? nil : try factor.catalogue())
         var changes = UserStore.Changes()
         if password || passwordStdin { changes.password = try PasswordInput.read(fromStdin: passwordStdin, confirm: true) }
@@ -187,9 +193,11 @@ struct UsersRemoveCommand: AsyncParsableCommand {
     var username: String
 
     @OptionGroup var store: FrontendDatabaseOptions
+    @OptionGroup var config: ConfigOption
 
     func run() async throws {
-        let database = try store.open()
+        let settings = try await config.settings()
+        let database = try store.open(settings)
         try await UserStore(database: database).remove(username: username)
         try await AuditLog(database: database).record(AuditEvent(kind: .accountChanged, username: username, outcome: "removed", detail: "by CLI"))
         print("removed \(username)")

@@ -113,9 +113,10 @@ public struct HubConfiguration: Sendable {
         )
     }
 
-    /// `$EDGEFACTOR_HOME/hub`, else `./var/hub`.
-    public static var defaultDataDirectory: URL {
-        let home = ProcessInfo.processInfo.environment["EDGEFACTOR_HOME"].map { URL(fileURLWithPath: $0) }
+    /// `<home>/hub`, else `./var/hub` (the caller says where home is: the CLI's EDGEFACTOR_HOME;
+    /// nothing here reads the environment).
+    public static func defaultDataDirectory(home: String? = nil) -> URL {
+        let home = home.flatMap { $0.isEmpty ? nil : URL(fileURLWithPath: $0) }
             ?? URL(fileURLWithPath: FileManager.default.currentDirectoryPath).appendingPathComponent("var")
         return home.appendingPathComponent("hub", isDirectory: true)
     }

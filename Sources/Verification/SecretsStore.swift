@@ -15,11 +15,12 @@ import PrivateFiles
 public struct SecretsStore: Sendable {
     public let root: URL
 
-    /// The store at `directory`, else `$EDGEFACTOR_HOME/secrets`, else `var/secrets`.
-    public init(directory: String? = nil) {
+    /// The store at `directory`, else `<home>/secrets`, else `var/secrets` (the caller says where
+    /// home is: the CLI's EDGEFACTOR_HOME; nothing here reads the environment).
+    public init(directory: String? = nil, home: String? = nil) {
         if let directory {
             root = URL(fileURLWithPath: directory, isDirectory: true)
-        } else if let home = ProcessInfo.processInfo.environment["EDGEFACTOR_HOME"], !home.isEmpty {
+        } else if let home, !home.isEmpty {
             root = URL(fileURLWithPath: home, isDirectory: true).appendingPathComponent("secrets", isDirectory: true)
         } else {
             root = URL(fileURLWithPath: "var/secrets", isDirectory: true)

@@ -38,14 +38,14 @@ public struct ClassifierConfiguration: Sendable {
         self.runtimeLibrary = runtimeLibrary
     }
 
-    /// File names of the default model inside `$EDGEFACTOR_HOME/models`.
+    /// File names of the default model inside `<home>/models`.
     public static let defaultModelFile = DefaultModel.name + ".onnx"
     public static let defaultLabelsFile = "labels.txt"
 
     /// The default model built by set-up: EfficientNet-Lite0 (ImageNet-1k) in
-    /// `$EDGEFACTOR_HOME/models` (home defaults to ./var). Throws if set-up has not built it.
-    public static func defaultModel(environment: [String: String]? = nil) throws(ClassifierError) -> ClassifierConfiguration {
-        let directory = VisionHome.directory(environment: environment) + "/models"
+    /// `<home>/models` (home: see ``VisionHome``). Throws if set-up has not built it.
+    public static func defaultModel(home: String? = nil) throws(ClassifierError) -> ClassifierConfiguration {
+        let directory = VisionHome.directory(home: home) + "/models"
         let model = directory + "/" + defaultModelFile
         let labels = directory + "/" + defaultLabelsFile
         guard FileManager.default.isReadableFile(atPath: model) else { throw .modelNotFound(model) }

@@ -18,9 +18,9 @@ public struct ModelDirectory: Sendable, Equatable {
         self.path = path
     }
 
-    /// `$EDGEFACTOR_HOME/models` (home defaults to ./var).
-    public static func standard(environment: [String: String]? = nil) -> ModelDirectory {
-        ModelDirectory(path: VisionHome.directory(environment: environment) + "/models")
+    /// `<home>/models` (home: see ``VisionHome``).
+    public static func standard(home: String? = nil) -> ModelDirectory {
+        ModelDirectory(path: VisionHome.directory(home: home) + "/models")
     }
 
     /// Name of set-up's fp32 EfficientNet-Lite0 (ImageNet-1k).

@@ -29,24 +29,22 @@ final class ONNXRuntime: @unchecked Sendable {
 
     private static let loaded = Mutex<[String: ONNXRuntime]>([:])
 
-    /// Where the library is looked for, in order: `explicit`, EDGEFACTOR_ORT_LIBRARY, the set-up's
-    /// `$EDGEFACTOR_HOME/runtime/libonnxruntime.so` (home defaults to ./var), then the system's
-    /// library search path.
-    static func candidates(explicit: String?, environment: [String: String] = ProcessInfo.processInfo.environment) -> [String] {
-        var paths: [String] = []
+    /// Where the library is looked for, in order: `explicit`, else the set-up's
+    /// `<home>/runtime/libonnxruntime.so` (home defaults to ./var), then the system's library
+    /// search path. The caller says both (the CLI: `--runtime-library`, EDGEFACTOR_ORT_LIBRARY or
+    /// its configuration file, and EDGEFACTOR_HOME); nothing here reads the environment.
+    static func candidates(explicit: String?, home: String?) -> [String] {
         if let explicit, !explicit.isEmpty { return [explicit] }
-        if let fromEnv = environment["EDGEFACTOR_ORT_LIBRARY"], !fromEnv.isEmpty { return [fromEnv] }
-        paths.append(VisionHome.directory(environment: environment) + "/runtime/libonnxruntime.so")
-        paths.append("libonnxruntime.so")
-        paths.append("libonnxruntime.so.1")
-        return paths
+        return [VisionHome.directory(home: home) + "/runtime/libonnxruntime.so", "libonnxruntime.so", "libonnxruntime.so.1"]
     }
 
-    /// Loads the first usable library among ``candidates(explicit:environment:)``.
+    /// Loads the first usable library among ``candidates(explicit:home:)``: `explicit`, else the
+    /// process's ``VisionPaths``.
     static func load(explicit: String? = nil) throws(ClassifierError) -> ONNXRuntime {
         var tried: [String] = []
         var reasons: [String] = []
-        for path in candidates(explicit: explicit) {
+        let paths = VisionPaths.current
+        for path in candidates(explicit: explicit ?? paths.runtimeLibrary, home: paths.home) {
             if let runtime = loaded.withLock({ $0[path] }) { return runtime }
             switch open(path) {
             case .success(let runtime):
@@ -118,14 +116,5 @@ final class ONNXRuntime: @unchecked Sendable {
         let names = (0..<Int(count)).compactMap { list[$0].map { String(cString: $0) } }
         _ = api.pointee.ReleaseAvailableProviders(list, count)
         return names
-    }
-}
-
-/// Where set-up puts things: `$EDGEFACTOR_HOME`, or `./var` when it is not set.
-public enum VisionHome {
-    public static func directory(environment: [String: String]? = nil) -> String {
-        let environment = environment ?? ProcessInfo.processInfo.environment
-        if let home = environment["EDGEFACTOR_HOME"], !home.isEmpty { return home }
-        return FileManager.default.currentDirectoryPath + "/var"
     }
 }

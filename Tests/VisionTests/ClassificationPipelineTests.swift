@@ -14,7 +14,7 @@ struct ClassificationPipelineTests {
             try TestAssets.data("photos/\(photo)").write(to: directory.appendingPathComponent("\(i * 2).\((photo as NSString).pathExtension)"))
         }
         try Data([0xFF, 0xD8, 0xFF, 0x00]).write(to: directory.appendingPathComponent("1.jpg"))
-        let classifier = try ImageClassifier(configuration: ClassifierConfiguration.defaultModel())
+        let classifier = try ImageClassifier(configuration: ClassifierConfiguration.defaultModel(home: TestAssets.home))
         let pipeline = ClassificationPipeline(classifier: classifier, topK: 2)
         let skipped = Mutex(0)
         var indices: [Int] = []
@@ -41,7 +41,7 @@ struct ClassificationPipelineTests {
         for (i, photo) in ["chelsea.jpg", "coffee.jpg", "chelsea.jpg", "coffee.jpg"].enumerated() {
             try TestAssets.data("photos/\(photo)").write(to: directory.appendingPathComponent("\(i).jpg"))
         }
-        let classifier = try ImageClassifier(configuration: ClassifierConfiguration.defaultModel())
+        let classifier = try ImageClassifier(configuration: ClassifierConfiguration.defaultModel(home: TestAssets.home))
         let pipeline = ClassificationPipeline(classifier: classifier, topK: 1)
         let seen = Mutex<[Int]>([])
         let match = try await pipeline.firstFrame(from: try FrameSources.open(directory.path)) { frame in
@@ -60,7 +60,7 @@ struct ClassificationPipelineTests {
     func sourceError() async throws {
         let directory = try TestAssets.temporaryDirectory()
         defer { try? FileManager.default.removeItem(at: directory) }
-        let classifier = try ImageClassifier(configuration: ClassifierConfiguration.defaultModel())
+        let classifier = try ImageClassifier(configuration: ClassifierConfiguration.defaultModel(home: TestAssets.home))
         let source = try FrameSources.open(try VideoSourceTests.makeVideo(in: directory))
         var count = 0
         try await ClassificationPipeline(classifier: classifier).forEachFrame(from: source) { _ in count += 1 }

@@ -5,7 +5,7 @@ import Testing
 @Suite("Image classifier on ONNX Runtime", .serialized)
 struct ClassifierTests {
     static func defaultClassifier(threads: Int = 2) throws -> ImageClassifier {
-        var configuration = try ClassifierConfiguration.defaultModel()
+        var configuration = try ClassifierConfiguration.defaultModel(home: TestAssets.home)
         configuration.session.threads = threads
         return try ImageClassifier(configuration: configuration)
     }
@@ -154,12 +154,14 @@ struct ClassifierTests {
         }
     }
 
-    @Test("the search order: explicit path, EDGEFACTOR_ORT_LIBRARY, then $EDGEFACTOR_HOME/runtime, then the system")
+    @Test("the search order: the explicit path, else <home>/runtime, then the system (the caller says both)")
     func searchOrder() {
-        #expect(ONNXRuntime.candidates(explicit: "/x.so", environment: ["EDGEFACTOR_ORT_LIBRARY": "/y.so"]) == ["/x.so"])
-        #expect(ONNXRuntime.candidates(explicit: nil, environment: ["EDGEFACTOR_ORT_LIBRARY": "/y.so"]) == ["/y.so"])
-        #expect(ONNXRuntime.candidates(explicit: nil, environment: ["EDGEFACTOR_HOME": "/h"])
+        #expect(ONNXRuntime.candidates(explicit: "/x.so", home: "/h") == ["/x.so"])
+        #expect(ONNXRuntime.candidates(explicit: nil, home: "/h")
                 == ["/h/runtime/libonnxruntime.so", "libonnxruntime.so", "libonnxruntime.so.1"])
+        #expect(ONNXRuntime.candidates(explicit: nil, home: nil).first
+                == FileManager.default.currentDirectoryPath + "/var/runtime/libonnxruntime.so")
+        #expect(VisionHome.directory(home: "/h") == "/h")
     }
 
     @Test("CUDA and TensorRT fail with a clear error on the CPU-only runtime")

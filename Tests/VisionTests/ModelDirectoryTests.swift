@@ -30,7 +30,7 @@ struct ModelDirectoryTests {
 
     @Test("set-up's int8 model resolves by name, with the shared ImageNet labels")
     func int8ByName() throws {
-        let configuration = try ModelDirectory.standard().configuration(for: ModelDirectory.efficientNetLite0Int8)
+        let configuration = try ModelDirectory.standard(home: TestAssets.home).configuration(for: ModelDirectory.efficientNetLite0Int8)
         #expect(configuration.modelPath.hasSuffix("/models/efficientnet-lite0-int8.onnx"))
         #expect(configuration.labelsPath?.hasSuffix("/models/labels.txt") == true)
     }

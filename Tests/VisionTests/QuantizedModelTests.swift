@@ -10,7 +10,7 @@ import Testing
 @Suite("int8 EfficientNet-Lite0 against fp32", .serialized)
 struct QuantizedModelTests {
     static func classifiers() throws -> (fp32: ImageClassifier, int8: ImageClassifier) {
-        let directory = ModelDirectory.standard()
+        let directory = ModelDirectory.standard(home: TestAssets.home)
         var fp32 = try directory.configuration(for: ModelDirectory.efficientNetLite0)
         var int8 = try directory.configuration(for: ModelDirectory.efficientNetLite0Int8)
         fp32.session.threads = 2

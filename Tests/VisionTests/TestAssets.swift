@@ -6,7 +6,7 @@ import Testing
 /// Files made by scripts/setup.sh --test (scripts/make-test-assets.sh) under $EDGEFACTOR_HOME
 /// (./var by default). A missing file fails the test with the command that makes it.
 enum TestAssets {
-    static var home: String { VisionHome.directory() }
+    static var home: String { VisionHome.directory(home: ProcessInfo.processInfo.environment["EDGEFACTOR_HOME"]) }
 
     static func path(_ relative: String, sourceLocation: SourceLocation = #_sourceLocation) throws -> String {
         let path = home + "/" + relative
