@@ -103,7 +103,7 @@ struct ModuleCommand: AsyncParsableCommand {
         }
         let hub: EdgeModuleConfiguration.HubIdentity
         if underEdge {
-            hub = .edgeEnvironment
+            hub = .edgeEnvironment(environment)
         } else {
             let (connectionString, options) = try await connections.hub(moduleId: moduleId, settings: settings)
             var clientOptions = options

@@ -11,15 +11,16 @@ public struct EdgeModuleConfiguration: Sendable {
         /// A module connection string (`HostName=…;DeviceId=…;ModuleId=…;SharedAccessKey=…`).
         case connectionString(IoTHubConnectionString, HubClientOptions = .init())
         /// The variables the IoT Edge runtime sets for a module (`IOTEDGE_*`, signing through the
-        /// workload API), or IoT Edge's local-development `EdgeHubConnectionString`.
-        case edgeEnvironment
+        /// workload API), or IoT Edge's local-development `EdgeHubConnectionString`: the caller
+        /// reads them (the CLI, once) and passes them here.
+        case edgeEnvironment([String: String])
     }
 
     /// The device and module an IoT Edge environment names: `IOTEDGE_DEVICEID`/`IOTEDGE_MODULEID`,
     /// else `EdgeHubConnectionString`'s. The secrets store and storage grant are looked up under them.
-    /// - Parameter environment: The process environment (or a test's).
+    /// - Parameter environment: The IoT Edge variables (the process's, as the CLI read them, or a test's).
     public static func edgeIdentity(
-        _ environment: [String: String] = ProcessInfo.processInfo.environment
+        _ environment: [String: String]
     ) throws(EdgeModuleError) -> (deviceId: String, moduleId: String) {
         if let deviceId = environment["IOTEDGE_DEVICEID"], let moduleId = environment["IOTEDGE_MODULEID"],
            !deviceId.isEmpty, !moduleId.isEmpty {

@@ -109,8 +109,8 @@ actor ModuleConnection {
                 throw EdgeModuleError.configuration("the hub connection string must name a device and a module (DeviceId=…;ModuleId=…)")
             }
             return (deviceId, moduleId)
-        case .edgeEnvironment:
-            return try EdgeModuleConfiguration.edgeIdentity()
+        case .edgeEnvironment(let environment):
+            return try EdgeModuleConfiguration.edgeIdentity(environment)
         }
     }
 
@@ -207,7 +207,7 @@ actor ModuleConnection {
     private func makeClient() async throws -> ModuleClient {
         switch configuration.hub {
         case .connectionString(let cs, let options): ModuleClient(connectionString: cs, options: options)
-        case .edgeEnvironment: try await ModuleClient.fromEdgeEnvironment(options: configuration.edgeOptions)
+        case .edgeEnvironment(let environment): try await ModuleClient.fromEdgeEnvironment(environment, options: configuration.edgeOptions)
         }
     }
 

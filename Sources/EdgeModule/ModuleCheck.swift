@@ -37,7 +37,7 @@ public enum ModuleCheck {
         do {
             switch configuration.hub {
             case .connectionString(let connection, let options): client = ModuleClient(connectionString: connection, options: options)
-            case .edgeEnvironment: client = try await ModuleClient.fromEdgeEnvironment(options: configuration.edgeOptions)
+            case .edgeEnvironment(let environment): client = try await ModuleClient.fromEdgeEnvironment(environment, options: configuration.edgeOptions)
             }
         } catch {
             return .fail("hub", "\(error)", fix: "check the IoT Edge environment, or pass the module's connection string")

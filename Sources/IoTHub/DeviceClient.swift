@@ -1,4 +1,4 @@
-public import Foundation
+import Foundation
 
 /// An IoT Hub device: sends telemetry, answers direct methods, reads and reports its twin, over
 /// MQTT 3.1.1 (TLS on 8883). Reconnects with exponential backoff and re-subscribes by itself.

@@ -32,10 +32,10 @@ public actor ModuleClient {
     /// ``IoTEdgeWorkloadError`` when the workload API cannot be reached: both are configuration
     /// errors that retrying does not fix.
     /// - Parameters:
-    ///   - environment: The process environment (or a test's).
+    ///   - environment: The IoT Edge variables (the process's, as the caller read them, or a test's).
     ///   - options: Client options (port, keep-alive, token lifetime, logger).
     public static func fromEdgeEnvironment(
-        _ environment: [String: String] = ProcessInfo.processInfo.environment,
+        _ environment: [String: String],
         options: HubClientOptions = .init()
     ) async throws -> ModuleClient {
         if IoTEdgeEnvironment.isPresent(in: environment) {
