@@ -11,27 +11,27 @@ import Foundation
 /// 3. the JSON configuration file: `--config`, else `$EDGEFACTOR_CONFIG`, else
 ///    `$EDGEFACTOR_HOME/edgefactor.json` (home defaults to `./var`) when that file exists;
 /// 4. the default, which the command using the value applies (a nil here).
-public struct EdgeFactorSettings: Sendable, Equatable {
+package struct EdgeFactorSettings: Sendable, Equatable {
     /// Where set-up and the built-in services keep their files; nil: `./var`.
-    public var home: String?
+    package var home: String?
     /// The storage account's connection string; nil: the built-in storage's development account.
-    public var storageConnectionString: String?
+    package var storageConnectionString: String?
     /// A PEM file of a CA to trust for https storage endpoints, besides the system's.
-    public var storageCAFile: String?
+    package var storageCAFile: String?
     /// The IoT hub's service connection string (admin verbs, front-end); nil: the local hub's hub.json.
-    public var serviceConnectionString: String?
+    package var serviceConnectionString: String?
     /// The identity's (device's or module's) IoT Hub connection string, for the agent and the module.
-    public var identityConnectionString: String?
+    package var identityConnectionString: String?
     /// The ONNX Runtime library to load; nil searches `<home>/runtime`, then the system.
-    public var runtimeLibrary: String?
+    package var runtimeLibrary: String?
     /// The IoT Edge runtime's variables, as the environment has them (`IOTEDGE_*`,
     /// `EdgeHubConnectionString`, `EdgeModuleCACertificateFile`): the module passes them on as
     /// they are. They come from the environment only, never from the file.
-    public var iotEdgeEnvironment: [String: String]
+    package var iotEdgeEnvironment: [String: String]
     /// The configuration file that was read; nil when there was none.
-    public var configFile: String?
+    package var configFile: String?
 
-    public init(
+    package init(
         home: String? = nil, storageConnectionString: String? = nil, storageCAFile: String? = nil,
         serviceConnectionString: String? = nil, identityConnectionString: String? = nil, runtimeLibrary: String? = nil,
         iotEdgeEnvironment: [String: String] = [:], configFile: String? = nil
@@ -47,11 +47,11 @@ public struct EdgeFactorSettings: Sendable, Equatable {
     }
 
     /// `home`, else `./var` (relative to the current directory).
-    public var homeDirectory: String { home ?? "var" }
+    package var homeDirectory: String { home ?? "var" }
 
     /// A setting: its key in the configuration file (dotted; nested objects work too) and its
     /// environment variable.
-    public enum Key: String, CaseIterable, Sendable {
+    package enum Key: String, CaseIterable, Sendable {
         case home = "home"
         case storageConnectionString = "storage.connectionString"
         case storageCAFile = "storage.caFile"
@@ -60,7 +60,7 @@ public struct EdgeFactorSettings: Sendable, Equatable {
         case runtimeLibrary = "vision.runtimeLibrary"
 
         /// The environment variable that sets it (the names the CLI has always read).
-        public var environmentVariable: String {
+        package var environmentVariable: String {
             switch self {
             case .home: "EDGEFACTOR_HOME"
             case .storageConnectionString: "AZURE_STORAGE_CONNECTION_STRING"
@@ -85,9 +85,9 @@ public struct EdgeFactorSettings: Sendable, Equatable {
     }
 
     /// The variable naming the configuration file when `--config` is not given.
-    public static let configFileVariable = "EDGEFACTOR_CONFIG"
+    package static let configFileVariable = "EDGEFACTOR_CONFIG"
     /// The configuration file's name inside home, read when it exists.
-    public static let defaultConfigFileName = "edgefactor.json"
+    package static let defaultConfigFileName = "edgefactor.json"
 
     /// Reads the settings.
     /// - Parameters:
@@ -96,7 +96,7 @@ public struct EdgeFactorSettings: Sendable, Equatable {
     ///   - environment: The process environment (or a test's).
     /// - Throws: ``EdgeFactorSettingsError`` when a named configuration file is missing, when a
     ///   configuration file does not parse, or when one of its values is not a string.
-    public static func load(
+    package static func load(
         flags: [Key: String] = [:], configFile: String? = nil, environment: [String: String]
     ) async throws(EdgeFactorSettingsError) -> EdgeFactorSettings {
         var flagValues: [AbsoluteConfigKey: ConfigValue] = [:]
@@ -178,7 +178,7 @@ extension EdgeFactorSettings.Key {
 }
 
 /// A configuration file that cannot be used; the message names the file.
-public enum EdgeFactorSettingsError: Error, Equatable, CustomStringConvertible {
+package enum EdgeFactorSettingsError: Error, Equatable, CustomStringConvertible {
     /// `--config` or `$EDGEFACTOR_CONFIG` names a file that does not exist.
     case missing(path: String)
     /// The file exists but cannot be read, or is not a JSON object.
@@ -186,7 +186,7 @@ public enum EdgeFactorSettingsError: Error, Equatable, CustomStringConvertible {
     /// A value in the file is not a string.
     case invalidValue(path: String, key: String)
 
-    public var description: String {
+    package var description: String {
         switch self {
         case .missing(let path):
             "no configuration file at \(path) (named by --config or \(EdgeFactorSettings.configFileVariable))"
