@@ -100,7 +100,8 @@ actor HubSession {
         await endSession()
     }
 
-    /// Cancels the session task (a reconnect backoff, method handlers still running) and waits for it.
+    /// Cancels the session task (a reconnect backoff, method handlers still running) and waits for
+    /// it; from one of its own method handlers it cannot wait for itself, so it only cancels.
     private func endSession() async {
         isClosed = true
         jobs?.finish()
@@ -108,15 +109,21 @@ actor HubSession {
         let task = sessionTask
         sessionTask = nil
         task?.cancel()
+        guard !Self.isSessionJob else { return }
         await task?.value
     }
+
+    /// Whether the current task is a job of a session (a method handler).
+    @TaskLocal private static var isSessionJob = false
 
     /// The session task: connections one after the other, and the jobs beside them.
     private func live(jobs: AsyncStream<@Sendable () async -> Void>) async {
         await withDiscardingTaskGroup { group in
             group.addTask {
                 await withDiscardingTaskGroup { handlers in
-                    for await job in jobs { handlers.addTask { await job() } }
+                    for await job in jobs {
+                        handlers.addTask { await Self.$isSessionJob.withValue(true) { await job() } }
+                    }
                 }
             }
             await supervise()

@@ -1,4 +1,4 @@
-public import Foundation
+import Foundation
 
 /// An IoT Hub module identity (`deviceId/moduleId`): the same surface as ``DeviceClient``.
 public actor ModuleClient {

@@ -3,6 +3,7 @@ import HubService
 import IoTHub
 import MQTT
 import NIOCore
+import Synchronization
 import Testing
 import TestSupport
 
@@ -113,6 +114,26 @@ import TestSupport
             #expect(try response.decodePayload(as: [String: String].self) == ["name": "two"])
             try await client.sendTelemetry(TelemetryMessage(body: Data("after".utf8)))
             await client.close()
+        }
+    }
+
+    /// close() waits for the session's method handlers; from inside one it must not wait for itself.
+    @Test func aMethodHandlerCanCloseItsOwnClient() async throws {
+        try await withHub { hub in
+            let device = try await hub.addDevice("d1")
+            let client = DeviceClient(connectionString: device, options: hub.clientOptions(plainTCP: true))
+            let closed = Mutex(false)
+            await client.onMethod { _ in
+                await client.close()
+                closed.withLock { $0 = true }
+                return .json(200, ["closed": true])
+            }
+            try await client.connect()
+            // The answer cannot be sent (the client closed first): the call times out, which is fine.
+            _ = try? await hub.serviceClient().invokeMethod(
+                deviceId: "d1", methodName: "shutdown", payload: Data("{}".utf8), responseTimeout: .seconds(5))
+            #expect(await eventually { closed.withLock { $0 } })
+            #expect(await client.isConnected == false)
         }
     }
 
