@@ -14,50 +14,39 @@ import Verification
 /// module running against them once ``start(secret:configure:)`` is called.
 final class ModuleHarness: Sendable {
     let logger: Logger
-    /// Storage runs beside the test rather than around it so that a test can stop it (``stopStorage()``).
-    private let storageServer: BackgroundServer<RunningStorageServer>
-    let hub: RunningHubServer
+    private let local: LocalServices
     let service: ServiceClient
     private let connection: IoTHubConnectionString
     private let options: HubClientOptions
     /// The module's group and the task running it, once started.
     private let module = Mutex<(group: ServiceGroup, task: Task<Void, any Error>)?>(nil)
 
-    var storage: RunningStorageServer { storageServer.handle }
+    var storage: RunningStorageServer { local.storage }
+    var hub: RunningHubServer { local.hub }
 
     /// Runs `body` with a new harness; the module, the hub and storage stop, awaited, afterwards
     /// whether `body` threw or not.
     static func run(name: String, _ body: (ModuleHarness) async throws -> Void) async throws {
         var logger = Logger(label: "module-\(name)-test")
         logger.logLevel = .critical
-        let root = try LocalServices.makeRoot()
-        defer { try? FileManager.default.removeItem(at: root) }
-        let storageConfiguration = StorageServerConfiguration(
-            dataDirectory: root.appendingPathComponent("storage").path, blobPort: 0, queuePort: 0, logger: logger)
-        var hubConfiguration = HubConfiguration.ephemeral(logger: logger)
-        hubConfiguration.dataDirectory = root.appendingPathComponent("hub")
-        let storageServer = try await BackgroundServer.start { try await StorageServer.withRunning(storageConfiguration, $0) }
-        try await withFixture(storageServer, tearDown: { await $0.stop() }) { storageServer in
-            try await HubServer.withRunning(hubConfiguration) { hub in
-                let harness = try await ModuleHarness(logger: logger, storageServer: storageServer, hub: hub)
-                try await withFixture(harness, tearDown: { await $0.stopModule() }, body)
-            }
+        try await withLocalServices(logger: logger) { (local: LocalServices) in
+            let harness = try await ModuleHarness(logger: logger, local: local)
+            try await withFixture(harness, tearDown: { await $0.stopModule() }, body)
         }
     }
 
-    private init(logger: Logger, storageServer: BackgroundServer<RunningStorageServer>, hub: RunningHubServer) async throws {
+    private init(logger: Logger, local: LocalServices) async throws {
         self.logger = logger
-        self.storageServer = storageServer
-        self.hub = hub
-        connection = try await hub.addModule(deviceId: "dev1", moduleId: "mod1")
-        var options = hub.clientOptions(plainTCP: true)
+        self.local = local
+        connection = try await local.hub.addModule(deviceId: "dev1", moduleId: "mod1")
+        var options = local.hub.clientOptions(plainTCP: true)
         options.logger = logger
         self.options = options
-        service = hub.serviceClient()
+        service = local.hub.serviceClient()
     }
 
     /// Stops storage gracefully while the module runs on.
-    func stopStorage() async { await storageServer.stop() }
+    func stopStorage() async { await local.stopStorage() }
 
     /// Runs the edge module with `secret` until the harness ends.
     @discardableResult

@@ -15,40 +15,29 @@ struct LiveServices: Sendable {
     static let deviceId = "cam1"
     static let moduleId = "edgefactor"
 
-    let root: URL
-    let storage: RunningStorageServer
-    /// The hub runs beside the test rather than around it so that a test can stop it (``stopHub()``).
-    private let hubServer: BackgroundServer<RunningHubServer>
+    private let local: LocalServices
     let deviceSecret = SharedSecret.generate()
     let logger: Logger
 
-    var hub: RunningHubServer { hubServer.handle }
+    var root: URL { local.root }
+    var storage: RunningStorageServer { local.storage }
+    var hub: RunningHubServer { local.hub }
 
-    /// Runs `body` with both servers running and the device's module and container made; the
-    /// servers shut down, awaited, when it returns or throws.
+    /// Runs `body` with both servers running (``withLocalServices``) and the device's module and
+    /// container made; the servers shut down, awaited, when it returns or throws.
     static func with<Result>(_ body: (LiveServices) async throws -> Result) async throws -> Result {
         var logger = Logger(label: "frontend-test")
         logger.logLevel = ProcessInfo.processInfo.environment["FRONTEND_TEST_LOG"] == nil ? .critical : .debug
-        let root = try LocalServices.makeRoot()
-        defer { try? FileManager.default.removeItem(at: root) }
-        let storageConfiguration = StorageServerConfiguration(
-            dataDirectory: root.appendingPathComponent("storage").path, blobPort: 0, queuePort: 0, logger: logger)
-        var hubConfiguration = HubConfiguration.ephemeral(logger: logger)
-        hubConfiguration.dataDirectory = root.appendingPathComponent("hub")
-        let hubConfigurationToRun = hubConfiguration
-        return try await StorageServer.withRunning(storageConfiguration) { storage in
-            let hubServer = try await BackgroundServer.start { try await HubServer.withRunning(hubConfigurationToRun, $0) }
-            let services = LiveServices(root: root, storage: storage, hubServer: hubServer, logger: logger)
-            return try await withFixture(services, tearDown: { await $0.stopHub() }) { services in
-                try await services.hub.addModule(deviceId: Self.deviceId, moduleId: Self.moduleId)
-                try await services.container.create()
-                return try await body(services)
-            }
+        return try await withLocalServices(logger: logger) { (local: LocalServices) in
+            let services = LiveServices(local: local, logger: logger)
+            try await services.hub.addModule(deviceId: Self.deviceId, moduleId: Self.moduleId)
+            try await services.container.create()
+            return try await body(services)
         }
     }
 
-    /// Stops the hub gracefully (the servers' teardown then has nothing left to stop).
-    func stopHub() async { await hubServer.stop() }
+    /// Stops the hub gracefully while the test goes on.
+    func stopHub() async { await local.stopHub() }
 
     var container: BlobContainerClient {
         BlobContainerClient(connectionString: storage.storageConnectionString, containerName: DeviceStorageNames(deviceId: Self.deviceId).responsesContainer)
