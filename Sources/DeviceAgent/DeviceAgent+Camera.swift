@@ -8,7 +8,7 @@ import Vision
 
 /// Watching the camera: each classified frame is matched against every watching request.
 extension DeviceAgent {
-    var isWatching: Bool { book.isWatching || enrolment != nil || previewWatched }
+    var isWatching: Bool { book.isWatching || requestsBeingAdmitted > 0 || enrolment != nil || previewWatched }
 
     nonisolated func cameraLoop() async {
         let clock = ContinuousClock()

@@ -161,6 +161,11 @@ extension DeviceAgent {
         let log = logger.with("messageId", message.messageId)
         let request = accepted.request
         let lease = QueueMessageLease(queue: source, message: message, enqueuedAt: accepted.enqueuedAt, receivedAt: receivedAt)
+        // Frames started from now on count for this request once it is admitted (the book matches
+        // frames begun after `receivedAt`): start one while the checks below run.
+        requestsBeingAdmitted += 1
+        defer { requestsBeingAdmitted -= 1 }
+        cameraBell.ring()
         if book.entry(request.requestId) != nil {
             await admitKnown(request, lease: lease, log: log)
             return

@@ -58,6 +58,9 @@ actor DeviceAgent {
     let ownRequestsQueue: String
     var ownDeliveries: [String: Int] = [:]
     var stopping = false
+    /// Requests received and still being checked (answered already? replayed?): the camera starts
+    /// on the first frame meanwhile, so the checks overlap the frame instead of preceding it.
+    var requestsBeingAdmitted = 0
     var storageReachable = false
     var cameraWorking = true
     /// Why the camera counts as down (reported in the twin).
