@@ -1,5 +1,5 @@
 import Crypto
-public import Foundation
+import Foundation
 
 /// The opaque name of an account on an edge device: 32 hex digits derived from the username, so
 /// that templates are bound to one account without the device learning who signs in.
