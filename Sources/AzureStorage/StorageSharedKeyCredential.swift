@@ -8,6 +8,8 @@ public struct StorageSharedKeyCredential: Sendable, Hashable {
     /// The account key exactly as given (base64), used when rendering connection strings.
     public let accountKey: String
     private let keyBytes: [UInt8]
+    /// HMAC keyed once: each signature starts from a copy instead of hashing the key again.
+    private let keyedMAC: HMAC<SHA256>
 
     /// - Throws: ``StorageConfigurationError`` when the key is not valid base64 or is empty.
     public init(accountName: String, accountKey: String) throws(StorageConfigurationError) {
@@ -22,6 +24,7 @@ public struct StorageSharedKeyCredential: Sendable, Hashable {
         self.accountName = accountName
         self.accountKey = accountKey
         self.keyBytes = Array(data)
+        self.keyedMAC = HMAC<SHA256>(key: SymmetricKey(data: data))
     }
 
     /// base64(HMAC-SHA256(key, UTF-8(stringToSign))), the signature used by Shared Key and SAS.
@@ -31,8 +34,10 @@ public struct StorageSharedKeyCredential: Sendable, Hashable {
 
     /// The raw HMAC-SHA256 of the string to sign.
     public func signatureBytes(for stringToSign: String) -> [UInt8] {
-        let key = SymmetricKey(data: keyBytes)
-        return Array(HMAC<SHA256>.authenticationCode(for: Array(stringToSign.utf8), using: key))
+        var mac = keyedMAC
+        var text = stringToSign
+        text.withUTF8 { mac.update(data: UnsafeRawBufferPointer($0)) }
+        return Array(mac.finalize())
     }
 
     public static func == (lhs: Self, rhs: Self) -> Bool {

@@ -6,17 +6,17 @@ package enum PercentEncoding {
     /// Encodes every byte except the unreserved set `A–Z a–z 0–9 - _ . ~` (space becomes `%20`),
     /// and `/` when `keepSlash` is set (blob names keep `/` literal, like the official SDKs).
     /// Hex digits are upper case.
+    @inlinable
     package static func encode(_ text: some StringProtocol, keepSlash: Bool = false) -> String {
         var out = [UInt8]()
         out.reserveCapacity(text.utf8.count)
-        let hex = Array("0123456789ABCDEF".utf8)
         for byte in text.utf8 {
             if isUnreserved(byte) || (keepSlash && byte == UInt8(ascii: "/")) {
                 out.append(byte)
             } else {
                 out.append(UInt8(ascii: "%"))
-                out.append(hex[Int(byte >> 4)])
-                out.append(hex[Int(byte & 0x0F)])
+                out.append(hexDigit(byte >> 4))
+                out.append(hexDigit(byte & 0x0F))
             }
         }
         return String(decoding: out, as: UTF8.self)
@@ -24,6 +24,7 @@ package enum PercentEncoding {
 
     /// Decodes `%XX` escapes (upper or lower case hex). `+` stays `+`, unless `plusIsSpace`.
     /// Returns `nil` for a broken escape or bytes that are not UTF-8.
+    @inlinable
     package static func decode(_ text: some StringProtocol, plusIsSpace: Bool = false) -> String? {
         guard text.utf8.contains(where: { $0 == UInt8(ascii: "%") || (plusIsSpace && $0 == UInt8(ascii: "+")) }) else {
             return String(text)
@@ -48,6 +49,7 @@ package enum PercentEncoding {
 
     /// Decodes `%XX` escapes (a `+` stays a `+`). Malformed escapes are kept literally, and bytes
     /// that are not UTF-8 become U+FFFD: this never fails.
+    @inlinable
     package static func decodeLenient(_ text: some StringProtocol) -> String {
         let bytes = Array(text.utf8)
         guard bytes.contains(UInt8(ascii: "%")) else { return String(text) }
@@ -68,7 +70,8 @@ package enum PercentEncoding {
         return String(decoding: out, as: UTF8.self)
     }
 
-    private static func isUnreserved(_ byte: UInt8) -> Bool {
+    @usableFromInline
+    static func isUnreserved(_ byte: UInt8) -> Bool {
         switch byte {
         case UInt8(ascii: "A")...UInt8(ascii: "Z"), UInt8(ascii: "a")...UInt8(ascii: "z"),
              UInt8(ascii: "0")...UInt8(ascii: "9"), UInt8(ascii: "-"), UInt8(ascii: "."),
@@ -79,7 +82,14 @@ package enum PercentEncoding {
         }
     }
 
-    private static func hexValue(_ byte: UInt8) -> UInt8? {
+    /// The upper-case hex digit of a value 0…15.
+    @usableFromInline
+    static func hexDigit(_ value: UInt8) -> UInt8 {
+        value < 10 ? UInt8(ascii: "0") + value : UInt8(ascii: "A") + value - 10
+    }
+
+    @usableFromInline
+    static func hexValue(_ byte: UInt8) -> UInt8? {
         switch byte {
         case UInt8(ascii: "0")...UInt8(ascii: "9"): byte - UInt8(ascii: "0")
         case UInt8(ascii: "a")...UInt8(ascii: "f"): byte - UInt8(ascii: "a") + 10

@@ -81,4 +81,16 @@ public final class RunningStorageServer: Sendable {
         _ = try? await QueueStore(database: database).createQueue(account: name, name: queue, metadata: [])
         try await QueueStore(database: database).bulkInsert(account: name, queue: queue, count: count, text: text)
     }
+
+    /// One send + receive + delete straight on the queue's database, as the three requests do it
+    /// but without HTTP: the storage work of one queue cycle, for the benchmark's floor. Returns
+    /// false when another caller received the message first. The queue must exist.
+    package func directQueueCycle(queue: String, text: String) async throws -> Bool {
+        let store = QueueStore(database: database, clock: configuration.queueClock)
+        let account = configuration.accounts[0].name
+        _ = try await store.send(account: account, queue: queue, text: text, visibilityTimeout: 0, timeToLive: 604_800)
+        guard let received = try await store.receive(account: account, queue: queue, count: 1, visibilityTimeout: 30).first else { return false }
+        try await store.delete(account: account, queue: queue, messageId: received.messageId, popReceipt: received.popReceipt)
+        return true
+    }
 }

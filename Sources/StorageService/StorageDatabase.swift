@@ -8,6 +8,8 @@ import GRDB
 /// in the OS page cache); only a power loss could lose the last commits.
 final class StorageDatabase: Sendable {
     let pool: DatabasePool
+    /// The queue's message writes, committed together when they arrive together.
+    let groupCommit: GroupCommit
 
     init(path: String) throws {
         var configuration = Configuration()
@@ -17,6 +19,7 @@ final class StorageDatabase: Sendable {
             try db.execute(sql: "PRAGMA synchronous = NORMAL")
         }
         pool = try DatabasePool(path: path, configuration: configuration)
+        groupCommit = GroupCommit(pool: pool)
         try Self.migrator.migrate(pool)
     }
 

@@ -63,9 +63,15 @@ struct StorageHTTPRequest: Sendable {
 
     /// A header value by name (case-insensitive).
     func header(_ name: String) -> String? {
-        guard let field = HTTPField.Name(name) else { return nil }
+        guard let field = Self.signedHeaderNames[name] ?? HTTPField.Name(name) else { return nil }
         return request.headers[field]
     }
+
+    /// The names every Shared Key check looks up, validated once instead of per request.
+    private static let signedHeaderNames: [String: HTTPField.Name] = Dictionary(
+        uniqueKeysWithValues: (SharedKeyStringToSign.standardHeaders + ["authorization", "x-ms-date"]).compactMap { name in
+            HTTPField.Name(name).map { (name, $0) }
+        })
 
     /// Every `x-ms-*` header, names lower-cased.
     var msHeaders: [(name: String, value: String)] {
