@@ -9,7 +9,7 @@ struct BenchmarkTool: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "edgefactor-bench",
         abstract: "Measure EdgeFactor against baselines taken in the same run; results go to docs/benchmarks.md.",
-        subcommands: [StorageBenchmark.self, HubBenchmark.self, VisionBenchmark.self, FlowBenchmark.self, ObjectBenchmark.self, HubFloorServer.self]
+        subcommands: [AllBenchmarks.self, StorageBenchmark.self, HubBenchmark.self, VisionBenchmark.self, FlowBenchmark.self, ObjectBenchmark.self, HubFloorServer.self]
     )
 
     /// Vision reads no environment: the tool tells it where set-up put the runtime and the models

@@ -41,14 +41,19 @@ struct FlowBenchmark: AsyncParsableCommand {
     }
 
     func run() async throws {
+        let measured = try await measure()
+        print(measured.body)
+        if !dryRun { try BenchmarkDocument.replaceSection(measured.title, in: output, with: measured.body) }
+    }
+
+    func measure() async throws -> BenchSection {
         let home = ProcessInfo.processInfo.environment["EDGEFACTOR_HOME"] ?? "var"
         let rig = try await FlowRig(photo: photo ?? "\(home)/photos/coffee.jpg")
         do {
             let report = try await measure(rig)
             await rig.shutdown()
             let table = report.markdown(command: "edgefactor-bench flow --requests \(requests) --concurrency \(concurrency)")
-            print(table)
-            if !dryRun { try FlowReport.replaceSection(in: output, with: table) }
+            return BenchSection(title: "Flow", body: table, targets: report.targets)
         } catch {
             await rig.shutdown()
             throw error
@@ -59,6 +64,11 @@ struct FlowBenchmark: AsyncParsableCommand {
         print("flow: waiting for the module and agent to connect")
         try await rig.waitUntilOnline()
         for _ in 0..<10 { _ = try await rig.verify() }   // warm-up
+
+        print("flow: baseline, \(baselineIterations) iterations")
+        let baseline = try await FlowBaseline.measure(rig: rig, iterations: baselineIterations)
+        let fastest = baseline.samples.min() ?? .zero
+        rig.firstPoll.withLock { $0 = fastest * 0.9 }
 
         print("flow: \(requests) sequential requests, module wakes the agent")
         rig.wakeAgent.withLock { $0 = true }
@@ -103,8 +113,6 @@ struct FlowBenchmark: AsyncParsableCommand {
         }
         let concurrentRate = Double(requests) / FlowReport.ms(clock.now - concurrentStart) * 1000
 
-        print("flow: baseline, \(baselineIterations) iterations")
-        let baseline = try await FlowBaseline.measure(rig: rig, iterations: baselineIterations)
         return FlowReport(
             requests: requests, woken: woken, polled: polled, baseline: baseline.samples, baselineStages: baseline.stages, sequentialRate: sequentialRate,
             concurrentRate: concurrentRate, concurrency: concurrency, stages: stages)

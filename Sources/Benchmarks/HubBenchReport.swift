@@ -165,18 +165,4 @@ struct HubBenchReport {
         let text = String(decoding: pipe.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
         return text.split(separator: "\n").first.map { $0.replacingOccurrences(of: "mosquitto version ", with: "") } ?? ""
     }
-
-    /// Replaces the body of `## Hub` in the Markdown file (up to the next `## ` heading).
-    static func replaceSection(in path: String, with body: String) throws {
-        let text = (try? String(contentsOfFile: path, encoding: .utf8)) ?? "# Benchmarks\n"
-        var lines = text.components(separatedBy: "\n")
-        let section = ["## Hub", ""] + body.components(separatedBy: "\n")
-        if let start = lines.firstIndex(of: "## Hub") {
-            let end = lines[(start + 1)...].firstIndex { $0.hasPrefix("## ") } ?? lines.count
-            lines.replaceSubrange(start..<end, with: section)
-        } else {
-            lines += [""] + section
-        }
-        try lines.joined(separator: "\n").write(toFile: path, atomically: true, encoding: .utf8)
-    }
 }

@@ -70,6 +70,15 @@ struct HubBenchmark: AsyncParsableCommand {
     }
 
     func run() async throws {
+        let measured = try await measure()
+        print(measured.body)
+        if !dryRun {
+            try BenchmarkDocument.replaceSection(measured.title, in: output, with: measured.body)
+            say("wrote the Hub section of \(output)")
+        }
+    }
+
+    func measure() async throws -> BenchSection {
         let binary = edgefactor ?? URL(fileURLWithPath: CommandLine.arguments[0]).deletingLastPathComponent().appendingPathComponent("edgefactor").path
         guard FileManager.default.isExecutableFile(atPath: binary) else {
             throw ValidationError("no edgefactor executable at \(binary): build it (swift build -c release) or pass --edgefactor")
@@ -183,11 +192,7 @@ struct HubBenchmark: AsyncParsableCommand {
 
         let table = report.markdown(command: "swift build -c release && .build/release/edgefactor-bench hub"
             + (self.connections != 100_000 ? " --connections \(self.connections)" : ""))
-        print(table)
-        if !dryRun {
-            try HubBenchReport.replaceSection(in: output, with: table)
-            say("wrote the Hub section of \(output)")
-        }
+        return BenchSection(title: "Hub", body: table, targets: report.targets)
     }
 }
 

@@ -62,7 +62,7 @@ struct ObjectBenchmark: AsyncParsableCommand {
         let report = ObjectReport(study: study, cost: cost, data: folder.path, others: others.count, sameScene: sameScene.count)
         print(report.markdown)
         guard !dryRun else { return }
-        try VisionRow.replaceSection("Personal objects", in: output, with: report.markdown)
+        try BenchmarkDocument.replaceSection("Personal objects", in: output, with: report.markdown)
         try report.curveCSV.write(toFile: curve, atomically: true, encoding: .utf8)
         let attempts = study.verificationRates(at: study.policy.threshold)
         print("wrote \(output) and \(curve); draw the curve with: .venv/bin/python scripts/plot_det.py docs/object-det.png \(curve) --point \(study.policy.threshold) --impostors \(attempts.impostorAttempts) --genuine \(attempts.genuineAttempts)")

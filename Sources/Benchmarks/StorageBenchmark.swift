@@ -62,6 +62,15 @@ struct StorageBenchmark: AsyncParsableCommand {
     }
 
     func run() async throws {
+        let measured = try await measure()
+        print(measured.body)
+        if !dryRun, !queueOnly, !blobsOnly {
+            try BenchmarkDocument.replaceSection(measured.title, in: output, with: measured.body)
+            say("wrote the Storage section of \(output)")
+        }
+    }
+
+    func measure() async throws -> BenchSection {
         let directory = FileManager.default.temporaryDirectory.appendingPathComponent("edgefactor-bench-storage-\(UUID().uuidString)").path
         defer { try? FileManager.default.removeItem(atPath: directory) }
         var logger = Logger(label: "edgefactor.bench.storage")
@@ -74,8 +83,7 @@ struct StorageBenchmark: AsyncParsableCommand {
         if blobsOnly {
             await background.stop()
             report.blobs = try await measureBlobs(directory: directory)
-            print(report.markdown(command: "(blobs only)"))
-            return
+            return BenchSection(title: "Storage", body: report.markdown(command: "(blobs only)"), targets: report.targets)
         }
         do {
             let runner = StorageBenchmarkRunner(connection: server.storageConnectionString, server: server)
@@ -94,10 +102,15 @@ struct StorageBenchmark: AsyncParsableCommand {
             report.httpFloor = floor
             report.cpuPerFloorRoundTrip = floorCPU / max(1, floor * seconds)
             say("  \(Int(report.httpFloor)) round trips/s, \(Int(report.cpuPerFloorRoundTrip * 1e6)) µs CPU per round trip")
+
+            say("database floor: send + receive + delete straight on the store, no HTTP, \(concurrency) workers")
+            let (direct, directCPU) = try await ProcessCPUTime.measure { try await runner.directQueueThroughput(workers: concurrency, seconds: seconds) }
+            report.directCycles = direct
+            report.cpuPerDirectCycle = directCPU / max(1, direct * seconds)
+            say("  \(Int(direct)) cycles/s, \(Int(report.cpuPerDirectCycle * 1e6)) µs CPU per cycle")
             if queueOnly {
                 await background.stop()
-                print(report.markdown(command: "(queue only)"))
-                return
+                return BenchSection(title: "Storage", body: report.markdown(command: "(queue only)"), targets: report.targets)
             }
 
             say("queue and blob reference, Python SDK")
@@ -121,12 +134,7 @@ struct StorageBenchmark: AsyncParsableCommand {
 
         let command = "swift build -c release --product edgefactor-bench && .build/release/edgefactor-bench storage"
             + (seconds == 10 && concurrency == 8 && deepQueue == 1_000_000 ? "" : " --seconds \(seconds) --concurrency \(concurrency) --deep-queue \(deepQueue)")
-        let section = report.markdown(command: command)
-        print(section)
-        if !dryRun {
-            try StorageBenchmarkReport.replaceSection(in: output, with: section)
-            say("wrote the Storage section of \(output)")
-        }
+        return BenchSection(title: "Storage", body: report.markdown(command: command), targets: report.targets)
     }
 
     /// The blob rows, against `edgefactor storage` in its own process (so its memory can be read).

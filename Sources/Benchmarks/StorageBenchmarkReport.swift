@@ -11,6 +11,16 @@ struct StorageBenchmarkReport {
     /// Process CPU seconds (client + service) per cycle, and per empty round trip of the floor.
     var cpuPerCycle = 0.0
     var cpuPerFloorRoundTrip = 0.0
+    /// Cycles/s of the queue's database work alone (no HTTP), and its CPU seconds per cycle.
+    var directCycles = 0.0
+    var cpuPerDirectCycle = 0.0
+
+    /// The most cycles/s a service doing both the HTTP floor's three round trips and the queue's
+    /// database work could reach on these cores: their costs per cycle add up.
+    var combinedFloor: Double {
+        guard httpFloor > 0, directCycles > 0 else { return 0 }
+        return 1 / (3 / httpFloor + 1 / directCycles)
+    }
     var python: StoragePythonFigures?
     var shallow = StorageLatency()
     var deep = StorageLatency()
@@ -63,8 +73,6 @@ struct StorageBenchmarkReport {
     func markdown(command: String) -> String {
         var lines: [String] = []
         let date = ISO8601DateFormatter().string(from: Date()).prefix(10)
-        lines.append("## Storage")
-        lines.append("")
         lines.append("Measured \(date) with `\(command)`: the built-in service on loopback (in-process for the queue rows,")
         lines.append("`edgefactor storage` in its own process for the blob rows), a temporary data directory, client and")
         lines.append("server sharing the 2 cores. A cycle is send + receive + delete of one")
@@ -77,6 +85,8 @@ struct StorageBenchmarkReport {
         lines.append("| Queue cycles/s vs Azure's 2,000 msg/s target for one queue | \(number(swiftCycles)) | 2,000 | \(ratio(swiftCycles, Self.azureQueueTarget)) |")
         lines.append("| Queue cycles/s vs the HTTP floor (same-shaped round trips/s ÷ 3) | \(number(swiftCycles)) | \(number(httpFloor / 3)) (\(number(httpFloor)) round trips/s) | \(ratio(swiftCycles, httpFloor / 3)) |")
         lines.append("| CPU per queue request (cycle ÷ 3, client + service) vs per floor round trip | \(number(cpuPerCycle / 3 * 1e6)) µs | \(number(cpuPerFloorRoundTrip * 1e6)) µs | \(ratio(cpuPerCycle / 3, cpuPerFloorRoundTrip)) |")
+        lines.append("| Floor: the queue's database work alone (send + receive + delete straight on the service's store, no HTTP), cycles/s and CPU per cycle | \(number(directCycles)), \(number(cpuPerDirectCycle * 1e6)) µs | – | – |")
+        lines.append("| Floor: the HTTP floor's three round trips and that database work back to back (their costs per cycle added), cycles/s | \(number(swiftCycles)) | \(number(combinedFloor)) (\(ratio(combinedFloor, httpFloor / 3)) of the HTTP floor ÷ 3) | \(ratio(swiftCycles, combinedFloor)) |")
         lines.append("| Queue messages/s, batched consumers (receive 32, delete each) vs Azure's target | \(number(batchedMessages)) | 2,000 | \(ratio(batchedMessages, Self.azureQueueTarget)) |")
         lines.append("| Queue messages/s, batched, vs the HTTP floor (round trips/s ÷ ~2) | \(number(batchedMessages)) | \(number(httpFloor * 32 / 65)) | \(ratio(batchedMessages, httpFloor * 32 / 65)) |")
         lines.append("| Cycle time, 10 messages waiting (median / p99 ms) | \(number(shallow.median, digits: 2)) / \(number(shallow.p99, digits: 2)) | – | – |")
@@ -160,20 +170,5 @@ struct StorageBenchmarkReport {
             the kernel's copy into the socket and NIO's wake-ups between writes.
             """,
         ]
-    }
-
-    /// Replaces `## Storage` up to the next `## ` heading (or appends the section).
-    static func replaceSection(in path: String, with section: String) throws {
-        let text = (try? String(contentsOfFile: path, encoding: .utf8)) ?? "# Benchmarks\n"
-        var lines = text.components(separatedBy: "\n")
-        let newLines = section.components(separatedBy: "\n")
-        if let start = lines.firstIndex(of: "## Storage") {
-            var end = start + 1
-            while end < lines.count, !lines[end].hasPrefix("## ") { end += 1 }
-            lines.replaceSubrange(start..<end, with: newLines)
-        } else {
-            lines += [""] + newLines
-        }
-        try lines.joined(separator: "\n").write(toFile: path, atomically: true, encoding: .utf8)
     }
 }

@@ -86,6 +86,29 @@ struct StorageBenchmarkRunner: Sendable {
         return Double(total) / Self.seconds(elapsed)
     }
 
+    /// Cycles/s of the queue's database work alone: send, receive and delete straight on the
+    /// service's store, `workers` loops for `seconds`, no HTTP (the floor's storage half).
+    func directQueueThroughput(workers: Int, seconds: Double) async throws -> Double {
+        let queue = QueueClient(connectionString: connection, queueName: "bench-direct")
+        try await queue.create()
+        let clock = ContinuousClock()
+        let deadline = clock.now + .milliseconds(Int(seconds * 1000))
+        let start = clock.now
+        let total = try await withThrowingTaskGroup(of: Int.self) { group in
+            for _ in 0..<workers {
+                group.addTask {
+                    var cycles = 0
+                    while clock.now < deadline, cycles < 10_000_000 {
+                        if try await server.directQueueCycle(queue: "bench-direct", text: Self.payload) { cycles += 1 }
+                    }
+                    return cycles
+                }
+            }
+            return try await group.reduce(0, +)
+        }
+        return Double(total) / Self.seconds(start.duration(to: clock.now))
+    }
+
     /// Messages/s through a queue the way a busy consumer drains it: `producers` loops send,
     /// `consumers` loops receive up to 32 at a time and delete each. Counts deleted messages.
     func batchedThroughput(producers: Int, consumers: Int, seconds: Double) async throws -> Double {

@@ -33,6 +33,15 @@ struct VisionBenchmark: AsyncParsableCommand {
     var dryRun = false
 
     func run() async throws {
+        let measured = try await measure()
+        print(measured.body)
+        if !dryRun {
+            try BenchmarkDocument.replaceSection(measured.title, in: output, with: measured.body)
+            print("wrote the Vision section of \(output)")
+        }
+    }
+
+    func measure() async throws -> BenchSection {
         let home = VisionHome.directory()
         let photoPath = photo ?? home + "/photos/coffee.jpg"
         let jpeg = try Data(contentsOf: URL(fileURLWithPath: photoPath))
@@ -78,12 +87,8 @@ struct VisionBenchmark: AsyncParsableCommand {
         var report = VisionRow.markdown(rows, photo: (photoPath as NSString).lastPathComponent, size: (decoded.width, decoded.height),
                                         frames: frames, rounds: rounds, runtime: try ImageClassifier(configuration: models[0].configuration).runtimeVersion,
                                         load: (loadBefore, VisionRow.loadAverage()))
-        if let int8Report { report += "\n\n" + int8Report }
-        print(report)
-        if !dryRun {
-            try VisionRow.replaceSection("Vision", in: output, with: report)
-            print("wrote the Vision section of \(output)")
-        }
+        if let int8Report { report += "\n\n" + int8Report.markdown }
+        return BenchSection(title: "Vision", body: report, targets: int8Report?.targets ?? [])
     }
 
     private func f(_ value: Double?) -> String { value.map { String(format: "%.2f", $0) } ?? "-" }
@@ -225,19 +230,5 @@ struct VisionRow {
             "Reading: \"Swift bare run\" against the baseline is the cost of EdgeFactor's ONNX Runtime binding (the same library, called through its C API): none to speak of. \"Whole pipeline\" adds JPEG decoding and pre-processing (resize, crop, normalise) one frame after another; \"pipelined\" is `ClassificationPipeline`, which prepares the next frame while the current one is in inference, so those stages can hide behind inference when a core is idle (on this busy 2-core machine there rarely is one, and the difference is within the noise). Post-processing (softmax, top-5) is negligible.",
         ]
         return lines.joined(separator: "\n")
-    }
-
-    /// Replaces the body of `## title` in a Markdown file (up to the next `## ` heading).
-    static func replaceSection(_ title: String, in path: String, with body: String) throws {
-        let text = (try? String(contentsOfFile: path, encoding: .utf8)) ?? "# Benchmarks\n"
-        var lines = text.components(separatedBy: "\n")
-        let heading = "## \(title)"
-        if let start = lines.firstIndex(of: heading) {
-            let end = lines[(start + 1)...].firstIndex { $0.hasPrefix("## ") } ?? lines.count
-            lines.replaceSubrange((start + 1)..<end, with: [""] + body.components(separatedBy: "\n") + [""])
-        } else {
-            lines += ["", heading, "", body, ""]
-        }
-        try lines.joined(separator: "\n").write(toFile: path, atomically: true, encoding: .utf8)
     }
 }
