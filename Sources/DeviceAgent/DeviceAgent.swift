@@ -203,8 +203,9 @@ actor DeviceAgent {
         await abandonRemaining()
     }
 
-    /// Wakes the queue poller now (the module calls this when both run in one process).
-    func requestQueued() async { pollBell.ring() }
+    /// Wakes the queue poller now (the module calls this when both run in one process). No hop
+    /// onto the actor: the module's answer to `ProcessRequest` waits for this.
+    nonisolated func requestQueued() { pollBell.ring() }
 
     /// Health summary for the readiness endpoint.
     func readiness() async -> (hub: Bool, storage: Bool, camera: Bool, pending: Int) {

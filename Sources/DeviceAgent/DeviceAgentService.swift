@@ -84,7 +84,7 @@ public struct DeviceAgentService: Service {
 
     /// Wakes the queue poller at once: call it after queueing a request in the same process
     /// (the edge module's `onRequestQueued` hook) to skip the polling delay.
-    public func requestQueued() async { await agent.requestQueued() }
+    public func requestQueued() async { agent.requestQueued() }
 
     /// Stops the agent as a graceful shutdown would (for embedding without signals).
     func shutdown() async { await agent.shutdown(grace: agent.configuration.shutdownGracePeriod) }

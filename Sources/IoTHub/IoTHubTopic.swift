@@ -44,13 +44,17 @@ public enum IoTHubTopic {
 
     /// Query pairs after `?` in `$iothub/...` topics, keys without a leading `$`.
     public static func query(of topic: String) -> [String: String] {
-        guard let question = topic.firstIndex(of: "?") else { return [:] }
+        // On the UTF-8 bytes: `?`, `&` and `=` are ASCII, so every cut falls between characters,
+        // and every method request and twin answer passes here (Character splitting showed in
+        // the direct-method profile).
+        let bytes = topic.utf8
+        guard let question = bytes.firstIndex(of: UInt8(ascii: "?")) else { return [:] }
         var result: [String: String] = [:]
-        for pair in topic[topic.index(after: question)...].split(separator: "&") {
-            guard let equals = pair.firstIndex(of: "=") else { continue }
-            var key = String(pair[..<equals])
+        for pair in bytes[bytes.index(after: question)...].split(separator: UInt8(ascii: "&")) {
+            guard let equals = pair.firstIndex(of: UInt8(ascii: "=")) else { continue }
+            var key = Substring(pair[..<equals])
             if key.hasPrefix("$") { key.removeFirst() }
-            result[key] = PercentEncoding.decode(String(pair[pair.index(after: equals)...])) ?? ""
+            result[String(key)] = PercentEncoding.decode(Substring(pair[pair.index(after: equals)...])) ?? ""
         }
         return result
     }

@@ -114,6 +114,10 @@ import Testing
         let query = IoTHubTopic.query(of: IoTHubTopic.twinResponse(status: 204, requestId: "r 1", version: 7))
         #expect(query["rid"] == "r 1")
         #expect(query["version"] == "7")
+        // Non-ASCII names and values, a pair without `=`, an empty value, a broken escape.
+        let odd = IoTHubTopic.query(of: "$iothub/methods/POST/caf\u{e9}/?$rid=%C3%BC%26x&flag&n\u{e4}me=&bad=%zz&$version=2")
+        #expect(odd == ["rid": "ü&x", "n\u{e4}me": "", "bad": "", "version": "2"])
+        #expect(IoTHubTopic.query(of: "$iothub/twin/res/200/").isEmpty)
     }
 
     @Test func serviceErrorsKeepIoTHubCodes() throws {
