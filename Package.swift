@@ -309,7 +309,7 @@ let package = Package(
                 .product(name: "Logging", package: "swift-log"),
             ]
         ),
-        .testTarget(name: "StorageServiceTests", dependencies: ["StorageService", "AzureStorage", "ListenerSafety", "Observability", "TestSupport", .product(name: "AsyncHTTPClient", package: "async-http-client"), .product(name: "NIOCore", package: "swift-nio")]),
+        .testTarget(name: "StorageServiceTests", dependencies: ["StorageService", "AzureStorage", "ListenerSafety", "Observability", "TestSupport", .product(name: "AsyncHTTPClient", package: "async-http-client"), .product(name: "NIOCore", package: "swift-nio"), .product(name: "GRDB", package: "GRDB.swift")]),
         .testTarget(
             name: "IoTHubTests",
             dependencies: [

@@ -130,7 +130,14 @@ import Testing
             #expect(await silent.waitUntilClosed(within: .seconds(3)))
             #expect(await trickle.waitUntilClosed(within: .seconds(3)))
             #expect(ContinuousClock.now - start < .seconds(Double(bytes.count) * 0.2))
-            try await assertStillServing(hub)
+            // The 1 s connect timeout holds for the well-behaved device too, and on a loaded machine
+            // its TLS handshake alone can take that long: the hub still serves if one of a few
+            // attempts gets through.
+            var served = false
+            for _ in 0..<5 where !served {
+                served = (try? await assertStillServing(hub)) != nil
+            }
+            #expect(served, "no well-behaved device could connect after the slow ones were dropped")
         }
     }
 

@@ -83,7 +83,10 @@ import Testing
 
 /// Invokes `Ping` on a module through the hub's service API and returns the module's status.
 func ping(_ hub: RunningHubServer, deviceId: String, moduleId: String) async throws -> Int {
+    // A module that renews its token reconnects to do so: one caught between two connections is
+    // waited for, as IoT Hub waits up to connectTimeoutInSeconds.
     try await hub.serviceClient().invokeMethod(
-        deviceId: deviceId, moduleId: moduleId, methodName: "Ping", payload: Data("{}".utf8), responseTimeout: .seconds(10)
+        deviceId: deviceId, moduleId: moduleId, methodName: "Ping", payload: Data("{}".utf8), responseTimeout: .seconds(10),
+        connectTimeout: .seconds(10)
     ).status
 }
