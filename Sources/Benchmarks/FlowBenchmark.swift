@@ -28,6 +28,9 @@ struct FlowBenchmark: AsyncParsableCommand {
     @Option(help: "The photo the camera shows (default: $EDGEFACTOR_HOME/photos/coffee.jpg).")
     var photo: String?
 
+    @Option(help: "ONNX Runtime threads for the classifier (the agent's and the baseline's); 0: one per core.")
+    var threads = 0
+
     @Option(help: "Markdown file whose Flow section is rewritten.")
     var output = "docs/benchmarks.md"
 
@@ -48,7 +51,7 @@ struct FlowBenchmark: AsyncParsableCommand {
 
     func measure() async throws -> BenchSection {
         let home = ProcessInfo.processInfo.environment["EDGEFACTOR_HOME"] ?? "var"
-        let rig = try await FlowRig(photo: photo ?? "\(home)/photos/coffee.jpg")
+        let rig = try await FlowRig(photo: photo ?? "\(home)/photos/coffee.jpg", threads: threads)
         do {
             let report = try await measure(rig)
             await rig.shutdown()

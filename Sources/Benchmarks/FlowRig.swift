@@ -35,7 +35,7 @@ final class FlowRig: Sendable {
     private let tasks = Mutex<[Task<Void, any Error>]>([])
     private let agent = Mutex<DeviceAgentService?>(nil)
 
-    init(photo: String) async throws {
+    init(photo: String, threads: Int) async throws {
         root = FileManager.default.temporaryDirectory.appendingPathComponent("edgefactor-bench-flow-\(UUID().uuidString.prefix(8))")
         try FileManager.default.createDirectory(at: root, withIntermediateDirectories: true)
         var quiet = Logger(label: "bench")
@@ -50,7 +50,9 @@ final class FlowRig: Sendable {
         hubServer = try await BackgroundServer.start { try await HubServer.withRunning(hubConfigurationToRun, $0) }
         hub = hubServer.handle
         service = hub.serviceClient()
-        classifier = try ImageClassifier(configuration: ClassifierConfiguration.defaultModel())
+        var classification = try ClassifierConfiguration.defaultModel()
+        classification.session.threads = threads
+        classifier = try ImageClassifier(configuration: classification)
         let cameraDirectory = root.appendingPathComponent("camera")
         try FileManager.default.createDirectory(at: cameraDirectory, withIntermediateDirectories: true)
         try FileManager.default.copyItem(at: URL(fileURLWithPath: photo), to: cameraDirectory.appendingPathComponent("frame.jpg"))

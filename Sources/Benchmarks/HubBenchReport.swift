@@ -151,6 +151,14 @@ struct HubBenchReport {
         its MQTT request go to the device's event loop in one hop instead of two. On the direct-method \
         path the profile is dominated by TLS, the HTTP stacks and the kernel's loopback; these changes \
         did not move the ratio beyond this machine's noise, and the floor rows show why it cannot reach 0.6×.
+
+        Since then (2026-12-03): the device clients that answer the methods in this benchmark run in the \
+        benchmark's process, so their cost is in the hub's CPU per call. Their session moved to structured \
+        concurrency (issue 15: one task, a `NIOAsyncChannel` transport, each handler a child task), and in \
+        the profile of this measurement the async channel's outbound writer (one write and flush per \
+        answer) became the largest item of theirs, most likely why the hub's cost above its floor grew from about 40 to about \
+        120 µs per call between the runs of 2026-12-02 and 2026-12-03, on a machine whose floors moved by \
+        as much. Their topic parsing, the next largest, now works on UTF-8 bytes instead of Characters.
         """
 
     private func mosquittoVersion() -> String {

@@ -108,6 +108,10 @@ struct StorageBenchmarkReport {
             lines.append("| Service peak memory growth, \(label) upload / download (RSS, largest of the rounds) | \(mebibytes(blob.uploadPeakGrowth)) / \(mebibytes(blob.downloadPeakGrowth)) | blob size: \(mebibytes(blob.size)) | \(ratio(Double(blob.uploadPeakGrowth), Double(blob.size))) / \(ratio(Double(blob.downloadPeakGrowth), Double(blob.size))) |")
         }
         lines.append("")
+        if directCycles > 0 {
+            lines.append(queueReading)
+            lines.append("")
+        }
         if let large = blobs.last, large.size >= 16 << 20 {
             lines.append(contentsOf: reading(large))
             lines.append("")

@@ -64,26 +64,11 @@ struct StorageBenchmarkRunner: Sendable {
     func queueThroughput(workers: Int, seconds: Double) async throws -> Double {
         let queue = QueueClient(connectionString: connection, queueName: "bench-throughput")
         try await queue.create()
-        let clock = ContinuousClock()
-        let deadline = clock.now + .milliseconds(Int(seconds * 1000))
-        let start = clock.now
-        let total = try await withThrowingTaskGroup(of: Int.self) { group in
-            for _ in 0..<workers {
-                group.addTask {
-                    var cycles = 0
-                    // Bounded in time and in count.
-                    while clock.now < deadline, cycles < 1_000_000 {
-                        try await queue.send(Self.payload)
-                        for message in try await queue.receive(maxMessages: 1) { try await queue.delete(message) }
-                        cycles += 1
-                    }
-                    return cycles
-                }
-            }
-            return try await group.reduce(0, +)
+        return try await Self.cyclesPerSecond(workers: workers, seconds: seconds) {
+            try await queue.send(Self.payload)
+            for message in try await queue.receive(maxMessages: 1) { try await queue.delete(message) }
+            return true
         }
-        let elapsed = start.duration(to: clock.now)
-        return Double(total) / Self.seconds(elapsed)
     }
 
     /// Cycles/s of the queue's database work alone: send, receive and delete straight on the
@@ -91,15 +76,24 @@ struct StorageBenchmarkRunner: Sendable {
     func directQueueThroughput(workers: Int, seconds: Double) async throws -> Double {
         let queue = QueueClient(connectionString: connection, queueName: "bench-direct")
         try await queue.create()
+        return try await Self.cyclesPerSecond(workers: workers, seconds: seconds) { [server] in
+            try await server.directQueueCycle(queue: "bench-direct", text: Self.payload)
+        }
+    }
+
+    /// `workers` concurrent loops of `cycle` for `seconds` (and at most a million attempts each);
+    /// returns the cycles per second that reported success.
+    private static func cyclesPerSecond(workers: Int, seconds: Double, _ cycle: @escaping @Sendable () async throws -> Bool) async throws -> Double {
         let clock = ContinuousClock()
         let deadline = clock.now + .milliseconds(Int(seconds * 1000))
         let start = clock.now
         let total = try await withThrowingTaskGroup(of: Int.self) { group in
             for _ in 0..<workers {
                 group.addTask {
-                    var cycles = 0
-                    while clock.now < deadline, cycles < 10_000_000 {
-                        if try await server.directQueueCycle(queue: "bench-direct", text: Self.payload) { cycles += 1 }
+                    var cycles = 0, attempts = 0
+                    while clock.now < deadline, attempts < 1_000_000 {
+                        attempts += 1
+                        if try await cycle() { cycles += 1 }
                     }
                     return cycles
                 }
