@@ -31,6 +31,9 @@ struct FlowBenchmark: AsyncParsableCommand {
     @Option(help: "ONNX Runtime threads for the classifier (the agent's and the baseline's); 0: one per core.")
     var threads = 0
 
+    @Option(help: "Whether the classifier's threads spin while they wait for work (ONNX Runtime's allow_spinning).")
+    var spinning = true
+
     @Option(help: "Markdown file whose Flow section is rewritten.")
     var output = "docs/benchmarks.md"
 
@@ -51,7 +54,7 @@ struct FlowBenchmark: AsyncParsableCommand {
 
     func measure() async throws -> BenchSection {
         let home = ProcessInfo.processInfo.environment["EDGEFACTOR_HOME"] ?? "var"
-        let rig = try await FlowRig(photo: photo ?? "\(home)/photos/coffee.jpg", threads: threads)
+        let rig = try await FlowRig(photo: photo ?? "\(home)/photos/coffee.jpg", threads: threads, spinning: spinning)
         do {
             let report = try await measure(rig)
             await rig.shutdown()

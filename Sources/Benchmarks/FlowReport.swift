@@ -95,16 +95,23 @@ struct FlowReport {
             trip (\(extra(invoke, baselineStages["invoke"])): the module checks and seals the request and sends it to the queue \
             before it answers, where the baseline's module answers at once). The baseline's inference has the two cores to \
             itself; the flow's shares them with what the other components do meanwhile (the agent's checks of the request, which \
-            now overlap its first frame instead of preceding it, its next queue poll, the module's and the hub's answers), and \
+            now overlap its first frame instead of preceding it, the module's and the hub's answers), and \
             ONNX Runtime's two threads wait for each other whenever one is preempted. Measured while choosing (dry runs of 100 \
             requests, 2026-12-03): with one inference thread the ratio was 1.22× (p50 30.1 ms against a 24.6 ms baseline), with \
             the default two 1.36× (23.7 against 17.4 ms): the agent keeps two, since what a person waits for is the latency, not \
-            the ratio. The uploads (\(f(stages["upload"] ?? .nan)) against \(f(baselineStages["upload"] ?? .nan)) ms) and the queue \
-            hand-over (\(f(stages["queue"] ?? .nan)) ms, woken by the module, against send + receive + delete \
+            the ratio. With ONNX Runtime's threads sleeping instead of spinning while they wait (`--spinning false`; two runs \
+            each, same day) the ratio fell to 1.32× from 1.45–1.51×, but only because the baseline's inference slowed as much: \
+            the median a person waits for stayed where it was (23.2 and 26.1 ms against 23.4 and 25.7 ms), while 16 in flight \
+            rose from 62–82 to 93–97 requests/s. The agent keeps ONNX Runtime's default, since one request at a time is its \
+            usual load and an idle core is what spinning uses. The uploads (\(f(stages["upload"] ?? .nan)) against \
+            \(f(baselineStages["upload"] ?? .nan)) ms) and the queue hand-over (\(f(stages["queue"] ?? .nan)) ms, woken by the module, against send + receive + delete \
             \(f(baselineStages["queue"] ?? .nan)) ms) cost about what they cost the baseline. What changed (issue 16): the agent starts \
             the first frame while it checks the request (already answered? replayed?), where it used to check first (the watch \
             less its inference: 5.5 ms on 2026-12-02, about 3 ms since); the benchmark measures its baseline first and polls for \
-            the result from 90 % of the baseline's fastest iteration on, where it used to poll every 2 ms from the start.
+            the result from 90 % of the baseline's fastest iteration on, where it used to poll every 2 ms from the start; an \
+            agent that receives fewer messages than it asked for waits for the module's ring or its shortest interval before it \
+            looks again, where it used to look again at once: one receive less per request (a billed transaction on Azure), \
+            and none competing with the first frame for the cores.
             """
     }
 }

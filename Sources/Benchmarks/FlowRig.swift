@@ -35,7 +35,7 @@ final class FlowRig: Sendable {
     private let tasks = Mutex<[Task<Void, any Error>]>([])
     private let agent = Mutex<DeviceAgentService?>(nil)
 
-    init(photo: String, threads: Int) async throws {
+    init(photo: String, threads: Int, spinning: Bool) async throws {
         root = FileManager.default.temporaryDirectory.appendingPathComponent("edgefactor-bench-flow-\(UUID().uuidString.prefix(8))")
         try FileManager.default.createDirectory(at: root, withIntermediateDirectories: true)
         var quiet = Logger(label: "bench")
@@ -52,6 +52,7 @@ final class FlowRig: Sendable {
         service = hub.serviceClient()
         var classification = try ClassifierConfiguration.defaultModel()
         classification.session.threads = threads
+        classification.session.spinning = spinning
         classifier = try ImageClassifier(configuration: classification)
         let cameraDirectory = root.appendingPathComponent("camera")
         try FileManager.default.createDirectory(at: cameraDirectory, withIntermediateDirectories: true)

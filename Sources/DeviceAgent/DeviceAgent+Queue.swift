@@ -70,6 +70,8 @@ extension DeviceAgent {
                 }
                 continue
             }
+            // Fewer than asked for: the queue held no more at that moment.
+            let drained = messages.count < min(32, free)
             let receivedAt = ContinuousClock.now
             let ours = await withTaskGroup(of: Bool.self) { group in
                 for (message, source) in messages {
@@ -81,6 +83,10 @@ extension DeviceAgent {
                 await recordLeases()
                 idleWait = pollRange.lowerBound
                 lastMessage = receivedAt
+                // Looking again at once would find the queue empty: on Azure each receive is a
+                // billed transaction, and here it takes the cores the request just received needs
+                // for its first frame. The module's ring, or the shortest interval, says when.
+                if drained { await pollBell.wait(upTo: idleWait) }
             } else {
                 // Only other devices' messages: back off as for an empty queue, not a tight loop.
                 await pollBell.wait(upTo: idleWait)

@@ -52,6 +52,20 @@ struct ClassifierTests {
         let maxDifference = zip(logits, expected).map { abs($0 - $1) }.max() ?? .infinity
         #expect(maxDifference <= 1e-4, "max |Δlogit| = \(maxDifference)")
     }
+    @Test("threads that sleep while they wait give the logits that spinning ones give")
+    func sleepingThreads() throws {
+        let model = try TestAssets.path("models/efficientnet-lite0.onnx")
+        let spinning = try ImageClassifier(configuration: ClassifierConfiguration(modelPath: model, session: SessionOptions(threads: 2, spinning: true)))
+        let sleeping = try ImageClassifier(configuration: ClassifierConfiguration(modelPath: model, session: SessionOptions(threads: 2, spinning: false)))
+        var input = try TestAssets.floats("test-assets/coffee-efficientnet.input.f32")
+        var same = input
+        let expected = try spinning.infer(&input)
+        let logits = try sleeping.infer(&same)
+        #expect(logits.count == expected.count && logits.count == 1000)
+        let maxDifference = zip(logits, expected).map { abs($0 - $1) }.max() ?? .infinity
+        #expect(maxDifference <= 1e-5, "max |Δlogit| = \(maxDifference)")
+    }
+
 
     @Test("a ResNet-18-shaped custom model with 3 classes runs through the same path")
     func customModel() throws {
